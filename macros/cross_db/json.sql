@@ -1,0 +1,108 @@
+{#- JSON access, one dispatched macro per operation. Paths are lists of keys (strings) or array
+    positions (integers, 0-based). Missing paths give NULL, never an error.
+    DuckDB stores raw JSON as `json`, Postgres as `jsonb`; Spark (later): get_json_object/from_json. -#}
+
+{% macro _duckdb_json_path(keys) -%}
+    '${% for k in keys %}{% if k is number %}[{{ k }}]{% else %}."{{ k }}"{% endif %}{% endfor %}'
+{%- endmacro %}
+
+{% macro _postgres_json_path(keys) -%}
+    '{ {%- for k in keys -%}{{ k }}{% if not loop.last %},{% endif %}{%- endfor -%} }'
+{%- endmacro %}
+
+{# text value at the path (strings unquoted, numbers/booleans as their literal text) #}
+{% macro json_text(column, keys) -%}
+    {{ return(adapter.dispatch('json_text', 'trendcast')(column, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text(column, keys) -%}
+    json_extract_string({{ column }}, {{ trendcast._duckdb_json_path(keys) }})
+{%- endmacro %}
+
+{% macro postgres__json_text(column, keys) -%}
+    ({{ column }} #>> {{ trendcast._postgres_json_path(keys) }})
+{%- endmacro %}
+
+{# JSON sub-document at the path #}
+{% macro json_value(column, keys) -%}
+    {{ return(adapter.dispatch('json_value', 'trendcast')(column, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_value(column, keys) -%}
+    json_extract({{ column }}, {{ trendcast._duckdb_json_path(keys) }})
+{%- endmacro %}
+
+{% macro postgres__json_value(column, keys) -%}
+    ({{ column }} #> {{ trendcast._postgres_json_path(keys) }})
+{%- endmacro %}
+
+{# text of a JSON scalar (e.g. an element produced by json_array_rows) #}
+{% macro json_scalar_text(column) -%}
+    {{ return(adapter.dispatch('json_scalar_text', 'trendcast')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_scalar_text(column) -%}
+    json_extract_string({{ column }}, '$')
+{%- endmacro %}
+
+{% macro postgres__json_scalar_text(column) -%}
+    ({{ column }} #>> '{}')
+{%- endmacro %}
+
+{# JSON type name at the path, lower case: object, array, string, number, boolean, null #}
+{% macro json_type_of(column, keys) -%}
+    {{ return(adapter.dispatch('json_type_of', 'trendcast')(column, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_type_of(column, keys) -%}
+    case lower(json_type({{ column }}, {{ trendcast._duckdb_json_path(keys) }}))
+        when 'varchar' then 'string'
+        when 'ubigint' then 'number'
+        when 'bigint' then 'number'
+        when 'double' then 'number'
+        else lower(json_type({{ column }}, {{ trendcast._duckdb_json_path(keys) }}))
+    end
+{%- endmacro %}
+
+{% macro postgres__json_type_of(column, keys) -%}
+    jsonb_typeof({{ column }} #> {{ trendcast._postgres_json_path(keys) }})
+{%- endmacro %}
+
+{# A FROM-clause fragment: one row per element of the array at the path, as
+   <alias>.<element_name> (json) and <alias>.<index_name> (1-based). Non-arrays give no rows. #}
+{% macro json_array_rows(column, keys, element_name='item', index_name='item_index', alias=none) -%}
+    {{ return(adapter.dispatch('json_array_rows', 'trendcast')(column, keys, element_name, index_name, alias or element_name ~ '_rows')) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_rows(column, keys, element_name, index_name, alias) -%}
+    cross join unnest(
+        case
+            when json_type({{ column }}, {{ trendcast._duckdb_json_path(keys) }}) = 'ARRAY'
+                then cast(json_extract({{ column }}, {{ trendcast._duckdb_json_path(keys) }}) as json [])
+            else cast([] as json [])
+        end
+    ) with ordinality as {{ alias }} ({{ element_name }}, {{ index_name }})
+{%- endmacro %}
+
+{% macro postgres__json_array_rows(column, keys, element_name, index_name, alias) -%}
+    cross join lateral jsonb_array_elements(
+        case
+            when jsonb_typeof({{ column }} #> {{ trendcast._postgres_json_path(keys) }}) = 'array'
+                then {{ column }} #> {{ trendcast._postgres_json_path(keys) }}
+            else '[]'::jsonb
+        end
+    ) with ordinality as {{ alias }} ({{ element_name }}, {{ index_name }})
+{%- endmacro %}
+
+{# JSON text of a document, for hashing or storing as text #}
+{% macro json_to_text(column) -%}
+    {{ return(adapter.dispatch('json_to_text', 'trendcast')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_to_text(column) -%}
+    cast({{ column }} as varchar)
+{%- endmacro %}
+
+{% macro postgres__json_to_text(column) -%}
+    cast({{ column }} as text)
+{%- endmacro %}

@@ -1,0 +1,458 @@
+"""Land archive files into `raw.api_responses`, one row per line, whole batches or nothing.
+
+Why it is built this way:
+- Bulk only. Lines are read in large chunks into Arrow and validated by DuckDB in one set-based
+  statement per chunk (JSON validity, required keys, types, known source, plausible fetched_at).
+  On Postgres the validated rows go in with `COPY`, never row by row.
+- Nothing is dropped. A bad line is stored as `failed` with the reason and its original text; an API
+  call that was already landed (same source, endpoint, params, fetched_at and response) is stored
+  as `duplicate`. processed + failed + duplicate = total, for every batch.
+- Idempotent. A batch is one file, identified by its sha256: loading it again is a no-op.
+- Atomic. The batch row and all its lines are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from trendcast.archive import discover, open_binary
+from trendcast.sources import KNOWN_SOURCES
+from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
+
+CHUNK_BYTES = 64 * 1024 * 1024
+EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
+STATUSES = ("pending", "processed", "failed", "duplicate")
+
+ProgressFn = Callable[[int], None]
+
+_STAGED_COLUMNS = [
+    "line_no",
+    "source",
+    "endpoint",
+    "params",
+    "fetched_at",
+    "raw_json",
+    "response_hash",
+    "call_key",
+    "error_message",
+    "raw_line",
+]
+
+
+@dataclass
+class BatchResult:
+    path: str
+    batch_id: str
+    sha256: str
+    sources: str
+    total: int = 0
+    processed: int = 0
+    failed: int = 0
+    duplicate: int = 0
+    skipped: bool = False
+
+    @property
+    def reconciles(self) -> bool:
+        return self.processed + self.failed + self.duplicate == self.total
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _ddl(wh: Warehouse) -> list[str]:
+    js = "json" if wh.target == "duckdb" else "jsonb"
+    text = "varchar" if wh.target == "duckdb" else "text"
+    stmts = [
+        "create schema if not exists raw",
+        f"""create table if not exists raw.ingestion_batches (
+            batch_id {text} primary key,
+            file_path {text} not null,
+            file_sha256 {text} not null,
+            source {text},
+            fetch_window_start timestamptz,
+            fetch_window_end timestamptz,
+            total_records bigint not null,
+            processed_records bigint not null,
+            failed_records bigint not null,
+            duplicate_records bigint not null,
+            status {text} not null,
+            created_at timestamptz not null,
+            completed_at timestamptz
+        )""",
+        f"""create table if not exists raw.api_responses (
+            batch_id {text} not null,
+            line_no bigint not null,
+            source {text},
+            endpoint {text},
+            params {js},
+            fetched_at timestamptz,
+            raw_json {js},
+            processing_status {text} not null,
+            error_message {text},
+            loaded_at timestamptz not null,
+            response_hash {text},
+            call_key {text},
+            raw_line {text},
+            primary key (batch_id, line_no)
+        )""",
+    ]
+    if wh.target == "postgres":
+        stmts += [
+            "create index if not exists api_responses_call_key_idx on raw.api_responses (call_key)",
+            "create index if not exists api_responses_source_status_idx "
+            "on raw.api_responses (source, processing_status)",
+        ]
+    return stmts
+
+
+def ensure_raw_schema(wh: Warehouse) -> None:
+    for stmt in _ddl(wh):
+        wh.execute(stmt)
+
+
+# -- reading lines --------------------------------------------------------------------------
+def iter_line_chunks(
+    path: Path, chunk_bytes: int = CHUNK_BYTES, progress: ProgressFn | None = None
+) -> Iterator[pa.Table]:
+    """Yield Arrow tables (line_no, line, decode_error) of about `chunk_bytes` each."""
+    line_nos: list[int] = []
+    lines: list[str] = []
+    errors: list[str | None] = []
+    size = 0
+    with open_binary(path) as fh:
+        for no, raw in enumerate(fh, start=1):
+            raw = raw.rstrip(b"\r\n")
+            try:
+                text, err = raw.decode("utf-8"), None
+            except UnicodeDecodeError as exc:
+                text, err = raw.decode("utf-8", errors="replace"), f"invalid UTF-8: {exc.reason}"
+            if "\x00" in text:
+                text, err = text.replace("\x00", "\ufffd"), err or "line contains NUL bytes"
+            line_nos.append(no)
+            lines.append(text)
+            errors.append(err)
+            size += len(raw) + 1
+            if size >= chunk_bytes:
+                yield _lines_table(line_nos, lines, errors)
+                if progress:
+                    progress(size)
+                line_nos, lines, errors, size = [], [], [], 0
+    if line_nos:
+        yield _lines_table(line_nos, lines, errors)
+        if progress:
+            progress(size)
+
+
+def _lines_table(line_nos: list[int], lines: list[str], errors: list[str | None]) -> pa.Table:
+    return pa.table(
+        {
+            "line_no": pa.array(line_nos, pa.int64()),
+            "line": pa.array(lines, pa.large_string()),
+            "decode_error": pa.array(errors, pa.string()),
+        }
+    )
+
+
+# -- validation (DuckDB SQL over one chunk of lines) -------------------------------------------
+def _type_name(col: str) -> str:
+    return (
+        f"case when {col} in ('UBIGINT', 'BIGINT', 'DOUBLE') then 'a number' "
+        f"when {col} = 'VARCHAR' then 'a string' when {col} = 'BOOLEAN' then 'a boolean' "
+        f"else 'an ' || lower({col}) end"
+    )
+
+
+def _validate_sql(lines_rel: str) -> str:
+    known = ", ".join(f"'{s}'" for s in KNOWN_SOURCES)
+    return f"""
+    with l as (
+        select
+            line_no,
+            line,
+            decode_error,
+            decode_error is null and json_valid(line) as is_json
+        from {lines_rel}
+    ),
+    typed as (
+        select
+            *,
+            case when is_json then json_type(line) end as top_type,
+            case when is_json then json_type(line, '$.source') end as t_source,
+            case when is_json then json_type(line, '$.endpoint') end as t_endpoint,
+            case when is_json then json_type(line, '$.params') end as t_params,
+            case when is_json then json_type(line, '$.fetched_at') end as t_fetched,
+            case when is_json then json_type(line, '$.response') end as t_response
+        from l
+    ),
+    extracted as (
+        select
+            *,
+            case when t_source = 'VARCHAR' then json_extract_string(line, '$.source') end as v_source,
+            case when t_endpoint = 'VARCHAR' then json_extract_string(line, '$.endpoint') end
+                as v_endpoint,
+            case when t_fetched = 'VARCHAR'
+                then try_cast(json_extract_string(line, '$.fetched_at') as timestamptz) end
+                as v_fetched
+        from typed
+    ),
+    checked as (
+        select
+            *,
+            case
+                when decode_error is not null then decode_error
+                when trim(line) = '' then 'empty line'
+                when not is_json then 'not valid JSON'
+                when top_type <> 'OBJECT' then 'line is a JSON ' || lower(top_type)
+                    || ', expected an object with source, endpoint, params, fetched_at, response'
+                when t_source is null or t_endpoint is null or t_fetched is null
+                    or t_response is null
+                    then 'missing required key(s): ' || concat_ws(', ',
+                        case when t_source is null then 'source' end,
+                        case when t_endpoint is null then 'endpoint' end,
+                        case when t_fetched is null then 'fetched_at' end,
+                        case when t_response is null then 'response' end)
+                when t_source <> 'VARCHAR'
+                    then 'wrong type: source must be a string, got ' || {_type_name("t_source")}
+                when t_endpoint <> 'VARCHAR'
+                    then 'wrong type: endpoint must be a string, got ' || {_type_name("t_endpoint")}
+                when t_params is not null and t_params not in ('OBJECT', 'NULL')
+                    then 'wrong type: params must be an object, got ' || {_type_name("t_params")}
+                when t_fetched <> 'VARCHAR'
+                    then 'wrong type: fetched_at must be an ISO-8601 string, got '
+                        || {_type_name("t_fetched")}
+                when t_response not in ('OBJECT', 'ARRAY', 'VARCHAR')
+                    then 'wrong type: response must be an object, array or text, got '
+                        || {_type_name("t_response")}
+                when v_source not in ({known})
+                    then 'unknown source ''' || left(v_source, 40) || ''' (known: '
+                        || '{", ".join(KNOWN_SOURCES)})'
+                when trim(v_endpoint) = '' then 'empty endpoint'
+                when v_fetched is null
+                    then 'fetched_at ''' || left(json_extract_string(line, '$.fetched_at'), 60)
+                        || ''' is not an ISO-8601 timestamp'
+                when v_fetched < timestamptz '{EARLIEST_FETCH}'
+                    or v_fetched > now() + interval 1 day
+                    then 'absurd fetched_at ' || strftime(v_fetched, '%Y-%m-%dT%H:%M:%SZ')
+                        || ': outside 2005-01-01 .. now + 1 day'
+            end as error_message
+        from extracted
+    )
+    select
+        line_no,
+        v_source as source,
+        v_endpoint as endpoint,
+        case when error_message is null
+            then coalesce(nullif(json_extract(line, '$.params')::varchar, 'null'), '{{}}')
+        end as params,
+        case when error_message is null then v_fetched end as fetched_at,
+        case when error_message is null then json_extract(line, '$.response')::varchar end
+            as raw_json,
+        case when error_message is null then md5(json_extract(line, '$.response')::varchar) end
+            as response_hash,
+        case when error_message is null then md5(concat_ws(chr(31), v_source, v_endpoint,
+            coalesce(nullif(json_extract(line, '$.params')::varchar, 'null'), '{{}}'),
+            strftime(v_fetched, '%Y-%m-%dT%H:%M:%S.%fZ'),
+            md5(json_extract(line, '$.response')::varchar))) end as call_key,
+        error_message,
+        case when error_message is not null then line end as raw_line
+    from checked
+    """
+
+
+def _final_insert_sql(wh: Warehouse, staged: str) -> str:
+    js = "json" if wh.target == "duckdb" else "jsonb"
+    return f"""
+    insert into raw.api_responses (
+        batch_id, line_no, source, endpoint, params, fetched_at, raw_json,
+        processing_status, error_message, loaded_at, response_hash, call_key, raw_line
+    )
+    with already as (
+        select distinct call_key
+        from raw.api_responses
+        where processing_status = 'processed'
+            and call_key in (select s.call_key from {staged} as s)
+    ),
+    ranked as (
+        select
+            s.*,
+            a.call_key is not null as seen_before,
+            first_value(s.line_no) over (partition by s.call_key order by s.line_no)
+                as first_line_no
+        from {staged} as s
+        left join already as a on s.call_key = a.call_key
+    )
+    select
+        ?,
+        line_no,
+        source,
+        endpoint,
+        cast(params as {js}),
+        fetched_at,
+        cast(raw_json as {js}),
+        case
+            when error_message is not null then 'failed'
+            when seen_before or line_no <> first_line_no then 'duplicate'
+            else 'processed'
+        end,
+        case
+            when error_message is not null then error_message
+            when seen_before then 'duplicate: this API call was already landed by an earlier batch'
+            when line_no <> first_line_no
+                then 'duplicate: repeats line ' || cast(first_line_no as {
+        "varchar" if wh.target == "duckdb" else "text"
+    }) || ' of this file'
+        end,
+        ?,
+        response_hash,
+        call_key,
+        raw_line
+    from ranked
+    """
+
+
+def _maybe_crash(stage: str) -> None:
+    """Test hook: simulate the process being killed mid-batch (see tests/python/test_landing.py)."""
+    if os.environ.get("TRENDCAST_TEST_CRASH_AT") == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> BatchResult:
+    """Land one archive file as one batch (see module docstring)."""
+    import duckdb
+
+    ensure_raw_schema(wh)
+    sha = file_sha256(path)
+    batch_id = sha[:20]
+    existing = wh.query(
+        "select total_records, processed_records, failed_records, duplicate_records, source "
+        "from raw.ingestion_batches where batch_id = ?",
+        [batch_id],
+    )
+    if existing:
+        total, processed, failed, duplicate, sources = existing[0]
+        return BatchResult(
+            str(path), batch_id, sha, sources or "", total, processed, failed, duplicate, True
+        )
+
+    started = wh.scalar("select now()")
+    if wh.target == "duckdb":
+        stage_conn = wh.conn
+    else:
+        stage_conn = duckdb.connect()
+        stage_conn.execute("set timezone = 'UTC'")
+    stage_conn.execute("drop table if exists _tc_staged")
+    stage_conn.execute(
+        "create temp table _tc_staged (line_no bigint, source varchar, endpoint varchar, "
+        "params varchar, fetched_at timestamptz, raw_json varchar, response_hash varchar, "
+        "call_key varchar, error_message varchar, raw_line varchar)"
+    )
+    if wh.target == "postgres":
+        wh.execute("begin")
+        wh.execute(
+            "create temp table _tc_staged (line_no bigint, source text, endpoint text, "
+            "params text, fetched_at timestamptz, raw_json text, response_hash text, "
+            "call_key text, error_message text, raw_line text) on commit drop"
+        )
+    try:
+        if wh.target == "duckdb":
+            wh.execute("begin transaction")
+        for chunk in iter_line_chunks(path, progress=progress):
+            stage_conn.register("_tc_lines", chunk)
+            if wh.target == "duckdb":
+                stage_conn.execute(f"insert into _tc_staged {_validate_sql('_tc_lines')}")
+            else:
+                validated = stage_conn.sql(_validate_sql("_tc_lines")).to_arrow_table()
+                with wh.conn.cursor() as cur:
+                    copy_arrow_to_postgres(cur, validated, "_tc_staged", _STAGED_COLUMNS)
+            stage_conn.unregister("_tc_lines")
+            _maybe_crash("chunk")
+        wh.execute(_final_insert_sql(wh, "_tc_staged"), [batch_id, started])
+        _maybe_crash("insert")
+        counts = wh.query(
+            "select count(*), "
+            "count(*) filter (where processing_status = 'processed'), "
+            "count(*) filter (where processing_status = 'failed'), "
+            "count(*) filter (where processing_status = 'duplicate'), "
+            "min(fetched_at), max(fetched_at), "
+            "string_agg(distinct source, ',' order by source) "
+            "from raw.api_responses where batch_id = ?",
+            [batch_id],
+        )[0]
+        total, processed, failed, duplicate, wstart, wend, sources = counts
+        status = "completed" if failed == 0 else "completed_with_errors"
+        wh.execute(
+            "insert into raw.ingestion_batches (batch_id, file_path, file_sha256, source, "
+            "fetch_window_start, fetch_window_end, total_records, processed_records, "
+            "failed_records, duplicate_records, status, created_at, completed_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                batch_id,
+                str(path),
+                sha,
+                sources,
+                wstart,
+                wend,
+                total,
+                processed,
+                failed,
+                duplicate,
+                status,
+                started,
+            ],
+        )
+        _maybe_crash("batch")
+        wh.execute("commit")
+    except BaseException:
+        wh.execute("rollback")
+        raise
+    finally:
+        if wh.target == "duckdb":
+            stage_conn.execute("drop table if exists _tc_staged")
+        else:
+            stage_conn.close()
+    return BatchResult(
+        str(path), batch_id, sha, sources or "", total, processed, failed, duplicate, False
+    )
+
+
+def load_paths(
+    wh: Warehouse,
+    paths: list[str | Path],
+    on_file: Callable[[Path, int], ProgressFn | None] | None = None,
+) -> list[BatchResult]:
+    """Land every archive under `paths`, one batch per file, in a stable order."""
+    results = []
+    for path in discover(paths):
+        progress = on_file(path, path.stat().st_size) if on_file else None
+        results.append(load_file(wh, path, progress))
+    return results
+
+
+def status_counts(wh: Warehouse) -> list[dict[str, Any]]:
+    """Batches and records by status, per source (what `trendcast status` prints)."""
+    if not wh.table_exists("raw", "api_responses"):
+        return []
+    df = wh.query_df(
+        "select coalesce(r.source, '(unparsed)') as source, "
+        "count(distinct r.batch_id) as batches, count(*) as records, "
+        "count(*) filter (where r.processing_status = 'processed') as processed, "
+        "count(*) filter (where r.processing_status = 'failed') as failed, "
+        "count(*) filter (where r.processing_status = 'duplicate') as duplicate, "
+        "count(*) filter (where r.processing_status = 'pending') as pending, "
+        "min(r.fetched_at) as first_fetched_at, max(r.fetched_at) as last_fetched_at "
+        "from raw.api_responses as r group by 1 order by 1"
+    )
+    return df.to_dict("records")
