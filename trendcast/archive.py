@@ -107,7 +107,36 @@ def read_archive(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def from_recorded_responses(path: Path, source: str) -> list[dict[str, Any]]:
+def parse_sse(text: str) -> list[dict[str, Any]]:
+    """Split a raw server-sent-events body ("event: update\ndata: {...}") into events.
+
+    Mastodon's streaming API speaks SSE; an extractor archives one line per event with response
+    {"event": <name>, "payload": <parsed data, or the raw text for deletes>}.
+    """
+    events: list[dict[str, Any]] = []
+    name, data = None, []
+    for line in [*text.splitlines(), ""]:
+        if not line:
+            if name is not None and data:
+                raw = "\n".join(data)
+                try:
+                    payload: Any = json.loads(raw)
+                except json.JSONDecodeError:
+                    payload = raw
+                events.append({"event": name, "payload": payload})
+            name, data = None, []
+        elif line.startswith(":"):
+            continue  # comment / heartbeat
+        elif line.startswith("event:"):
+            name = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip())
+    return events
+
+
+def from_recorded_responses(
+    path: Path, source: str, default_fetched_at: datetime | None = None
+) -> list[dict[str, Any]]:
     """Turn recorded HTTP responses (a JSON list of {uri, date, body}) into archive records.
 
     This is how the real API fixtures (tweepy's and Mastodon.py's recordings) are replayed: the
@@ -125,6 +154,12 @@ def from_recorded_responses(path: Path, source: str) -> list[dict[str, Any]]:
             params.setdefault("instance", parts.hostname or "")
         date = entry.get("date")
         date = date[0] if isinstance(date, list) else date
-        fetched = parsedate_to_datetime(date) if date else datetime(1970, 1, 1, tzinfo=UTC)
-        out.append(record(source, endpoint, params, fetched, entry.get("body")))
+        fetched = parsedate_to_datetime(date) if date else default_fetched_at
+        if fetched is None:
+            raise ValueError(f"{path}: a recorded response has no Date header; pass a default")
+        body = entry.get("body")
+        if isinstance(body, str) and "/streaming" in endpoint:
+            out.extend(record(source, endpoint, params, fetched, e) for e in parse_sse(body))
+        else:
+            out.append(record(source, endpoint, params, fetched, body))
     return out

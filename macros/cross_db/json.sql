@@ -106,3 +106,16 @@
 {% macro postgres__json_to_text(column) -%}
     cast({{ column }} as text)
 {%- endmacro %}
+
+{# text holding a JSON document -> the dialect's JSON type #}
+{% macro parse_json(expr) -%}
+    {{ return(adapter.dispatch('parse_json', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_json(expr) -%}
+    cast({{ expr }} as json)
+{%- endmacro %}
+
+{% macro postgres__parse_json(expr) -%}
+    cast({{ expr }} as jsonb)
+{%- endmacro %}

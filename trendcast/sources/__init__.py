@@ -23,6 +23,7 @@ SHAPES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("research.comment.list", re.compile(r"^v2/research/video/comment/list/?$")),
         ("research.user.info", re.compile(r"^v2/research/user/info/?$")),
         ("web.item_list", re.compile(r"^api/(post|recommend|challenge)/item_list/?$")),
+        ("scraper.trending", re.compile(r"^scraper/trending$")),
     ],
     "mastodon": [
         ("statuses", re.compile(r"^api/v1/(statuses(/[0-9]+)?|timelines/.+)$")),

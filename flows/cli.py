@@ -1,0 +1,297 @@
+"""The `trendcast` command line: load, build, run, status, and every module in flows/commands.
+
+Errors print as one line plus a hint, never a traceback (set TRENDCAST_DEBUG=1 for one).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from trendcast.settings import PROJECT_DIR, Settings
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+app = typer.Typer(
+    name="trendcast",
+    help="trendcast: land social-media API archives, model them with dbt, predict what trends.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
+
+
+@app.callback()
+def _global(
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", "-t", help="Warehouse: duckdb (default) or postgres. Env: TRENDCAST_TARGET."
+        ),
+    ] = None,
+) -> None:
+    if target:
+        os.environ["TRENDCAST_TARGET"] = target
+    Settings.from_env()  # validate early: a bad target is one clear line
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
+    from trendcast.archive import discover
+    from trendcast.landing import load_file
+    from trendcast.warehouse import connect
+
+    files = discover(paths)
+    if not files:
+        raise FileNotFoundError(f"no archive files (*.jsonl, *.jsonl.gz) under {paths}")
+    results = []
+    with (
+        connect(cfg) as wh,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        for f in files:
+            tid = progress.add_task(f.name[:48], total=_uncompressed_hint(f))
+            res = load_file(wh, f, progress=lambda n, tid=tid: progress.advance(tid, n))
+            progress.update(tid, completed=progress.tasks[tid].total)
+            results.append(res)
+    return results
+
+
+def _uncompressed_hint(path: Path) -> int:
+    size = path.stat().st_size
+    return size * 8 if path.name.endswith(".gz") else size
+
+
+def print_batches(results: list[Any]) -> None:
+    table = Table(title="Batches", show_lines=False)
+    for col in ("file", "sources", "total", "processed", "failed", "duplicate", "note"):
+        table.add_column(
+            col, justify="right" if col in ("total", "processed", "failed", "duplicate") else "left"
+        )
+    for r in results:
+        note = "already loaded: no-op" if r.skipped else ("ok" if r.reconciles else "MISMATCH")
+        table.add_row(
+            Path(r.path).name,
+            r.sources,
+            str(r.total),
+            str(r.processed),
+            str(r.failed),
+            str(r.duplicate),
+            note,
+        )
+    console.print(table)
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Archive files or folders (recursive).")],
+) -> None:
+    """Land archive files into raw.api_responses (one row per line; idempotent, atomic)."""
+    cfg = settings()
+    results = load_with_progress(paths, cfg)
+    print_batches(results)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def build(ctx: typer.Context) -> None:
+    """Run `dbt build` (seeds, models, tests) on the target; extra args go to dbt."""
+    from flows.dbt import run_dbt
+
+    cfg = settings()
+    started = time.perf_counter()
+    with console.status(f"dbt build on {cfg.target}..."):
+        run = run_dbt(["build", *ctx.args], cfg)
+    counts: dict[str, int] = {}
+    for r in run.results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    console.print(
+        f"dbt build: {len(run.results)} nodes "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f" in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def status() -> None:
+    """Batches and record counts by status, per source."""
+    from trendcast.landing import status_counts
+    from trendcast.warehouse import connect
+
+    cfg = settings()
+    with connect(cfg, read_only=cfg.target == "duckdb" and cfg.duckdb_path.exists()) as wh:
+        rows = status_counts(wh)
+    if not rows:
+        console.print("nothing landed yet: run `trendcast load PATH`")
+        return
+    table = Table(title=f"Landed records ({cfg.describe()})")
+    cols = [
+        "source",
+        "batches",
+        "records",
+        "processed",
+        "failed",
+        "duplicate",
+        "pending",
+        "first_fetched_at",
+        "last_fetched_at",
+    ]
+    for c in cols:
+        table.add_column(c)
+    for row in rows:
+        table.add_row(*[str(row[c]) for c in cols])
+    console.print(table)
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Archives to land first (default: the bundled sample)."),
+    ] = None,
+    simulate: Annotated[
+        bool, typer.Option(help="Also simulate a small platform run next to the real sample.")
+    ] = True,
+    skip_ml: Annotated[bool, typer.Option(help="Stop after dbt build.")] = False,
+    full_refresh: Annotated[
+        bool, typer.Option(help="Rebuild incremental models from scratch.")
+    ] = False,
+) -> None:
+    """The whole pipeline flow: load -> dbt build -> train -> score -> report, then a summary."""
+    from flows.pipeline import pipeline
+
+    cfg = settings()
+    inputs = [str(p) for p in (paths or [SAMPLE_DIR])]
+    if simulate and not paths:
+        sim_dir = _simulate_sample()
+        if sim_dir is not None:
+            inputs.append(str(sim_dir))
+    console.print(f"[bold]trendcast run[/] on {cfg.describe()}: {', '.join(inputs)}")
+    summary = pipeline(inputs, target=cfg.target, full_refresh=full_refresh, skip_ml=skip_ml)
+    print_summary(summary, cfg)
+
+
+def _simulate_sample() -> Path | None:
+    """A small deterministic simulated run (platform, TikTok, Mastodon) beside the real sample."""
+    try:
+        sim = importlib.import_module("trendcast.simulator")
+    except ImportError:
+        return None
+    out = PROJECT_DIR / "data" / "simulated" / "sample"
+    if not any(out.glob("**/*.jsonl.gz")):
+        with console.status("simulating a small platform run..."):
+            sim.simulate(start="2025-06-01T00:00:00Z", hours=48, scale="small", seed=7, out=out)
+    return out
+
+
+def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
+    from trendcast.warehouse import connect
+
+    batches = summary.get("batches", [])
+    loaded = [b for b in batches if not b["skipped"]]
+    console.print(
+        f"\n[bold]Batches:[/] {len(loaded)} loaded, {len(batches) - len(loaded)} already there"
+    )
+    with connect(cfg) as wh:
+        from trendcast.landing import status_counts
+
+        table = Table(title="Records by status")
+        for c in ("source", "processed", "failed", "duplicate"):
+            table.add_column(c)
+        for row in status_counts(wh):
+            table.add_row(*[str(row[c]) for c in ("source", "processed", "failed", "duplicate")])
+        console.print(table)
+        models = wh.query(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('staging') order by 2"
+        )
+        table = Table(title="Rows per staging model")
+        table.add_column("model")
+        table.add_column("rows", justify="right")
+        for schema, name in models:
+            table.add_row(name, f"{wh.scalar(f'select count(*) from {schema}.{name}'):,}")
+        console.print(table)
+    dbt = summary.get("dbt", {})
+    console.print(f"dbt build: {dbt.get('nodes', 0)} nodes {dbt.get('statuses', {})}")
+    for name, result in summary.get("stages", {}).items():
+        console.print(f"[bold]{name}:[/] {result}")
+    if cfg.target == "duckdb":
+        console.print(
+            f"\nWarehouse: [bold]{cfg.duckdb_path}[/]\n"
+            f"  open it with: duckdb {cfg.duckdb_path}  (or any SQL client / BI tool with a "
+            "DuckDB driver; close it before the next run: DuckDB allows one writer)"
+        )
+    else:
+        console.print(f"\nWarehouse: {cfg.describe()}")
+
+
+def _register_command_modules() -> None:
+    import flows.commands as pkg
+
+    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"flows.commands.{mod.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_command_modules()
+
+_HINTS = {
+    "WarehouseLockedError": "close the other process that holds the DuckDB file, then run again",
+    "WarehouseError": "check the TRENDCAST_* settings (see README: Targets)",
+    "SettingsError": "see README: Targets",
+    "DbtError": "rerun with `trendcast build` and read logs/dbt.log for the failing node",
+    "FileNotFoundError": "pass an archive file (*.jsonl or *.jsonl.gz) or a folder holding some",
+}
+
+
+def main() -> None:
+    import click
+
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("TRENDCAST_DEBUG"):
+            raise
+        name = type(exc).__name__
+        hint = next((h for k, h in _HINTS.items() if k == name), None)
+        for klass in type(exc).__mro__:
+            hint = hint or _HINTS.get(klass.__name__)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else name
+        console.print(f"[bold red]error:[/] {first}", highlight=False)
+        console.print(f"[dim]hint: {hint or 'set TRENDCAST_DEBUG=1 for the traceback'}[/]")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

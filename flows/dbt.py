@@ -1,0 +1,81 @@
+"""Run dbt in-process (dbtRunner) against the target the settings name.
+
+dbt reads profiles.yml, which reads the same TRENDCAST_* variables as trendcast.settings, so the
+variables are exported before each invocation. One invocation at a time per process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from trendcast.settings import PROJECT_DIR, Settings
+
+_LOCK = threading.Lock()
+
+
+class DbtError(RuntimeError):
+    """dbt failed; the message lists the failing nodes."""
+
+
+@dataclass
+class DbtRun:
+    success: bool
+    args: list[str]
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
+
+
+def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
+    """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
+    from dbt.cli.main import dbtRunner
+
+    settings = settings or Settings.from_env()
+    env = settings.dbt_env()
+    env.setdefault("PGTZ", "UTC")
+    full = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target",
+        settings.target,
+    ]
+    if quiet and "--quiet" not in args and "-q" not in args:
+        full = ["--quiet", *full]
+    with _LOCK:
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            res = dbtRunner().invoke(full)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    results = []
+    if res.result is not None and hasattr(res.result, "results"):
+        for r in res.result.results:
+            results.append(
+                {
+                    "name": getattr(r.node, "name", str(r.node)),
+                    "resource_type": str(getattr(r.node, "resource_type", "")),
+                    "status": str(r.status).lower().split(".")[-1],
+                    "message": r.message,
+                    "seconds": round(float(r.execution_time or 0), 3),
+                }
+            )
+    run = DbtRun(bool(res.success), full, results)
+    if not run.success:
+        detail = "; ".join(f"{f['name']}: {f['message']}" for f in run.failures[:5])
+        if not detail and res.exception is not None:
+            detail = str(res.exception)
+        raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
+    return run
