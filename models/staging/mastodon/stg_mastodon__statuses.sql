@@ -15,7 +15,7 @@ single as (
         r.fetched_at,
         r.params,
         'rest' as observed_via,
-        r.raw_json as status
+        r.raw_json as status_doc
     from responses as r
     where {{ regex_like('r.endpoint', '^api/v1/statuses/[0-9]+$') }}
 ),
@@ -28,7 +28,7 @@ timelines as (
         r.fetched_at,
         r.params,
         'timeline' as observed_via,
-        s.item as status
+        s.item as status_doc
     from responses as r
     {{ json_array_rows('r.raw_json', [], 'item', 'item_index', 's') }}
     where r.endpoint like 'api/v1/timelines/%'
@@ -42,7 +42,7 @@ streamed as (
         r.fetched_at,
         r.params,
         'stream_' || {{ json_text('r.raw_json', ['event']) }} as observed_via,
-        {{ json_value('r.raw_json', ['payload']) }} as status
+        {{ json_value('r.raw_json', ['payload']) }} as status_doc
     from responses as r
     where
         r.endpoint like 'api/v1/streaming%'
@@ -60,24 +60,24 @@ unioned as (
 parsed as (
     select
         coalesce({{ json_text('params', ['instance']) }}, 'unknown') as instance,
-        {{ json_text('status', ['id']) }} as status_id,
+        {{ json_text('status_doc', ['id']) }} as status_id,
         fetched_at,
         observed_via,
-        {{ iso_to_timestamp(json_text('status', ['created_at'])) }} as created_at,
-        {{ iso_to_timestamp(json_text('status', ['edited_at'])) }} as edited_at,
-        {{ json_text('status', ['account', 'id']) }} as account_id,
-        {{ json_text('status', ['account', 'acct']) }} as account_acct,
-        {{ json_text('status', ['language']) }} as language,
-        {{ json_text('status', ['visibility']) }} as visibility,
-        {{ json_text('status', ['url']) }} as url,
-        {{ json_text('status', ['content']) }} as content_html,
-        {{ json_text('status', ['in_reply_to_id']) }} as in_reply_to_id,
-        {{ json_type_of('status', ['reblog']) }} = 'object' as is_reblog,
-        {{ safe_cast(json_text('status', ['replies_count']), dbt.type_bigint()) }} as replies_count,
-        {{ safe_cast(json_text('status', ['reblogs_count']), dbt.type_bigint()) }} as reblogs_count,
-        {{ safe_cast(json_text('status', ['favourites_count']), dbt.type_bigint()) }} as favourites_count,
-        {{ json_to_text(json_value('status', ['tags'])) }} as tags_json,
-        {{ json_to_text(json_value('status', ['mentions'])) }} as mentions_json,
+        {{ iso_to_timestamp(json_text('status_doc', ['created_at'])) }} as created_at,
+        {{ iso_to_timestamp(json_text('status_doc', ['edited_at'])) }} as edited_at,
+        {{ json_text('status_doc', ['account', 'id']) }} as account_id,
+        {{ json_text('status_doc', ['account', 'acct']) }} as account_acct,
+        {{ json_text('status_doc', ['language']) }} as language_code,
+        {{ json_text('status_doc', ['visibility']) }} as visibility,
+        {{ json_text('status_doc', ['url']) }} as url,
+        {{ json_text('status_doc', ['content']) }} as content_html,
+        {{ json_text('status_doc', ['in_reply_to_id']) }} as in_reply_to_id,
+        {{ json_type_of('status_doc', ['reblog']) }} = 'object' as is_reblog,
+        {{ safe_cast(json_text('status_doc', ['replies_count']), dbt.type_bigint()) }} as replies_count,
+        {{ safe_cast(json_text('status_doc', ['reblogs_count']), dbt.type_bigint()) }} as reblogs_count,
+        {{ safe_cast(json_text('status_doc', ['favourites_count']), dbt.type_bigint()) }} as favourites_count,
+        {{ json_to_text(json_value('status_doc', ['tags'])) }} as tags_json,
+        {{ json_to_text(json_value('status_doc', ['mentions'])) }} as mentions_json,
         batch_id,
         line_no,
         item_index
@@ -105,7 +105,7 @@ final as (
         edited_at,
         account_id,
         account_acct,
-        language,
+        language_code,
         visibility,
         url,
         content_html,

@@ -8,7 +8,11 @@ responses as (
 
 users as (
     select
-        coalesce({{ json_text('r.params', ['username']) }}, {{ json_text('r.raw_json', ['data', 'username']) }}, '(unknown)') as username,
+        coalesce(
+            {{ json_text('r.params', ['username']) }},
+            {{ json_text('r.raw_json', ['data', 'username']) }},
+            '(unknown)'
+        ) as username,
         r.fetched_at,
         {{ json_text('r.raw_json', ['data', 'display_name']) }} as display_name,
         {{ json_text('r.raw_json', ['data', 'bio_description']) }} as bio_description,

@@ -1,0 +1,56 @@
+# trendcast — two commands do everything on a fresh machine:
+#   make run    create .venv, install the locked dependencies, run the whole pipeline on DuckDB
+#   make test   install, then ruff, sqlfluff (every model), pytest (DuckDB always, Postgres when reachable)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
+export PGTZ ?= UTC
+
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install
+	$(BIN)/trendcast run
+
+test: install lint sqlfluff pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# sqlfluff's dbt templater compiles every model against a throwaway DuckDB file
+sqlfluff: install
+	@tmp=$$(mktemp -d); \
+	TRENDCAST_DUCKDB_PATH=$$tmp/lint.duckdb DBT_TARGET_PATH=$$tmp/target DBT_LOG_PATH=$$tmp/logs \
+	  $(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
+	rc=$$?; rm -rf $$tmp; exit $$rc
+
+pytest: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/trendcast bench
+
+# regenerate data/sample from the full real data set (maintainers only)
+sample: install
+	$(BIN)/python -m trendcast.sample ../shared/data/real data/sample
+
+# re-resolve requirements.lock from pyproject.toml (maintainers only)
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) target logs warehouse artifacts reports data/simulated .pytest_cache .ruff_cache

@@ -1,0 +1,175 @@
+"""Shared fixtures: an isolated warehouse per test (DuckDB file or throwaway Postgres database).
+
+Postgres: with CI=true the Postgres tests must run, so an unreachable server fails them; on a
+user's machine without Postgres they skip with a message saying how to enable them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from trendcast.settings import PROJECT_DIR, Settings
+
+SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
+FIXTURES = SAMPLE_DIR / "fixtures"
+
+# dbt writes target/ and logs/: keep every test session's apart from a user's and each other's.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="trendcast-tests-"))
+os.environ["DBT_TARGET_PATH"] = str(_SESSION_DIR / "target")
+os.environ["DBT_LOG_PATH"] = str(_SESSION_DIR / "logs")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_HOME", str(_SESSION_DIR / "prefect"))
+os.environ["TRENDCAST_ARTIFACT_DIR"] = str(_SESSION_DIR / "artifacts")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+def _set_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    for key, value in settings.dbt_env().items():
+        if key != "DBT_PROFILES_DIR":
+            monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for a fresh DuckDB file; env vars set so dbt and the CLI use it too."""
+    monkeypatch.setenv("TRENDCAST_TARGET", "duckdb")
+    monkeypatch.setenv("TRENDCAST_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    settings = Settings.from_env("duckdb")
+    _set_env(monkeypatch, settings)
+    return settings
+
+
+def _pg_admin_settings() -> Settings:
+    return Settings.from_env("postgres").__class__(
+        **{
+            **Settings.from_env("postgres").__dict__,
+            "pg_dbname": os.environ.get("TRENDCAST_PG_ADMIN_DB", "postgres"),
+        }
+    )
+
+
+def pg_available() -> str | None:
+    """None when Postgres is reachable, else the reason."""
+    import psycopg
+
+    s = _pg_admin_settings()
+    try:
+        with psycopg.connect(
+            host=s.pg_host,
+            port=s.pg_port,
+            user=s.pg_user,
+            password=s.pg_password or None,
+            dbname=s.pg_dbname,
+            connect_timeout=3,
+        ):
+            return None
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return (
+            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        )
+
+
+def require_pg() -> None:
+    reason = pg_available()
+    if reason is None:
+        return
+    message = (
+        f"Postgres not reachable at {os.environ.get('TRENDCAST_PG_HOST', '127.0.0.1')}:"
+        f"{os.environ.get('TRENDCAST_PG_PORT', '5432')} ({reason})"
+    )
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message}: CI=true requires the Postgres tests to run")
+    pytest.skip(f"{message}: set TRENDCAST_PG_* to run the Postgres tests")
+
+
+def create_pg_database() -> Settings:
+    import psycopg
+
+    admin = _pg_admin_settings()
+    name = f"trendcast_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(
+        host=admin.pg_host,
+        port=admin.pg_port,
+        user=admin.pg_user,
+        password=admin.pg_password or None,
+        dbname=admin.pg_dbname,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f"create database {name}")
+    return Settings(**{**admin.__dict__, "pg_dbname": name})
+
+
+def drop_pg_database(settings: Settings) -> None:
+    import psycopg
+
+    admin = _pg_admin_settings()
+    with psycopg.connect(
+        host=admin.pg_host,
+        port=admin.pg_port,
+        user=admin.pg_user,
+        password=admin.pg_password or None,
+        dbname=admin.pg_dbname,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f"drop database if exists {settings.pg_dbname} with (force)")
+
+
+@pytest.fixture
+def pg_warehouse(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings for a throwaway Postgres database (created here, dropped afterwards)."""
+    require_pg()
+    settings = create_pg_database()
+    _set_env(monkeypatch, settings)
+    try:
+        yield settings
+    finally:
+        drop_pg_database(settings)
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest) -> Settings:
+    """Run the test on both targets."""
+    name = "duckdb_warehouse" if request.param == "duckdb" else "pg_warehouse"
+    return request.getfixturevalue(name)
+
+
+def build_sample(settings: Settings, extra_paths: list[Path] | None = None) -> None:
+    """Land the bundled sample (plus `extra_paths`) and run `dbt build` on it."""
+    from flows.dbt import run_dbt
+    from trendcast.landing import load_paths
+    from trendcast.warehouse import connect
+
+    with connect(settings) as wh:
+        load_paths(wh, [SAMPLE_DIR, *(extra_paths or [])])
+    run_dbt(["build"], settings)
+
+
+@pytest.fixture(scope="session")
+def built_duckdb() -> Settings:
+    """A DuckDB warehouse with the bundled sample landed and built once per session (read it only)."""
+    base = Settings.from_env("duckdb")
+    settings = Settings(**{**base.__dict__, "duckdb_path": _SESSION_DIR / "built.duckdb"})
+    build_sample(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def built_postgres() -> Iterator[Settings]:
+    """A Postgres database with the bundled sample landed and built once per session (read it only)."""
+    require_pg()
+    settings = create_pg_database()
+    try:
+        build_sample(settings)
+        yield settings
+    finally:
+        drop_pg_database(settings)
