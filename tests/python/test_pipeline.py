@@ -1,0 +1,42 @@
+"""The whole pipeline flow through the CLI, as `make run` runs it (Prefect ephemeral API)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from trendcast.landing import STATUSES
+from trendcast.settings import PROJECT_DIR, Settings
+from trendcast.warehouse import connect
+
+
+def test_run_pipeline_end_to_end_on_duckdb(duckdb_warehouse: Settings) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run"],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    assert "Records by status" in out
+    assert "Rows per staging model" in out
+    assert str(duckdb_warehouse.duckdb_path) in out
+    with connect(duckdb_warehouse) as wh:
+        batches = wh.query(
+            "select count(*), sum(total_records), "
+            "sum(processed_records + failed_records + duplicate_records) "
+            "from raw.ingestion_batches"
+        )[0]
+        statuses = {
+            r[0] for r in wh.query("select distinct processing_status from raw.api_responses")
+        }
+        staged = wh.query(
+            "select table_name from information_schema.tables where table_schema = 'staging'"
+        )
+    assert batches[0] > 0 and batches[1] == batches[2]
+    assert statuses <= set(STATUSES)
+    assert len(staged) >= 5
