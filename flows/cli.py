@@ -198,6 +198,8 @@ def _simulate_sample() -> Path | None:
         sim = importlib.import_module("trendcast.simulator")
     except ImportError:
         return None
+    if not hasattr(sim, "simulate"):
+        return None
     out = PROJECT_DIR / "data" / "simulated" / "sample"
     if not any(out.glob("**/*.jsonl.gz")):
         with console.status("simulating a small platform run..."):
