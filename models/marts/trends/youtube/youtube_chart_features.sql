@@ -1,0 +1,187 @@
+-- Point-in-time features per (region, video) at its first appearance in the region's chart
+-- (as_of_date = the first-appearance chart day). Every input was fetched at or before that chart
+-- call: the entry itself, the rest of the same chart, earlier charts of any region, and only the
+-- labels whose t+3 window had closed by as_of_date.
+with
+
+entries as (
+    select * from {{ ref('int_youtube_chart_entries_daily') }}
+),
+
+days as (
+    select * from {{ ref('int_youtube_chart_days_sequenced') }}
+),
+
+labels as (
+    select * from {{ ref('youtube_chart_labels') }}
+),
+
+entries_in_chart as (
+    select
+        e.*,
+        cast({{ dbt.datediff('e.published_at', 'e.fetched_at', 'second') }} as {{ type_double() }}) / 3600.0
+            as video_age_hours
+    from entries as e
+),
+
+ranked_in_chart as (
+    -- the entry against the rest of the same chart (same call)
+    select
+        *,
+        percent_rank() over (partition by region_code, snapshot_date order by view_count)
+            as views_pct_in_chart,
+        percent_rank() over (
+            partition by region_code, snapshot_date
+            order by view_count / greatest(video_age_hours, 1.0)
+        ) as views_per_hour_pct_in_chart,
+        percent_rank() over (partition by region_code, snapshot_date order by published_at)
+            as recency_pct_in_chart,
+        count(*) over (partition by region_code, snapshot_date, channel_id) as channel_entries_in_chart
+    from entries_in_chart
+),
+
+first_entries as (
+    select
+        r.*,
+        l.persists_2d,
+        l.label_window_closes_on
+    from ranked_in_chart as r
+    inner join labels as l
+        on r.region_code = l.region_code and r.video_id = l.video_id
+    where r.is_first_appearance
+),
+
+channel_region_history as (
+    -- the channel's earlier first appearances in this region's chart, and the outcome of those
+    -- whose label window had closed by t
+    select
+        b.region_code,
+        b.video_id,
+        count(h.video_id) as channel_prior_videos,
+        count(
+            case when h.label_window_closes_on <= b.snapshot_date and h.persists_2d is not null then 1 end
+        ) as channel_prior_labelled,
+        count(
+            case when h.label_window_closes_on <= b.snapshot_date and h.persists_2d = 1 then 1 end
+        ) as channel_prior_persisted,
+        cast(min({{ dbt.datediff('h.snapshot_date', 'b.snapshot_date', 'day') }}) as {{ dbt.type_bigint() }})
+            as channel_days_since_prior_video
+    from first_entries as b
+    left join first_entries as h
+        on
+            b.region_code = h.region_code
+            and b.channel_id = h.channel_id
+            and h.snapshot_date < b.snapshot_date
+    group by 1, 2
+),
+
+channel_any_region as (
+    select
+        b.region_code,
+        b.video_id,
+        count(x.video_id) as channel_prior_chart_rows_any_region,
+        count(distinct x.video_id) as channel_prior_videos_any_region
+    from first_entries as b
+    left join entries as x
+        on b.channel_id = x.channel_id and x.fetched_at < b.fetched_at
+    group by 1, 2
+),
+
+other_regions as (
+    -- the same video in other regions' charts fetched at or before this call
+    select
+        b.region_code,
+        b.video_id,
+        count(distinct x.region_code) as other_regions_seen,
+        count(x.video_id) as other_region_chart_rows,
+        cast(min(x.chart_rank) as {{ dbt.type_bigint() }}) as other_regions_best_rank,
+        cast(max({{ dbt.datediff('x.snapshot_date', 'b.snapshot_date', 'day') }}) as {{ dbt.type_bigint() }})
+            as other_regions_days_since_first,
+        count(distinct case when x.snapshot_date = b.snapshot_date then x.region_code end)
+            as other_regions_same_day
+    from first_entries as b
+    left join entries as x
+        on
+            b.video_id = x.video_id
+            and b.region_code != x.region_code
+            and x.fetched_at <= b.fetched_at
+    group by 1, 2
+),
+
+region_recent as (
+    -- the region's recent persistence rate: first appearances of the last 14 days whose window
+    -- had closed by t
+    select
+        b.region_code,
+        b.video_id,
+        avg(cast(h.persists_2d as {{ type_double() }})) as region_persist_rate_14d,
+        count(h.persists_2d) as region_labelled_14d
+    from first_entries as b
+    left join first_entries as h
+        on
+            b.region_code = h.region_code
+            and h.label_window_closes_on <= b.snapshot_date
+            and h.snapshot_date >= {{ dbt.dateadd('day', -17, 'b.snapshot_date') }}
+    group by 1, 2
+),
+
+final as (
+    select
+        b.region_code,
+        b.video_id,
+        b.snapshot_date as as_of_date,
+        b.fetched_at as as_of_at,
+        b.channel_id,
+        b.category_id,
+        b.title,
+        b.tags,
+        cast(b.description_length as {{ dbt.type_bigint() }}) as description_length,
+        b.default_audio_language,
+        b.published_at,
+        cast(b.chart_rank as {{ dbt.type_bigint() }}) as chart_rank,
+        b.view_count,
+        b.like_count,
+        b.comment_count,
+        b.video_age_hours,
+        cast(b.view_count as {{ type_double() }}) / greatest(b.video_age_hours, 1.0) as views_per_hour,
+        case when b.view_count > 0 then cast(b.like_count as {{ type_double() }}) / b.view_count end
+            as like_view_ratio,
+        case when b.view_count > 0 then cast(b.comment_count as {{ type_double() }}) / b.view_count end
+            as comment_view_ratio,
+        {{ day_of_week('b.snapshot_date') }} as day_of_week,
+        {{ hour_of_day('b.published_at') }} as published_hour_utc,
+        b.views_pct_in_chart,
+        b.views_per_hour_pct_in_chart,
+        b.recency_pct_in_chart,
+        b.channel_entries_in_chart,
+        d.n_entries as chart_entries,
+        d.n_new_entries as chart_new_entries,
+        cast(d.n_retained_from_previous as {{ type_double() }}) / d.n_entries as chart_retained_share,
+        d.days_since_previous_snapshot,
+        c.channel_prior_videos,
+        c.channel_prior_labelled,
+        c.channel_prior_persisted,
+        c.channel_days_since_prior_video,
+        a.channel_prior_chart_rows_any_region,
+        a.channel_prior_videos_any_region,
+        o.other_regions_seen,
+        o.other_region_chart_rows,
+        o.other_regions_best_rank,
+        o.other_regions_days_since_first,
+        o.other_regions_same_day,
+        rr.region_persist_rate_14d,
+        rr.region_labelled_14d
+    from first_entries as b
+    inner join days as d
+        on b.region_code = d.region_code and b.snapshot_date = d.snapshot_date
+    inner join channel_region_history as c
+        on b.region_code = c.region_code and b.video_id = c.video_id
+    inner join channel_any_region as a
+        on b.region_code = a.region_code and b.video_id = a.video_id
+    inner join other_regions as o
+        on b.region_code = o.region_code and b.video_id = o.video_id
+    inner join region_recent as rr
+        on b.region_code = rr.region_code and b.video_id = rr.video_id
+)
+
+select * from final
