@@ -1,0 +1,80 @@
+"""Simulator configuration: scales, imperfection rates and the run window.
+
+Why presets: tests need a run of a few thousand events in seconds, `make run` a few hundred
+thousand, and the benchmark ten million; everything else derives from the target event count so
+the three scales are the same world at different sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+# target first-party events per simulated hour for each scale
+SCALES: dict[str, int] = {
+    "tiny": 2_500,
+    "small": 20_000,
+    "day": 420_000,
+}
+DEFAULT_HOURS: dict[str, int] = {"tiny": 2, "small": 8, "day": 24}
+
+
+@dataclass(frozen=True)
+class Imperfections:
+    """Rates of the data problems injected on purpose (fractions; 0 disables one)."""
+
+    late_event_rate: float = 0.004  # events delivered minutes to hours after they happened
+    duplicate_event_rate: float = 0.003  # events re-delivered in a later batch (at-least-once)
+    duplicate_line_rate: float = 0.004  # whole archive lines written twice
+    out_of_order_line_rate: float = 0.01  # adjacent lines swapped (file order != fetched_at)
+    missing_field_rate: float = 0.003  # events / records with one optional field dropped
+    malformed_line_rate: float = 0.002  # extra broken lines (not JSON, missing key, wrong type)
+    counter_correction_rate: float = 0.02  # videos/statuses whose public counters are lowered
+
+    def scaled(self, factor: float) -> Imperfections:
+        return Imperfections(**{k: v * factor for k, v in asdict(self).items()})
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    start: datetime
+    hours: int
+    scale: str = "tiny"
+    events: int | None = None  # target first-party events; default from the scale
+    seed: int = 42
+    partitions: int = 8
+    batch_size: int = 1000
+    poll_interval_ms: int = 60_000  # the consumer polls each partition once a minute
+    imperfections: Imperfections = field(default_factory=Imperfections)
+    sources: tuple[str, ...] = ("platform", "tiktok", "mastodon")
+    gzip_level: int = 1
+
+    def __post_init__(self) -> None:
+        if self.scale not in SCALES:
+            raise ValueError(f"unknown scale {self.scale!r}: use one of {', '.join(SCALES)}")
+        if self.hours < 1:
+            raise ValueError("hours must be >= 1")
+        if self.events is not None and self.events < 100:
+            raise ValueError("events must be >= 100")
+        if self.start.tzinfo is None:
+            object.__setattr__(self, "start", self.start.replace(tzinfo=UTC))
+        start = self.start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        object.__setattr__(self, "start", start)
+
+    @property
+    def target_events(self) -> int:
+        return self.events if self.events is not None else SCALES[self.scale] * self.hours
+
+    @property
+    def start_ms(self) -> int:
+        return int(self.start.timestamp() * 1000)
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.hours * 3_600_000
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["start"] = self.start.isoformat().replace("+00:00", "Z")
+        d["target_events"] = self.target_events
+        return d

@@ -1,0 +1,241 @@
+"""Mastodon (source `mastodon`): streaming events, trending tags, hashtag timelines.
+
+Shapes follow the real mastodon.social fixtures. Streaming is archived one event per line
+(endpoint api/v1/streaming/public, response {"stream", "event", "payload"}; the collector has
+already decoded the payload string: a status object, or the status id for `delete`). Volumes are
+small (a few per mille of the platform stream), so objects are built as dicts.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from trendcast.simulator import jsonfmt as jf
+from trendcast.simulator import vocab
+from trendcast.simulator.delivery import inject_lines
+from trendcast.simulator.model import HISTORY_DAYS, HOUR_MS, Model, rng_for
+from trendcast.simulator.world import DAY_MS, usernames
+
+INSTANCES = [i for i, _ in vocab.INSTANCES]
+INSTANCE_P = np.array([w for _, w in vocab.INSTANCES]) / sum(w for _, w in vocab.INSTANCES)
+
+
+def _iso(ms: int) -> str:
+    return jf.iso_ms(np.array([ms]))[0].as_py()
+
+
+class Mastodon:
+    def __init__(self, m: Model) -> None:
+        self.m = m
+        cfg = m.cfg
+        self.cfg, self.imp = cfg, cfg.imperfections
+        self.t0, self.t1 = cfg.start_ms, cfg.end_ms
+        rng = rng_for(cfg.seed, 70, self.t0 // HOUR_MS)
+        a, u = m.adoptions, m.users
+        sel = np.flatnonzero(a.platform == 2)
+        n = len(sel)
+        self.n = n
+        self.time = a.time_ms[sel]
+        self.tag = a.hashtag[sel]
+        self.instance = rng.choice(len(INSTANCES), n, p=INSTANCE_P)
+        self.author = rng.integers(0, u.n - 1, n)
+        self.author[u.is_new[self.author]] = 0
+        self.extra_tag = np.where(
+            rng.random(n) < 0.4, rng.integers(0, len(m.hashtags.names), n), -1
+        )
+        self.mention = np.where(rng.random(n) < 0.2, rng.integers(0, u.n - 1, n), -1)
+        self.ids = (self.time.astype(np.int64) << 16) + rng.integers(0, 65536, n)
+        self.names = usernames(u, np.arange(u.n)).to_pylist() if n else []
+        fav = np.exp(rng.normal(0.5, 1.6, n)) * m.hashtags.appeal[self.tag] ** 0.3
+        self.final = {
+            "favourites_count": fav.astype(np.int64),
+            "reblogs_count": (fav * rng.uniform(0.1, 0.5, n)).astype(np.int64),
+            "replies_count": (fav * rng.uniform(0.05, 0.3, n)).astype(np.int64),
+        }
+        self.tau = np.exp(rng.normal(np.log(3 * HOUR_MS), 0.7, n))
+        corr = rng.random(n) < self.imp.counter_correction_rate
+        self.corr_at = np.where(corr, rng.integers(self.t0, self.t1, n), np.iinfo(np.int64).max)
+        self.edit_at = np.where(
+            rng.random(n) < 0.03, self.time + rng.integers(60_000, 2 * HOUR_MS, n), -1
+        )
+        self.delete_at = np.where(
+            rng.random(n) < 0.015, self.time + rng.integers(5 * 60_000, 6 * HOUR_MS, n), -1
+        )
+        self.lang = np.array([r[4] for r in vocab.REGIONS])[u.region[self.author]]
+        self.last_seen: dict[tuple[int, str], int] = {}
+        self.stats = {
+            "stream_update": 0, "stream_status_update": 0, "stream_delete": 0,
+            "calls_trends_tags": 0, "calls_tag_timeline": 0, "status_records": 0,
+            "missing_field_records": 0, "counter_decreases_observed": 0,
+            "statuses_corrected": int(corr.sum()), "lines_clean": 0, "out_of_order_swaps": 0,
+            "duplicate_lines": 0, "malformed_not_json": 0, "malformed_missing_key": 0,
+            "malformed_wrong_type": 0,
+        }  # fmt: skip
+
+    def counts(self, i: int, t: int) -> dict[str, int]:
+        age = max(t - int(self.time[i]), 0)
+        frac = 1.0 - (1.0 + age / self.tau[i]) ** -1.2
+        f = 0.8 if t >= self.corr_at[i] else 1.0
+        return {k: int(v[i] * frac * f) for k, v in self.final.items()}
+
+    def status(self, i: int, t: int, edited: bool = False) -> dict:
+        m = self.m
+        inst = INSTANCES[int(self.instance[i])]
+        author = int(self.author[i])
+        name = self.names[author]
+        tag = m.hashtags.names[int(self.tag[i])]
+        tags = [tag]
+        if self.extra_tag[i] >= 0:
+            tags.append(m.hashtags.names[int(self.extra_tag[i])])
+        sid = str(int(self.ids[i]))
+        text = vocab.DESCRIPTIONS[int(self.ids[i] % len(vocab.DESCRIPTIONS))]
+        mentions = []
+        mention_html = ""
+        if self.mention[i] >= 0:
+            mname = self.names[int(self.mention[i])]
+            macct = f"{mname}@{INSTANCES[(int(self.instance[i]) + 1) % len(INSTANCES)]}"
+            murl = f"https://{macct.split('@')[1]}/@{mname}"
+            mentions.append({"id": str(100_000 + int(self.mention[i])), "username": mname,
+                             "url": murl, "acct": macct})  # fmt: skip
+            mention_html = (f'<span class="h-card" translate="no"><a href="{murl}" '
+                            f'class="u-url mention">@<span>{mname}</span></a></span> ')  # fmt: skip
+        tag_html = " ".join(
+            f'<a href="https://{inst}/tags/{x}" class="mention hashtag" rel="tag">#<span>{x}</span></a>'
+            for x in tags
+        )
+        content = f"<p>{mention_html}{text} {tag_html}{' (edited)' if edited else ''}</p>"
+        created = int(self.time[i])
+        c = self.counts(i, t)
+        user = m.users
+        acct_created = max(int(user.registered_ms[author]), 0) // DAY_MS * DAY_MS
+        return {
+            "id": sid, "created_at": _iso(created), "in_reply_to_id": None,
+            "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
+            "visibility": "public", "language": str(self.lang[i]),
+            "uri": f"https://{inst}/users/{name}/statuses/{sid}",
+            "url": f"https://{inst}/@{name}/{sid}",
+            "replies_count": c["replies_count"], "reblogs_count": c["reblogs_count"],
+            "favourites_count": c["favourites_count"], "quotes_count": 0,
+            "edited_at": _iso(int(self.edit_at[i])) if edited else None,
+            "favourited": False, "reblogged": False, "muted": False, "bookmarked": False,
+            "content": content, "filtered": [], "reblog": None,
+            "account": {
+                "id": str(100_000 + author), "username": name, "acct": name,
+                "display_name": name.replace(".", " ").title(), "locked": False, "bot": False,
+                "discoverable": True, "indexable": True, "group": False,
+                "created_at": _iso(acct_created), "note": f"<p>{vocab.BIO[int(user.bio[author])]}</p>",
+                "url": f"https://{inst}/@{name}", "uri": f"https://{inst}/users/{name}",
+                "avatar": f"https://{inst}/avatars/original/missing.png",
+                "avatar_static": f"https://{inst}/avatars/original/missing.png",
+                "avatar_description": "",
+                "header": f"https://{inst}/headers/original/missing.png",
+                "header_static": f"https://{inst}/headers/original/missing.png",
+                "header_description": "",
+                "followers_count": int(user.followers[author]),
+                "following_count": int(user.following[author]),
+                "statuses_count": 10 + author % 997,
+                "last_status_at": _iso(created)[:10], "hide_collections": False,
+                "show_media": True, "show_media_replies": True, "show_featured": True,
+                "emojis": [], "fields": [],
+            },
+            "media_attachments": [], "mentions": mentions,
+            "tags": [{"name": x, "url": f"https://{inst}/tags/{x}"} for x in tags],
+            "emojis": [], "tagged_collections": [], "quote": None, "card": None, "poll": None,
+            "quote_approval": {"automatic": ["public"], "manual": [], "current_user": "denied"},
+        }  # fmt: skip
+
+    def _maybe_drop(self, rng, obj: dict) -> dict:
+        if rng.random() < self.imp.missing_field_rate:
+            key = ["language", "edited_at", "tags", "account", "favourites_count", "url"][
+                int(rng.integers(0, 6))
+            ]
+            obj.pop(key, None)
+            self.stats["missing_field_records"] += 1
+        return obj
+
+    def hour(self, h: int) -> pa.Array:
+        rng = rng_for(self.cfg.seed, 71, self.t0 // HOUR_MS, h)
+        hs, he = self.t0 + h * HOUR_MS, self.t0 + (h + 1) * HOUR_MS
+        rows: list[tuple[int, str]] = []
+        # streaming: creations, edits, deletions in this hour, one event per line
+        for kind, times in (("update", self.time), ("status.update", self.edit_at),
+                            ("delete", self.delete_at)):  # fmt: skip
+            for i in np.flatnonzero((times >= hs) & (times < he)):
+                t = int(times[i])
+                if kind == "delete":
+                    payload = str(int(self.ids[i]))
+                else:
+                    payload = self._maybe_drop(rng, self.status(i, t, edited=kind != "update"))
+                fetched = t + int(rng.integers(100, 3000))
+                resp = {"stream": ["public"], "event": kind, "payload": payload}
+                params = {"instance": INSTANCES[int(self.instance[i])], "stream": "public"}
+                rows.append((fetched, _line("api/v1/streaming/public", params, fetched, resp)))
+                self.stats["stream_" + kind.replace(".", "_")] += 1
+        # polls: trending tags and the timelines of the top tags, per instance
+        for k, inst in enumerate(INSTANCES):
+            t = hs + 30 * 60_000 + k * 7_000 + int(rng.integers(0, 5_000))
+            mine = (self.instance == k) & (self.time <= t) & (self.time > t - HISTORY_DAYS * DAY_MS)
+            deleted = (self.delete_at >= 0) & (self.delete_at <= t)
+            mine &= ~deleted
+            idx = np.flatnonzero(mine)
+            today = t // DAY_MS * DAY_MS
+            recent = idx[self.time[idx] >= t - 2 * DAY_MS]
+            if len(recent) == 0:
+                continue
+            tag_counts = np.bincount(self.tag[recent], minlength=len(self.m.hashtags.names))
+            top = np.argsort(-tag_counts, kind="stable")[:10]
+            top = top[tag_counts[top] > 0]
+            trends = []
+            for tg in top:
+                sel = idx[self.tag[idx] == tg]
+                day = (self.time[sel] // DAY_MS * DAY_MS).astype(np.int64)
+                hist = []
+                for d in range(HISTORY_DAYS):
+                    dd = today - d * DAY_MS
+                    on = sel[day == dd]
+                    hist.append({"day": str(dd // 1000), "accounts": str(len(set(self.author[on].tolist()))),
+                                 "uses": str(len(on))})  # fmt: skip
+                name = self.m.hashtags.names[int(tg)]
+                trends.append({"id": str(1000 + int(tg)), "name": name,
+                               "url": f"https://{inst}/tags/{name}", "history": hist,
+                               "following": False, "featuring": False})  # fmt: skip
+            rows.append(
+                (t, _line("api/v1/trends/tags", {"instance": inst, "limit": 10}, t, trends))
+            )
+            self.stats["calls_trends_tags"] += 1
+            for j, tg in enumerate(top[:3]):
+                tt = t + 1_500 * (j + 1)
+                sel = idx[(self.tag[idx] == tg) & (self.time[idx] <= tt)]
+                sel = sel[np.argsort(-self.time[sel], kind="stable")[:40]]
+                statuses = []
+                for i in sel:
+                    st = self._maybe_drop(
+                        rng, self.status(int(i), tt, edited=0 <= self.edit_at[i] <= tt)
+                    )
+                    key = (int(i), "favourites_count")
+                    fav = st.get("favourites_count")
+                    if fav is not None:
+                        if key in self.last_seen and fav < self.last_seen[key]:
+                            self.stats["counter_decreases_observed"] += 1
+                        self.last_seen[key] = fav
+                    statuses.append(st)
+                name = self.m.hashtags.names[int(tg)]
+                rows.append((tt, _line(f"api/v1/timelines/tag/{name}",
+                                       {"instance": inst, "limit": 40}, tt, statuses)))  # fmt: skip
+                self.stats["calls_tag_timeline"] += 1
+                self.stats["status_records"] += len(statuses)
+        rows.sort(key=lambda r: r[0])
+        lines = pa.array([r[1] for r in rows], pa.string())
+        out, counts = inject_lines(lines, rng, self.imp)
+        for k, v in counts.items():
+            self.stats[k] += v
+        return out
+
+
+def _line(endpoint: str, params: dict, t_ms: int, resp) -> str:
+    return json.dumps({"source": "mastodon", "endpoint": endpoint, "params": params,
+                       "fetched_at": _iso(t_ms), "response": resp},
+                      ensure_ascii=False, separators=(",", ":"))  # fmt: skip
