@@ -179,9 +179,14 @@ def run(
     ] = False,
 ) -> None:
     """The whole pipeline flow: load -> dbt build -> train -> score -> report, then a summary."""
+    import logging
+
     from flows.pipeline import pipeline
 
     cfg = settings()
+    if not os.environ.get("TRENDCAST_DEBUG"):
+        # Prefect logs a failing task's traceback; the CLI reports the error in one line instead.
+        logging.getLogger("prefect").setLevel(logging.CRITICAL)
     inputs = [str(p) for p in (paths or [SAMPLE_DIR])]
     if simulate and not paths:
         sim_dir = _simulate_sample()
@@ -198,12 +203,21 @@ def _simulate_sample() -> Path | None:
         sim = importlib.import_module("trendcast.simulator")
     except ImportError:
         return None
-    if not hasattr(sim, "simulate"):
+    if not hasattr(sim, "simulate") or not hasattr(sim, "SimConfig"):
         return None
     out = PROJECT_DIR / "data" / "simulated" / "sample"
-    if not any(out.glob("**/*.jsonl.gz")):
-        with console.status("simulating a small platform run..."):
-            sim.simulate(start="2025-06-01T00:00:00Z", hours=48, scale="small", seed=7, out=out)
+    if not (out / "_truth" / "manifest.json").exists():
+        from datetime import UTC, datetime
+
+        cfg = sim.SimConfig(
+            start=datetime(2025, 6, 1, tzinfo=UTC),
+            hours=48,
+            scale="small",
+            events=None,
+            seed=7,
+        )
+        with console.status("simulating a small platform run (platform, TikTok, Mastodon)..."):
+            sim.simulate(cfg, out, None)
     return out
 
 
