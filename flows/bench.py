@@ -1,0 +1,218 @@
+"""`trendcast bench`: the whole pipeline at seed volume, stage by stage.
+
+Simulates a day (plus one more hour) of platform events and matching API snapshots, then times
+each stage in this process — load, full dbt build, one hourly incremental run, features, train,
+score — with wall time, rows per second and peak RSS, against a throwaway warehouse. The floor is
+one DuckDB scan (`count(*)` over `read_json`) of the same files: the least any pipeline that reads
+them must spend.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from trendcast.settings import Settings
+
+BENCH_START = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+@dataclass
+class Stage:
+    name: str
+    seconds: float = 0.0
+    rows: int = 0
+    peak_rss_mb: float = 0.0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+class RssSampler:
+    """Peak resident memory of this process and its children, sampled every 50 ms."""
+
+    def __init__(self) -> None:
+        self.proc = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _rss(self) -> int:
+        total = self.proc.memory_info().rss
+        for child in self.proc.children(recursive=True):
+            with suppress(psutil.Error):
+                total += child.memory_info().rss
+        return total
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss())
+            self._stop.wait(0.05)
+
+    def __enter__(self) -> RssSampler:
+        self.peak = self._rss()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+@contextmanager
+def timed(stages: list[Stage], name: str, on_done: Callable[[Stage], None] | None = None):
+    stage = Stage(name)
+    with RssSampler() as rss:
+        started = time.perf_counter()
+        yield stage
+        stage.seconds = time.perf_counter() - started
+    stage.peak_rss_mb = rss.peak / 1e6
+    stages.append(stage)
+    if on_done:
+        on_done(stage)
+
+
+def _hour_of(path: Path) -> str:
+    return path.name.rsplit("_", 1)[-1].split(".")[0]
+
+
+def split_last_hour(sim_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Archive files of every hour but the last (the day), and of the last hour (the increment)."""
+    files = sorted(p for p in sim_dir.rglob("*.jsonl.gz") if "_truth" not in p.parts)
+    last = max(_hour_of(p) for p in files)
+    return [p for p in files if _hour_of(p) != last], [p for p in files if _hour_of(p) == last]
+
+
+def scan_floor(files: list[Path]) -> tuple[float, int]:
+    import duckdb
+
+    con = duckdb.connect()
+    names = [str(p) for p in files]
+    started = time.perf_counter()
+    (n,) = con.execute(
+        "select count(*) from read_json(?, format = 'newline_delimited', "
+        "columns = {'source': 'varchar', 'fetched_at': 'varchar', 'response': 'json'}, "
+        "ignore_errors = true, maximum_object_size = 1073741824)",
+        [names],
+    ).fetchone()
+    return time.perf_counter() - started, n
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    import importlib
+
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+def run_bench(
+    events: int,
+    settings: Settings,
+    workdir: Path | None = None,
+    on_stage: Callable[[Stage], None] | None = None,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Run every stage once and return the report (see module docstring)."""
+    from flows.dbt import run_dbt
+    from trendcast.landing import load_paths
+    from trendcast.simulator import SimConfig, simulate
+    from trendcast.warehouse import connect
+
+    own_dir = workdir is None
+    work = Path(workdir or tempfile.mkdtemp(prefix="trendcast-bench-"))
+    stages: list[Stage] = []
+    try:
+        sim_dir = work / "archives"
+        with timed(stages, "simulate", on_stage) as st:
+            cfg = SimConfig(
+                start=BENCH_START, hours=25, scale="day", events=int(events * 25 / 24), seed=1
+            )
+            manifest = simulate(cfg, sim_dir, None)
+            st.rows = sum(manifest["platform_events_by_type"].values())
+        day, last_hour = split_last_hour(sim_dir)
+        floor_seconds, floor_lines = scan_floor(day)
+
+        with timed(stages, "load", on_stage) as st, connect(settings) as wh:
+            results = load_paths(wh, day)
+            st.rows = events
+            st.detail = {"lines": sum(r.total for r in results), "files": len(results)}
+
+        with timed(stages, "build", on_stage) as st:
+            run = run_dbt(["build"], settings)
+            st.rows = events
+            st.detail = {"nodes": len(run.results)}
+
+        features = _optional("flows.trends_flows", "features")
+        if features is not None:
+            with timed(stages, "features", on_stage) as st:
+                st.detail = features(target=settings.target) or {}
+                st.rows = events
+
+        for name in ("train", "score"):
+            fn = _optional("flows.ml_flows", name)
+            if fn is not None:
+                with timed(stages, name, on_stage) as st:
+                    st.detail = fn(target=settings.target) or {}
+                    st.rows = int(st.detail.get("rows", 0)) if isinstance(st.detail, dict) else 0
+
+        with timed(stages, "incremental", on_stage) as st:
+            with connect(settings) as wh:
+                inc = load_paths(wh, last_hour)
+            run_dbt(["build"], settings)
+            st.rows = int(events / 24)
+            st.detail = {"lines": sum(r.total for r in inc)}
+    finally:
+        if own_dir and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    by_name = {s.name: s for s in stages}
+    pipeline = [by_name[n] for n in ("load", "build", "features", "train", "score") if n in by_name]
+    end_to_end = sum(s.seconds for s in pipeline)
+    return {
+        "events": events,
+        "target": settings.target,
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+        },
+        "stages": {
+            s.name: {
+                "seconds": round(s.seconds, 2),
+                "rows": s.rows,
+                "rows_per_second": round(s.rows_per_second),
+                "peak_rss_mb": round(s.peak_rss_mb, 1),
+                "detail": s.detail,
+            }
+            for s in stages
+        },
+        "end_to_end_seconds": round(end_to_end, 2),
+        "incremental_seconds": round(by_name["incremental"].seconds, 2),
+        "floor_seconds": round(floor_seconds, 3),
+        "floor_lines": floor_lines,
+        "pipeline_over_floor": round(end_to_end / floor_seconds, 1) if floor_seconds else None,
+        "peak_rss_mb": round(max(s.peak_rss_mb for s in stages), 1),
+    }
+
+
+def write_json(report: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -1,0 +1,62 @@
+"""`trendcast bench`: time every pipeline stage at seed volume (see flows/bench.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(bench)
+
+
+def bench(
+    events: Annotated[
+        int, typer.Option(help="First-party events in the simulated day.")
+    ] = 10_000_000,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report as JSON here.")
+    ] = None,
+    keep: Annotated[
+        Path | None, typer.Option(help="Keep the simulated archives in this folder.")
+    ] = None,
+) -> None:
+    """Simulate a day, then time load, full build, hourly incremental, features, train, score.
+
+    Runs against a throwaway warehouse of the chosen --target (a temp DuckDB file, or a temp
+    database on the configured Postgres server), never the one `trendcast run` uses.
+    """
+    from flows.bench import run_bench, write_json
+    from flows.isolated import throwaway_warehouse
+
+    def show(stage) -> None:
+        console.print(
+            f"  {stage.name:<12} {stage.seconds:8.1f} s  {stage.rows:>12,} rows  "
+            f"{stage.rows_per_second:>12,.0f} rows/s  peak {stage.peak_rss_mb:8.0f} MB"
+        )
+
+    with throwaway_warehouse() as settings:
+        console.print(f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}")
+        report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
+    table = Table(title=f"trendcast bench: {events:,} events, {report['target']}")
+    for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
+        table.add_column(col, justify="left" if col == "stage" else "right")
+    for name, s in report["stages"].items():
+        table.add_row(name, f"{s['seconds']:.1f}", f"{s['rows']:,}", f"{s['rows_per_second']:,}",
+                      f"{s['peak_rss_mb']:.0f}")  # fmt: skip
+    console.print(table)
+    console.print(
+        f"end to end (load..score): {report['end_to_end_seconds']:.1f} s; "
+        f"hourly incremental: {report['incremental_seconds']:.1f} s; "
+        f"scan floor: {report['floor_seconds']:.2f} s "
+        f"(pipeline = {report['pipeline_over_floor']}x floor); peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
+    if json_path:
+        write_json(report, json_path)
+        console.print(f"report written to {json_path}")
