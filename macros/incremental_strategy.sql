@@ -1,0 +1,13 @@
+{#- The one place that picks the incremental strategy per target (GUIDE: choose by target.type in
+    one macro, not in every model). delete+insert replaces every row whose unique_key appears in the
+    new batch, which is what the lookback re-processing needs; Spark has no delete+insert, so it
+    would overwrite the affected partitions instead. -#}
+{% macro incremental_strategy_for_target() -%}
+    {%- if target.type in ('duckdb', 'postgres') -%}
+        delete+insert
+    {%- elif target.type in ('spark', 'databricks') -%}
+        insert_overwrite
+    {%- else -%}
+        delete+insert
+    {%- endif -%}
+{%- endmacro %}
