@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from flows.isolated import throwaway_warehouse
 from trendcast.settings import PROJECT_DIR, Settings
 
 SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
@@ -50,12 +51,7 @@ def duckdb_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 def _pg_admin_settings() -> Settings:
-    return Settings.from_env("postgres").__class__(
-        **{
-            **Settings.from_env("postgres").__dict__,
-            "pg_dbname": os.environ.get("TRENDCAST_PG_ADMIN_DB", "postgres"),
-        }
-    )
+    return replace(Settings.from_env("postgres"), pg_dbname="postgres")
 
 
 def pg_available() -> str | None:
@@ -92,48 +88,13 @@ def require_pg() -> None:
     pytest.skip(f"{message}: set TRENDCAST_PG_* to run the Postgres tests")
 
 
-def create_pg_database() -> Settings:
-    import psycopg
-
-    admin = _pg_admin_settings()
-    name = f"trendcast_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(
-        host=admin.pg_host,
-        port=admin.pg_port,
-        user=admin.pg_user,
-        password=admin.pg_password or None,
-        dbname=admin.pg_dbname,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f"create database {name}")
-    return Settings(**{**admin.__dict__, "pg_dbname": name})
-
-
-def drop_pg_database(settings: Settings) -> None:
-    import psycopg
-
-    admin = _pg_admin_settings()
-    with psycopg.connect(
-        host=admin.pg_host,
-        port=admin.pg_port,
-        user=admin.pg_user,
-        password=admin.pg_password or None,
-        dbname=admin.pg_dbname,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f"drop database if exists {settings.pg_dbname} with (force)")
-
-
 @pytest.fixture
 def pg_warehouse(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """Settings for a throwaway Postgres database (created here, dropped afterwards)."""
     require_pg()
-    settings = create_pg_database()
-    _set_env(monkeypatch, settings)
-    try:
+    with throwaway_warehouse(Settings.from_env("postgres")) as settings:
+        _set_env(monkeypatch, settings)
         yield settings
-    finally:
-        drop_pg_database(settings)
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
@@ -157,8 +118,7 @@ def build_sample(settings: Settings, extra_paths: list[Path] | None = None) -> N
 @pytest.fixture(scope="session")
 def built_duckdb() -> Settings:
     """A DuckDB warehouse with the bundled sample landed and built once per session (read it only)."""
-    base = Settings.from_env("duckdb")
-    settings = Settings(**{**base.__dict__, "duckdb_path": _SESSION_DIR / "built.duckdb"})
+    settings = replace(Settings.from_env("duckdb"), duckdb_path=_SESSION_DIR / "built.duckdb")
     build_sample(settings)
     return settings
 
@@ -167,9 +127,6 @@ def built_duckdb() -> Settings:
 def built_postgres() -> Iterator[Settings]:
     """A Postgres database with the bundled sample landed and built once per session (read it only)."""
     require_pg()
-    settings = create_pg_database()
-    try:
+    with throwaway_warehouse(Settings.from_env("postgres")) as settings:
         build_sample(settings)
         yield settings
-    finally:
-        drop_pg_database(settings)
