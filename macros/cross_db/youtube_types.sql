@@ -37,3 +37,18 @@
 {% macro default__hour_of_day(expr) -%}
     cast(extract(hour from {{ expr }}) as integer)
 {%- endmacro %}
+
+{#- Planner hint for the point-in-time feature mart: its freshly built inputs have no statistics
+    yet, so Postgres estimates a handful of rows and picks nested loops (minutes instead of
+    seconds). Hash/merge joins are right for these equi-joins; other targets need nothing. -#}
+{% macro youtube_prefer_hash_joins(enable) -%}
+    {{ return(adapter.dispatch('youtube_prefer_hash_joins', 'trendcast')(enable)) }}
+{%- endmacro %}
+
+{% macro default__youtube_prefer_hash_joins(enable) -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__youtube_prefer_hash_joins(enable) -%}
+    {%- if enable -%}set enable_nestloop = off{%- else -%}reset enable_nestloop{%- endif -%}
+{%- endmacro %}

@@ -2,6 +2,11 @@
 -- (as_of_date = the first-appearance chart day). Every input was fetched at or before that chart
 -- call: the entry itself, the rest of the same chart, earlier charts of any region, and only the
 -- labels whose t+3 window had closed by as_of_date.
+{{ config(
+    pre_hook=youtube_prefer_hash_joins(true),
+    post_hook=youtube_prefer_hash_joins(false),
+) }}
+
 with
 
 entries as (
