@@ -1,39 +1,61 @@
-"""Line-level delivery problems shared by every source, and deterministic file writing."""
+"""Line-level delivery problems shared by every source, and deterministic file writing.
+
+A file is a sequence of *segments*: zero-copy slices of a string array whose elements are
+pieces of lines (each line ends with a newline), plus a few extra strings (broken lines). The
+writer compresses segments as they are, so a file's bytes are never joined in Python.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import zlib
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from trendcast.simulator.config import Imperfections
-from trendcast.simulator.jsonfmt import gzip_bytes, to_bytes
 
 MALFORMED_KINDS = ("not_json", "missing_key", "wrong_type")
 _FETCHED = re.compile(r'"fetched_at":"[^"]*"')
 
+Segments = list[pa.Array]
 
-def inject_lines(
-    lines: pa.Array, rng: np.random.Generator, imp: Imperfections
-) -> tuple[pa.Array, dict[str, int]]:
-    """Swap neighbours, repeat whole lines and add broken lines; returns lines and counts.
 
-    Duplicate lines are exact copies placed a few lines later (landing: `duplicate`); broken lines
-    are extra, corrupted copies of real lines (landing: `failed`), so no real call is lost."""
-    n = len(lines)
+def _data(arr: pa.Array) -> pa.Buffer:
+    """The bytes of a (sliced) string array: its elements back to back."""
+    if len(arr) == 0:
+        return pa.py_buffer(b"")
+    large = arr.type == pa.large_string()
+    offs = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
+    a, b = int(offs[arr.offset]), int(offs[arr.offset + len(arr)])
+    return arr.buffers()[2][a:b]
+
+
+def segments_bytes(segments: Sequence[pa.Array]) -> bytes:
+    return b"".join(_data(s).to_pybytes() for s in segments)
+
+
+def inject(
+    pieces: pa.Array, starts: np.ndarray, rng: np.random.Generator, imp: Imperfections
+) -> tuple[Segments, dict[str, int]]:
+    """Swap neighbouring lines, repeat whole lines and add broken lines.
+
+    Line j is pieces[starts[j]:starts[j+1]] (its last piece ends with a newline). Duplicate lines
+    are exact copies a few lines later (landing: `duplicate`); broken lines are extra corrupted
+    copies of real lines (landing: `failed`), so no real call is lost."""
+    n = len(starts) - 1
     counts = {"lines_clean": n, "out_of_order_swaps": 0, "duplicate_lines": 0}
     counts.update({f"malformed_{k}": 0 for k in MALFORMED_KINDS})
-    if n == 0:
-        return lines, counts
+    if n <= 0:
+        return [], counts
     order = np.arange(n)
     if n > 1:
         swap = np.flatnonzero(rng.random(n - 1) < imp.out_of_order_line_rate)
-        swap = swap[np.concatenate([[True], np.diff(swap) > 1])] if len(swap) else swap
+        if len(swap):
+            swap = swap[np.concatenate([[True], np.diff(swap) > 1])]
         order[swap], order[swap + 1] = order[swap + 1].copy(), order[swap].copy()
         counts["out_of_order_swaps"] = len(swap)
     dup = np.flatnonzero(rng.random(n) < imp.duplicate_line_rate)
@@ -41,8 +63,10 @@ def inject_lines(
     bad = np.flatnonzero(rng.random(n) < imp.malformed_line_rate)
     kind = rng.integers(0, len(MALFORMED_KINDS), len(bad))
     broken: list[str] = []
-    for line_i, k in zip(bad, kind, strict=True):
-        text = lines[int(order[line_i])].as_py()
+    for pos, k in zip(bad, kind, strict=True):
+        j = int(order[pos])
+        text = "".join(pieces.slice(starts[j], starts[j + 1] - starts[j]).to_pylist())
+        text = text.rstrip("\n")
         if k == 0:
             text = text[: max(1, len(text) // 2)]
         elif k == 1:
@@ -50,19 +74,39 @@ def inject_lines(
         else:
             text = _FETCHED.sub('"fetched_at":1700000000', text, count=1)
         counts[f"malformed_{MALFORMED_KINDS[k]}"] += 1
-        broken.append(text)
-    # real line j sits at key j; a copy a few lines after its original; a broken line just after
+        broken.append(text + "\n")
+    # real line at key i; a copy a few lines after its original; a broken line right after
     keys = np.concatenate(
         [np.arange(n, dtype=np.float64), dup + rng.integers(1, 6, len(dup)) + 0.5, bad + 0.25]
     )
-    rows = np.concatenate([order, order[dup], n + np.arange(len(bad))])
-    pool = pa.concat_arrays([lines.cast(pa.string()), pa.array(broken, pa.string())])
-    final = rows[np.argsort(keys, kind="stable")]
-    return pc.take(pool, pa.array(final)), counts
+    items = np.concatenate([order, order[dup], -1 - np.arange(len(bad))])
+    items = items[np.argsort(keys, kind="stable")]
+    segments: Segments = []
+    run_start = -1
+    prev = -2
+    for it in items.tolist():
+        if it >= 0 and it == prev + 1 and run_start >= 0:
+            prev = it
+            continue
+        if run_start >= 0:
+            a, b = starts[run_start], starts[prev + 1]
+            segments.append(pieces.slice(a, b - a))
+            run_start = -1
+        if it >= 0:
+            run_start, prev = it, it
+        else:
+            segments.append(pa.array([broken[-1 - it]], pa.string()))
+            prev = -2
+    if run_start >= 0:
+        a, b = starts[run_start], starts[prev + 1]
+        segments.append(pieces.slice(a, b - a))
+    return segments, counts
 
 
 class Writer:
-    """Compress and write files on a small thread pool (zlib releases the GIL)."""
+    """Compress and write files on a small thread pool (zlib releases the GIL).
+
+    gzip via zlib with wbits=31: no file name, mtime 0, so the same input gives the same bytes."""
 
     def __init__(self, level: int = 1, workers: int = 2) -> None:
         self.level = level
@@ -71,21 +115,26 @@ class Writer:
         self.bytes_raw = 0
         self.bytes_gz = 0
 
-    def submit(self, path: Path, lines: pa.Array, done: Callable[[], None] | None = None) -> None:
-        data = to_bytes(lines)
-        self.bytes_raw += len(data)
+    def submit(self, path: Path, segments: Segments) -> None:
+        bufs = [_data(s) for s in segments]
+        self.bytes_raw += sum(b.size for b in bufs)
         path.parent.mkdir(parents=True, exist_ok=True)
+        level = self.level
 
         def work() -> int:
-            gz = gzip_bytes(data, self.level)
-            path.write_bytes(gz)
-            if done:
-                done()
-            return len(gz)
+            co = zlib.compressobj(level, zlib.DEFLATED, 31)
+            size = 0
+            with open(path, "wb") as fh:
+                for buf in bufs:
+                    chunk = co.compress(buf)
+                    size += len(chunk)
+                    fh.write(chunk)
+                chunk = co.flush()
+                fh.write(chunk)
+            return size + len(chunk)
 
         self.pending.append(self.pool.submit(work))
-        # bound memory: at most a few files in flight
-        while len(self.pending) > 3:
+        while len(self.pending) > 3:  # bound memory: a few files in flight
             self.bytes_gz += self.pending.pop(0).result()
 
     def close(self) -> None:

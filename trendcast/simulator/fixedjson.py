@@ -18,21 +18,26 @@ SPACE = 32
 
 
 class RowBuilder:
-    """Accumulates the column blocks of one event type: literals and (n, w) byte slots."""
+    """Accumulates one event type's row layout: literal bytes and (n, w) byte slots.
+
+    `build` starts from the literal template repeated n times and writes only the slots."""
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.blocks: list[np.ndarray] = []
+        self.parts: list[bytes | np.ndarray] = []
         self.width = 0
         self.fields: dict[str, tuple[int, int]] = {}  # name -> (start incl. comma, end)
 
     def lit(self, text: str) -> None:
-        b = np.frombuffer(text.encode(), dtype=np.uint8)
-        self.blocks.append(np.broadcast_to(b, (self.n, len(b))))
+        b = text.encode()
+        if self.parts and isinstance(self.parts[-1], bytes):
+            self.parts[-1] += b
+        else:
+            self.parts.append(b)
         self.width += len(b)
 
     def slot(self, mat: np.ndarray) -> None:
-        self.blocks.append(mat)
+        self.parts.append(mat)
         self.width += mat.shape[1]
 
     def field(self, name: str, mat: np.ndarray, first: bool = False) -> None:
@@ -41,9 +46,37 @@ class RowBuilder:
         self.slot(mat)
         self.fields[name] = (start + (1 if first else 0), self.width)
 
+    def field_ts(self, name: str, ms: np.ndarray) -> None:
+        """A timestamp field: literal quotes, dot and Z; slots for the second and the ms."""
+        start = self.width
+        self.lit(f',"{name}":"')
+        date, frac = _ts_parts(ms)
+        self.slot(date)
+        self.lit(".")
+        self.slot(frac)
+        self.lit('Z"')
+        self.fields[name] = (start, self.width)
+
     def build(self) -> np.ndarray:
         self.lit("}")
-        return np.hstack(self.blocks) if self.n else np.zeros((0, self.width), np.uint8)
+        template = np.zeros(self.width, np.uint8)
+        pos = 0
+        for part in self.parts:
+            w = len(part) if isinstance(part, bytes) else part.shape[1]
+            if isinstance(part, bytes):
+                template[pos : pos + w] = np.frombuffer(part, np.uint8)
+            pos += w
+        mat = np.empty((self.n, self.width), np.uint8)
+        mat[:] = template
+        pos = 0
+        for part in self.parts:
+            if isinstance(part, bytes):
+                pos += len(part)
+            else:
+                w = part.shape[1]
+                mat[:, pos : pos + w] = part
+                pos += w
+        return mat
 
 
 def blank_fields(mat: np.ndarray, rb: RowBuilder, rows: np.ndarray, names: list[str]) -> None:
@@ -62,19 +95,28 @@ def to_arrow(mat: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
+_D4 = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), np.uint8).reshape(
+    10_000, 4
+)
+
+
 def digits(x: np.ndarray, width: int, zero_pad: bool = False) -> np.ndarray:
     """Non-negative integers right-aligned in `width` bytes (leading spaces or zeros)."""
-    v = np.asarray(x, dtype=np.int64).copy()
-    out = np.empty((len(v), width), dtype=np.uint8)
-    for j in range(width - 1, -1, -1):
-        out[:, j] = 48 + v % 10
-        v //= 10
+    x = np.asarray(x, dtype=np.int64)
+    n = len(x)
+    chunks = -(-width // 4)
+    out = np.empty((n, chunks * 4), dtype=np.uint8)
+    v = x.copy()
+    for j in range(chunks - 1, -1, -1):
+        out[:, 4 * j : 4 * j + 4] = _D4[v % 10_000]
+        v //= 10_000
+    out = out[:, chunks * 4 - width :]
     if not zero_pad:
-        nd = np.ones(len(x), dtype=np.int64)
+        nd = np.ones(n, dtype=np.int64)
         for k in range(1, width):
-            nd += np.asarray(x) >= 10**k
+            nd += x >= 10**k
         out[np.arange(width)[None, :] < (width - nd)[:, None]] = SPACE
-    return out
+    return np.ascontiguousarray(out) if out.base is not None and zero_pad else out
 
 
 def decimal1(x: np.ndarray, width: int) -> np.ndarray:
@@ -111,24 +153,33 @@ def quoted_id(prefix: str, number: np.ndarray, width: int) -> np.ndarray:
     )
 
 
-def timestamp(ms: np.ndarray) -> np.ndarray:
-    """'"2026-11-22T02:31:05.123Z"' (26 bytes)."""
+def _ts_parts(ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(YYYY-MM-DDTHH:MM:SS bytes, mmm bytes) for epoch milliseconds."""
     ms = np.asarray(ms, dtype=np.int64)
     n = len(ms)
-    sec = np.floor_divide(ms, 1000)
     if n == 0:
-        return np.zeros((0, 26), np.uint8)
+        return np.zeros((0, 19), np.uint8), np.zeros((0, 3), np.uint8)
+    sec = np.floor_divide(ms, 1000)
     lo, hi = int(sec.min()), int(sec.max())
     if hi - lo > 4 * n + 10_000:
         tab_rows, idx = np.unique(sec, return_inverse=True)
     else:
         tab_rows, idx = np.arange(lo, hi + 1, dtype=np.int64), sec - lo
     strs = _iso_seconds(tab_rows)
-    tab = np.frombuffer(strs.buffers()[2], np.uint8)[: 19 * len(tab_rows)].reshape(-1, 19)
+    data = np.frombuffer(strs.buffers()[2], np.uint8)
+    start = int(np.frombuffer(strs.buffers()[1], np.int32)[strs.offset])
+    tab = data[start : start + 19 * len(tab_rows)].reshape(-1, 19)
+    return tab[idx], _D4[ms - sec * 1000][:, 1:]
+
+
+def timestamp(ms: np.ndarray) -> np.ndarray:
+    """'"2026-11-22T02:31:05.123Z"' (26 bytes)."""
+    date, frac = _ts_parts(ms)
+    n = len(date)
     q = np.full((n, 1), ord('"'), np.uint8)
     dot = np.full((n, 1), ord("."), np.uint8)
     z = np.full((n, 1), ord("Z"), np.uint8)
-    return np.hstack([q, tab[idx], dot, digits(ms - sec * 1000, 3, True), z, q])
+    return np.hstack([q, date, dot, frac, z, q])
 
 
 def nullable(mat: np.ndarray, present: np.ndarray) -> np.ndarray:

@@ -106,6 +106,14 @@ def iso_ms(ms: np.ndarray) -> pa.Array:
     return concat(pc.take(table, pa.array(sec - lo)), ".", frac, "Z")
 
 
+def iso_one(ms: int) -> str:
+    """One timestamp, formatted in Python (for the few scalar uses)."""
+    import datetime as _dt
+
+    ts = _dt.datetime(1970, 1, 1) + _dt.timedelta(milliseconds=int(ms))
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ms) % 1000:03d}Z"
+
+
 def iso_s(ms: np.ndarray) -> pa.Array:
     """ISO-8601 UTC at second precision, without zone letter."""
     return _iso_seconds(np.floor_divide(np.asarray(ms, dtype=np.int64), 1000))
@@ -135,10 +143,7 @@ def to_bytes(lines: pa.Array) -> bytes:
     if isinstance(lines, pa.ChunkedArray):
         lines = lines.combine_chunks()
     arr = pc.binary_join_element_wise(lines, "\n", "")
-    if arr.type == pa.large_string():
-        off_dtype = np.int64
-    else:
-        off_dtype = np.int32
+    off_dtype = np.int64 if arr.type == pa.large_string() else np.int32
     offs = np.frombuffer(arr.buffers()[1], dtype=off_dtype)[arr.offset : arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
     return data[int(offs[0]) : int(offs[-1])].to_pybytes()

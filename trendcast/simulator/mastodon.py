@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from trendcast.simulator import jsonfmt as jf
 from trendcast.simulator import vocab
-from trendcast.simulator.delivery import inject_lines
+from trendcast.simulator.delivery import Segments, inject
 from trendcast.simulator.model import HISTORY_DAYS, HOUR_MS, Model, rng_for
 from trendcast.simulator.world import DAY_MS, usernames
 
@@ -24,7 +24,7 @@ INSTANCE_P = np.array([w for _, w in vocab.INSTANCES]) / sum(w for _, w in vocab
 
 
 def _iso(ms: int) -> str:
-    return jf.iso_ms(np.array([ms]))[0].as_py()
+    return jf.iso_one(ms)
 
 
 class Mastodon:
@@ -156,7 +156,7 @@ class Mastodon:
             self.stats["missing_field_records"] += 1
         return obj
 
-    def hour(self, h: int) -> pa.Array:
+    def hour(self, h: int) -> Segments:
         rng = rng_for(self.cfg.seed, 71, self.t0 // HOUR_MS, h)
         hs, he = self.t0 + h * HOUR_MS, self.t0 + (h + 1) * HOUR_MS
         rows: list[tuple[int, str]] = []
@@ -229,7 +229,7 @@ class Mastodon:
                 self.stats["status_records"] += len(statuses)
         rows.sort(key=lambda r: r[0])
         lines = pa.array([r[1] for r in rows], pa.string())
-        out, counts = inject_lines(lines, rng, self.imp)
+        out, counts = inject(lines, np.arange(len(lines) + 1), rng, self.imp)
         for k, v in counts.items():
             self.stats[k] += v
         return out
@@ -238,4 +238,4 @@ class Mastodon:
 def _line(endpoint: str, params: dict, t_ms: int, resp) -> str:
     return json.dumps({"source": "mastodon", "endpoint": endpoint, "params": params,
                        "fetched_at": _iso(t_ms), "response": resp},
-                      ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+                      ensure_ascii=False, separators=(",", ":")) + "\n"  # fmt: skip

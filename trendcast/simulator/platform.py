@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from trendcast.simulator import fixedjson as fx
 from trendcast.simulator import jsonfmt as jf
 from trendcast.simulator import vocab
-from trendcast.simulator.delivery import inject_lines
+from trendcast.simulator.delivery import Segments, inject
 from trendcast.simulator.model import (
     FLAG_COMMENT,
     FLAG_FOLLOW,
@@ -235,8 +235,8 @@ class PlatformStream:
         rb = fx.RowBuilder(n)
         rb.field("event_id", fx.quoted_id(f"e{self.run_tag}-", seq, 12), first=True)
         rb.lit(f',"event_type":"{kind}"')
-        rb.field("occurred_at", fx.timestamp(occurred))
-        rb.field("received_at", fx.timestamp(received))
+        rb.field_ts("occurred_at", occurred)
+        rb.field_ts("received_at", received)
         rb.field("user_id", self.t_user[user])
         rb.field("device_os", self.t_device[self.m.users.device[user]])
         rb.field("region", self.t_region[self.m.users.region[user]])
@@ -285,9 +285,9 @@ class PlatformStream:
         out.add(js, received, (user % self.cfg.partitions).astype(np.int64), seq)
 
     # -- per hour ------------------------------------------------------------------------------
-    def hour(self, h: int) -> pa.Array:
+    def hour(self, h: int) -> Segments:
         """Render the events of hour h and return the archive lines delivered in it."""
-        m, cfg = self.m, self.cfg
+        cfg = self.cfg
         rng = rng_for(cfg.seed, 50, self.t0 // HOUR_MS, h)
         hs, he = self.t0 + h * HOUR_MS, self.t0 + (h + 1) * HOUR_MS
         out = Rendered()
@@ -321,19 +321,23 @@ class PlatformStream:
         if len(later):
             self.pending.add(pc.take(js, pa.array(later)), rec[later], part[later], seq[later])
         idx = np.flatnonzero(now)
-        lines = self._batches(rng, pc.take(js, pa.array(idx)), rec[idx], part[idx], seq[idx])
-        lines, counts = inject_lines(lines, rng, self.imp)
+        pieces, starts = self._batches(rng, js, idx, rec[idx], part[idx], seq[idx])
+        segments, counts = inject(pieces, starts, rng, self.imp)
         for k, val in counts.items():
             self.stats[k] += val
         self.stats["event_deliveries"] += len(idx)
-        return lines
+        return segments
 
-    def _batches(self, rng, js, rec, part, seq) -> pa.Array:
+    def _batches(self, rng, js, idx, rec, part, seq) -> tuple[pa.Array, np.ndarray]:
+        """Cut polls (one partition, one poll interval, <= batch_size events) and lay them out.
+
+        Returns pieces (one per event, the first carrying the line head, the last the line
+        tail and newline) and the piece index where each line starts."""
         n = len(rec)
         if n == 0:
-            return pa.array([], pa.string())
+            return pa.array([], pa.string()), np.zeros(1, np.int64)
         order = np.lexsort((seq, rec, part))
-        js, rec, part = pc.take(js, pa.array(order)), rec[order], part[order]
+        rec, part = rec[order], part[order]
         counts = np.bincount(part, minlength=self.cfg.partitions)
         pstart = np.concatenate([[0], np.cumsum(counts)])[:-1]
         rank = np.arange(n) - pstart[part]
@@ -351,16 +355,31 @@ class PlatformStream:
         bnext = boff + (ends - starts)
         self.offsets += counts
         fetched = np.maximum.reduceat(rec, starts) + rng.integers(50, 1500, len(starts))
-        events = jf.join_groups(js, np.concatenate([starts, [n]]))
-        p, o = jf.num(bpart), jf.num(boff)
-        lines = jf.concat(
+        # lines in fetch order; events follow their line
+        by_time = np.lexsort((bpart, fetched))
+        lens = (ends - starts)[by_time]
+        line_start = np.concatenate([[0], np.cumsum(lens)])
+        ev = np.repeat(starts[by_time] - line_start[:-1], lens) + np.arange(n)
+        perm = idx[order[ev]]
+        p, o = jf.num(bpart[by_time]), jf.num(boff[by_time])
+        heads = jf.concat(
             '{"source":"platform","endpoint":"events/v1/poll","params":{"stream":"app-events",'
             '"partition":', p, ',"offset":', o, ',"limit":', str(bsize), '},"fetched_at":"',
-            jf.iso_ms(fetched), '","response":{"partition":', p, ',"offset":', o,
-            ',"next_offset":', jf.num(bnext), ',"events":[', events, "]}}",
+            jf.iso_ms(fetched[by_time]), '","response":{"partition":', p, ',"offset":', o,
+            ',"next_offset":', jf.num(bnext[by_time]), ',"events":[',
         )  # fmt: skip
-        by_time = np.lexsort((bpart, fetched))
-        return pc.take(lines, pa.array(by_time))
+        nl = len(by_time)
+        head_tab = pa.concat_arrays([heads.cast(pa.string()), pa.array([""], pa.string())])
+        tail_tab = pa.array([",", "]}}\n"], pa.string())
+        first = np.full(n, nl, dtype=np.int64)
+        first[line_start[:-1]] = np.arange(nl)
+        last = np.zeros(n, dtype=np.int64)
+        last[line_start[1:] - 1] = 1
+        pieces = jf.concat(
+            pc.take(head_tab, pa.array(first)), pc.take(js, pa.array(perm)),
+            pc.take(tail_tab, pa.array(last)),
+        )  # fmt: skip
+        return pieces, line_start
 
     def _views(self, out: Rendered, rng, rows: np.ndarray) -> None:
         m = self.m

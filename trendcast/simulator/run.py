@@ -49,19 +49,20 @@ def simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None = None) 
         hour_ms = cfg.start_ms + h * HOUR_MS
         for source, stream in streams.items():
             before = {k: stream.stats.get(k, 0) for k in LINE_KEYS}
-            lines = stream.hour(h)
+            segments = stream.hour(h)
             delta = {k: stream.stats.get(k, 0) - before[k] for k in LINE_KEYS}
-            if len(lines) == 0:
+            if not segments:
                 continue
             name = f"{source}/{file_name(source, hour_ms)}"
-            writer.submit(out_dir / name, lines)
+            writer.submit(out_dir / name, segments)
             failed = (
                 delta["malformed_not_json"]
                 + delta["malformed_missing_key"]
                 + delta["malformed_wrong_type"]
             )
+            n_lines = delta["lines_clean"] + delta["duplicate_lines"] + failed
             files.append({
-                "file": name, "source": source, "lines": len(lines),
+                "file": name, "source": source, "lines": n_lines,
                 "expected_processed": delta["lines_clean"],
                 "expected_duplicate": delta["duplicate_lines"], "expected_failed": failed,
                 "out_of_order_swaps": delta["out_of_order_swaps"],

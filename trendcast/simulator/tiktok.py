@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from trendcast.simulator import jsonfmt as jf
 from trendcast.simulator import vocab
-from trendcast.simulator.delivery import inject_lines
+from trendcast.simulator.delivery import Segments, inject
 from trendcast.simulator.model import HOUR_MS, Model, rng_for
 from trendcast.simulator.world import DAY_MS, usernames
 
@@ -120,7 +120,7 @@ class TikTok:
         self.call_seq += 1
         return f"{t_ms // 1000:010d}{self.m.run:06d}{self.call_seq:08X}"
 
-    def hour(self, h: int) -> pa.Array:
+    def hour(self, h: int) -> Segments:
         rng = rng_for(self.cfg.seed, 61, self.t0 // HOUR_MS, h)
         hs = self.t0 + h * HOUR_MS
         fetch0 = hs + 5 * 60_000 + int(rng.integers(0, 60_000))
@@ -128,7 +128,7 @@ class TikTok:
         lines += self._comments_and_users(rng, fetch0 + 20 * 60_000)
         lines = [x for x in lines if len(x)]
         merged = pa.concat_arrays(lines) if lines else pa.array([], pa.string())
-        out, counts = inject_lines(merged, rng, self.imp)
+        out, counts = inject(merged, np.arange(len(merged) + 1), rng, self.imp)
         for k, v in counts.items():
             self.stats[k] += v
         return out
@@ -207,7 +207,6 @@ class TikTok:
                            separators=(",", ":"))  # fmt: skip
         fetched = jf.iso_ms(page_fetch)
         for p in range(n_pages):
-            has_more = "true" if p < n_pages - 1 else "false"
             params = (f'{{"fields":"{VIDEO_FIELDS}","query":{query},'
                       f'"start_date":"{day(fetch - QUERY_DAYS * DAY_MS)}","end_date":"{day(fetch)}",'
                       f'"max_count":{PAGE},"cursor":{p * PAGE},"search_id":"{search_id}"}}')  # fmt: skip
@@ -220,7 +219,7 @@ class TikTok:
         tails = [
             f'],"cursor":{min((p + 1) * PAGE, n)},"search_id":"{search_id}",'
             f'"has_more":{"true" if p < n_pages - 1 else "false"}}},"error":{{"code":"ok",'
-            f'"message":"","log_id":"{self._log_id(int(page_fetch[p]))}"}}}}}}'
+            f'"message":"","log_id":"{self._log_id(int(page_fetch[p]))}"}}}}}}\n'
             for p in range(n_pages)
         ]
         return jf.concat(pa.array(out), body, pa.array(tails))
@@ -331,10 +330,10 @@ def _ymd(ms: int) -> str:
 
 
 def _line(endpoint: str, params: dict, t_ms: int, resp: dict) -> str:
-    fetched = jf.iso_ms(np.array([t_ms]))[0].as_py()
+    fetched = jf.iso_one(t_ms)
     return json.dumps({"source": "tiktok", "endpoint": endpoint, "params": params,
                        "fetched_at": fetched, "response": resp},
-                      ensure_ascii=False, separators=(",", ":"))  # fmt: skip
+                      ensure_ascii=False, separators=(",", ":")) + "\n"  # fmt: skip
 
 
 def _render(fields) -> pa.Array:
