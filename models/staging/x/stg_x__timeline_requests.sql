@@ -1,0 +1,62 @@
+-- One row per timeline API call (a page of GET /2/users/:id/tweets) with its request window from
+-- the params: the collection log that coverage and gap detection are derived from.
+{%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
+
+with
+
+responses as (
+    select * from {{ raw_api_responses('x') }} as r
+),
+
+timeline_pages as (
+    select
+        r.batch_id,
+        r.line_no,
+        r.endpoint,
+        r.params,
+        r.fetched_at,
+        r.raw_json
+    from responses as r
+    where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
+),
+
+parsed as (
+    select
+        batch_id,
+        line_no,
+        split_part(endpoint, '/', 3) as account_id,
+        {{ iso_to_timestamp(json_text('params', ['start_time'])) }} as window_start_at,
+        {{ iso_to_timestamp(json_text('params', ['end_time'])) }} as window_end_at,
+        {{ json_text('params', ['pagination_token']) }} as pagination_token,
+        {{ json_text('raw_json', ['meta', 'next_token']) }} as next_token,
+        {{ safe_cast(json_text('raw_json', ['meta', 'result_count']), dbt.type_bigint()) }} as result_count,
+        fetched_at
+    from timeline_pages
+),
+
+final as (
+    select
+        {{ dbt.concat(['batch_id', "'-'", dbt.safe_cast('line_no', dbt.type_string())]) }} as request_id,
+        account_id,
+        {%- if handles %}
+            case account_id
+                {%- for account_id, handle in handles.items() %}
+                    when '{{ account_id }}' then '{{ handle }}'
+                {%- endfor %}
+                else account_id
+            end
+        {%- else %}
+            account_id
+        {%- endif %} as account,
+        window_start_at,
+        window_end_at,
+        pagination_token,
+        next_token,
+        coalesce(result_count, 0) as result_count,
+        pagination_token is not null as is_continuation_page,
+        next_token is null as is_last_page,
+        fetched_at
+    from parsed
+)
+
+select * from final
