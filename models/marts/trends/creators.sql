@@ -1,0 +1,65 @@
+-- One row per creator (TikTok account, YouTube channel, Mastodon account): current state.
+-- TikTok profile fields come from the latest v2/research/user/info fetch, when there is one.
+with
+
+posts as (
+    select * from {{ ref('int_trend_posts_sequenced') }}
+),
+
+users as (
+    select * from {{ ref('stg_tiktok__users') }}
+),
+
+post_latest as (
+    select
+        platform,
+        post_id,
+        creator_id,
+        max(creator_handle) as creator_handle,
+        max(trusted_view_count) as view_count,
+        min(fetched_at) as first_seen_at,
+        max(fetched_at) as last_seen_at
+    from posts
+    group by 1, 2, 3
+),
+
+per_creator as (
+    select
+        creator_id,
+        min(platform) as platform,
+        max(creator_handle) as creator_handle,
+        min(first_seen_at) as first_seen_at,
+        max(last_seen_at) as last_updated_at,
+        count(*) as post_count,
+        sum(view_count) as total_view_count
+    from post_latest
+    group by 1
+),
+
+latest_users as (
+    select
+        'tiktok:' || username as creator_id,
+        display_name,
+        follower_count,
+        is_verified,
+        row_number() over (partition by username order by fetched_at desc) as recency_rank
+    from users
+),
+
+final as (
+    select
+        c.creator_id,
+        c.platform,
+        c.creator_handle,
+        u.display_name,
+        c.first_seen_at,
+        c.last_updated_at,
+        cast(c.post_count as {{ dbt.type_bigint() }}) as post_count,
+        cast(c.total_view_count as {{ dbt.type_bigint() }}) as total_view_count,
+        u.follower_count,
+        u.is_verified
+    from per_creator as c
+    left join latest_users as u on c.creator_id = u.creator_id and u.recency_rank = 1
+)
+
+select * from final

@@ -1,0 +1,282 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['hashtag_id', 'as_of_at'],
+        incremental_strategy=trends_incremental_strategy(),
+        on_schema_change='fail',
+    )
+}}
+{%- set double = trends_type_double() -%}
+{%- set baseline_hours = 24 * trends_baseline_days() -%}
+-- One row per hashtag per hashtag_metrics hour. Every feature at as_of_at is computed from
+-- hashtag_metrics rows at or before as_of_at (themselves built from fetches before as_of_at),
+-- hashtag themes with valid_from <= as_of_at, and predictions whose error was known by as_of_at.
+-- Windows are numeric RANGE frames over hour_number, so missing hours count as no activity.
+-- Feature definitions, ranges and groups: seeds/feature_definitions.csv.
+with
+
+metrics as (
+    select * from {{ ref('hashtag_metrics') }}
+    where 1 = 1 {{ trends_incremental_filter('as_of_at', baseline_hours + 48) }}
+),
+
+creator_hours as (
+    select * from {{ ref('int_trend_hashtag_creator_hours') }}
+),
+
+post_novelty as (
+    select * from {{ ref('int_trend_hashtag_post_novelty') }}
+),
+
+themes as (
+    select * from {{ trends_relation_or_empty(source('trends_ml', 'hashtag_themes'), [
+        ['hashtag_id', dbt.type_string()], ['valid_from', 'timestamp with time zone'],
+        ['cluster_id', dbt.type_int()], ['theme_label', dbt.type_string()], ['theme_similarity', double],
+    ]) }} as t
+),
+
+first_seen as (
+    select
+        hashtag_id,
+        min(as_of_at) as first_as_of_at
+    from {{ ref('hashtag_metrics') }}
+    group by 1
+),
+
+novelty_hours as (
+    select
+        hashtag_id,
+        hour_number,
+        sum(co_tag_count) as co_tag_count,
+        sum(new_co_tag_count) as new_co_tag_count,
+        sum(has_sound) as sound_post_count,
+        sum(has_new_sound) as new_sound_post_count,
+        sum(has_created_at) as created_post_count,
+        sum(created_hour_cos) as created_hour_cos_sum,
+        sum(created_hour_sin) as created_hour_sin_sum
+    from post_novelty
+    group by 1, 2
+),
+
+hours as (
+    select
+        m.*,
+        cast(m.reach_count as {{ double }}) * 60 / m.window_duration_minutes as reach_velocity,
+        cast(m.view_count as {{ double }}) * 60 / m.window_duration_minutes as view_velocity,
+        coalesce(n.co_tag_count, 0) as co_tag_count,
+        coalesce(n.new_co_tag_count, 0) as new_co_tag_count,
+        coalesce(n.sound_post_count, 0) as sound_post_count,
+        coalesce(n.new_sound_post_count, 0) as new_sound_post_count,
+        coalesce(n.created_post_count, 0) as created_post_count,
+        coalesce(n.created_hour_cos_sum, 0) as created_hour_cos_sum,
+        coalesce(n.created_hour_sin_sum, 0) as created_hour_sin_sum
+    from metrics as m
+    left join novelty_hours as n
+        on m.hashtag_id = n.hashtag_id and m.hour_number = n.hour_number
+),
+
+windows as (
+    select
+        *,
+        lag(reach_velocity) over (partition by hashtag_id order by hour_number) as previous_reach_velocity,
+        lag(hour_number) over (partition by hashtag_id order by hour_number) as previous_hour_number,
+        sum(reach_velocity) over (
+            partition by hashtag_id order by hour_number range between 1 preceding and 1 preceding
+        ) as reach_velocity_lag_1h,
+        sum(reach_velocity) over (
+            partition by hashtag_id order by hour_number range between 6 preceding and 6 preceding
+        ) as reach_velocity_lag_6h,
+        sum(reach_velocity) over (
+            partition by hashtag_id order by hour_number range between 24 preceding and 24 preceding
+        ) as reach_velocity_lag_24h,
+        sum(reach_count) over (
+            partition by hashtag_id order by hour_number range between 5 preceding and current row
+        ) as reach_6h,
+        sum(reach_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as reach_24h,
+        sum(view_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as views_24h,
+        sum(video_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as videos_24h,
+        sum(like_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as likes_24h,
+        sum(comment_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as comments_24h,
+        sum(share_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as shares_24h,
+        sum(reach_count) over (
+            partition by hashtag_id order by hour_number
+            range between {{ baseline_hours + 23 }} preceding and 24 preceding
+        ) as baseline_reach,
+        sum(co_tag_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as co_tags_24h,
+        sum(new_co_tag_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as new_co_tags_24h,
+        sum(sound_post_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as sound_posts_24h,
+        sum(new_sound_post_count) over (
+            partition by hashtag_id order by hour_number range between 23 preceding and current row
+        ) as new_sound_posts_24h,
+        sum(created_post_count) over (
+            partition by hashtag_id order by hour_number range between 167 preceding and current row
+        ) as created_posts_7d,
+        sum(created_hour_cos_sum) over (
+            partition by hashtag_id order by hour_number range between 167 preceding and current row
+        ) as created_hour_cos_7d,
+        sum(created_hour_sin_sum) over (
+            partition by hashtag_id order by hour_number range between 167 preceding and current row
+        ) as created_hour_sin_7d
+    from hours
+),
+
+creator_windows as (
+    -- each row's creators over its trailing 24 hours
+    select
+        m.hashtag_id,
+        m.hour_number,
+        c.creator_id,
+        sum(c.reach_count) as creator_reach,
+        min(c.first_hour_number) as first_hour_number
+    from metrics as m
+    inner join creator_hours as c
+        on
+            m.hashtag_id = c.hashtag_id
+            and c.hour_number > m.hour_number - 24
+            and c.hour_number <= m.hour_number
+    group by 1, 2, 3
+),
+
+creator_totals as (
+    select
+        *,
+        sum(creator_reach) over (partition by hashtag_id, hour_number) as total_reach
+    from creator_windows
+),
+
+diversity as (
+    select
+        hashtag_id,
+        hour_number,
+        count(*) as unique_creators_24h,
+        sum(case when first_hour_number > hour_number - 24 then 1 else 0 end) as new_creators_24h,
+        sum(
+            case when total_reach > 0
+                then (cast(creator_reach as {{ double }}) / total_reach) * (cast(creator_reach as {{ double }}) / total_reach)
+            end
+        ) as herfindahl_index_24h,
+        max(case when total_reach > 0 then cast(creator_reach as {{ double }}) / total_reach end)
+            as top_creator_share_24h
+    from creator_totals
+    group by 1, 2
+),
+
+theme_ranked as (
+    select
+        m.hashtag_id,
+        m.as_of_at,
+        t.cluster_id,
+        t.theme_label,
+        t.theme_similarity,
+        row_number() over (partition by m.hashtag_id, m.as_of_at order by t.valid_from desc) as theme_rank
+    from metrics as m
+    inner join themes as t
+        on m.hashtag_id = t.hashtag_id and t.valid_from <= m.as_of_at
+),
+
+residual_spine as (
+    select
+        hashtag_id as entity_id,
+        as_of_at
+    from metrics
+),
+
+residuals as (
+    {{ trends_residual_features('residual_spine', 'hashtag') }}
+),
+
+final as (
+    select
+        w.hashtag_id,
+        w.as_of_at,
+        w.platform,
+        w.hashtag_name,
+        -- A temporal growth
+        w.reach_velocity,
+        w.view_velocity,
+        (w.reach_velocity - w.previous_reach_velocity) / (w.hour_number - w.previous_hour_number)
+            as reach_acceleration,
+        cast(w.reach_6h as {{ double }}) / 6 / (cast(w.reach_24h as {{ double }}) / 24 + 1) as momentum_score,
+        case when w.hour_number - 1 >= f.hour_number then coalesce(w.reach_velocity_lag_1h, 0) end
+            as reach_velocity_lag_1h,
+        case when w.hour_number - 6 >= f.hour_number then coalesce(w.reach_velocity_lag_6h, 0) end
+            as reach_velocity_lag_6h,
+        case when w.hour_number - 24 >= f.hour_number then coalesce(w.reach_velocity_lag_24h, 0) end
+            as reach_velocity_lag_24h,
+        w.reach_24h,
+        w.views_24h,
+        w.videos_24h,
+        {{ trends_ratio('w.reach_24h', 'w.cumulative_reach_count - w.reach_24h') }} as growth_rate_24h,
+        w.cumulative_reach_count,
+        w.cumulative_video_count,
+        -- B engagement ratios
+        {{ trends_ratio('w.likes_24h', 'w.views_24h') }} as like_rate_24h,
+        {{ trends_ratio('w.comments_24h', 'w.views_24h') }} as comment_rate_24h,
+        {{ trends_ratio('w.shares_24h', 'w.views_24h') }} as share_rate_24h,
+        {{ trends_ratio('w.likes_24h + w.comments_24h + w.shares_24h', 'w.views_24h') }} as engagement_rate_24h,
+        {{ trends_ratio('w.likes_24h + w.comments_24h + w.shares_24h', 'd.unique_creators_24h') }}
+            as engagement_efficiency_24h,
+        -- C creator diversity
+        coalesce(d.unique_creators_24h, 0) as unique_creators_24h,
+        1 - d.herfindahl_index_24h as creator_diversity_index_24h,
+        d.herfindahl_index_24h,
+        {{ trends_ratio('d.new_creators_24h', 'd.unique_creators_24h') }} as new_creator_ratio_24h,
+        d.top_creator_share_24h,
+        -- D semantic
+        th.cluster_id,
+        th.theme_label,
+        th.theme_similarity,
+        -- E novelty
+        ln((1 + cast(w.reach_24h as {{ double }})) / (1 + coalesce(w.baseline_reach, 0) / {{ trends_baseline_days() }}.0))
+            as novelty_index,
+        cast(coalesce(w.baseline_reach, 0) as {{ double }}) / {{ trends_baseline_days() }} as baseline_daily_reach,
+        cast(w.hour_number - f.hour_number as {{ dbt.type_bigint() }}) as hours_since_first_seen,
+        {{ trends_ratio('w.new_co_tags_24h', 'w.co_tags_24h') }} as cross_hashtag_novelty_24h,
+        {{ trends_ratio('w.new_sound_posts_24h', 'w.sound_posts_24h') }} as sound_novelty_24h,
+        -- F temporal patterns
+        {{ trends_hour_of_day('w.as_of_at') }} as hour_of_day,
+        {{ trends_day_of_week('w.as_of_at') }} as day_of_week,
+        {{ trends_day_of_week('w.as_of_at') }} in (0, 6) as is_weekend,
+        case when w.created_posts_7d > 0
+            then 1 - sqrt(w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d)
+                / w.created_posts_7d
+        end as posting_hour_spread_7d,
+        -- G prediction residuals
+        r.last_prediction_error,
+        r.residual_bias_7d,
+        r.residual_variance_7d
+    from windows as w
+    inner join (
+        select
+            hashtag_id,
+            cast({{ trends_epoch_seconds('first_as_of_at') }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
+        from first_seen
+    ) as f on w.hashtag_id = f.hashtag_id
+    left join diversity as d
+        on w.hashtag_id = d.hashtag_id and w.hour_number = d.hour_number
+    left join theme_ranked as th
+        on w.hashtag_id = th.hashtag_id and w.as_of_at = th.as_of_at and th.theme_rank = 1
+    left join residuals as r
+        on w.hashtag_id = r.entity_id and w.as_of_at = r.as_of_at
+    where 1 = 1 {{ trends_incremental_filter('w.as_of_at', this_column='as_of_at') }}
+)
+
+select * from final
