@@ -46,7 +46,9 @@ def _valid_lines(folder: Path, source: str) -> list[dict]:
     """Lines as landing keeps them: parseable, complete, first copy of each line."""
     seen, out = set(), []
     for path in sorted((folder / source).glob("*.jsonl.gz")):
-        for raw in gzip.open(path, "rb"):
+        with gzip.open(path, "rb") as fh:
+            raws = fh.read().splitlines(keepends=True)
+        for raw in raws:
             if raw in seen:
                 continue
             try:
@@ -195,7 +197,14 @@ def test_events_match_documented_payload(tiny):
         exact += set(e) == allowed
     assert len(events) - exact <= manifest["sources"]["platform"]["missing_field_events"] * 2
     seen_types = {e["event_type"] for e in events}
-    assert {"impression", "view", "like", "upload", "content_update", "profile_update"} <= seen_types
+    assert {
+        "impression",
+        "view",
+        "like",
+        "upload",
+        "content_update",
+        "profile_update",
+    } <= seen_types
 
 
 def _types(d: dict) -> dict[str, str]:

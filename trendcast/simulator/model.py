@@ -47,6 +47,12 @@ def run_number(cfg: SimConfig) -> int:
     return int(h[:8], 16) % 900_000 + 100_000
 
 
+def _shares(uploads_per_hour: float) -> tuple[float, float]:
+    """Shares of hashtag adoptions that are TikTok videos and Mastodon statuses (small runs get
+    a floor so every source has something to show)."""
+    return min(0.3, max(0.10, 8.0 / uploads_per_hour)), min(0.3, max(0.05, 8.0 / uploads_per_hour))
+
+
 @dataclass
 class Sizes:
     views: int
@@ -62,7 +68,8 @@ class Sizes:
         views = cfg.target_events * 0.94 / EVENTS_PER_VIEW
         vph = views / cfg.hours
         uph = max(vph / 70.0, 4.0)
-        aph = uph / 0.8
+        share_t, share_m = _shares(uph)
+        aph = uph / (1.0 - share_t - share_m)
         users = int(max(3_000, vph * 24 / 9))
         return cls(
             views=int(views),
@@ -84,6 +91,7 @@ class Adoptions:
     generation: np.ndarray
     parent: np.ndarray  # index into these arrays, -1 for immigrants
     platform: np.ndarray  # 0 platform, 1 tiktok, 2 mastodon
+    op: np.ndarray  # operational time (home audience clock)
 
 
 @dataclass
@@ -157,7 +165,7 @@ def build(cfg: SimConfig, progress=None) -> Model:
     step("hashtag cascades")
     adoptions = _adoptions(cfg, sizes, hashtags, clocks, lo, t1)
     step("videos")
-    videos = _videos(cfg, users, hashtags, sounds, adoptions, t0, t1)
+    videos = _videos(cfg, users, hashtags, sounds, adoptions, clocks, t0, t1)
     step("view cascades")
     views, thinning, total = _views(cfg, sizes, users, hashtags, videos, clocks, t0, t1)
     videos.cascade_total = total
@@ -177,18 +185,19 @@ def _adoptions(cfg, sizes, h: Hashtags, clocks: ClockSet, lo, t1) -> Adoptions:
     c = sizes.adoptions_per_hour * span_h / weight.sum()
     n_imm = rng.poisson(c * h.appeal * active_h)
     item = np.repeat(np.arange(len(n_imm), dtype=np.int32), n_imm)
-    # immigrant times: uniform over the history for old tags, decaying after birth for new ones
+    # immigrant times, in operational time of the tag's home audience (so adoption follows the
+    # audience's rhythm): uniform for old tags, decaying after birth for new ones
     u = rng.random(len(item))
-    old_i = old[item]
-    t_wall = np.empty(len(item))
-    t_wall[old_i] = lo + u[old_i] * (t1 - lo)
-    new_i = ~old_i
-    tau = h.decay_ms[item[new_i]]
-    age = (t1 - h.birth_ms[item[new_i]]).astype(np.float64)
-    frac = -np.log1p(-u[new_i] * (1 - np.exp(-age / tau)))
-    t_wall[new_i] = h.birth_ms[item[new_i]] + tau * frac
     home = h.home_region[item]
-    t_op = clocks.to_op(t_wall, home)
+    op_lo = clocks.to_op(np.full(len(item), float(lo)), home)
+    op_hi = clocks.to_op(np.full(len(item), float(t1)), home)
+    t_op = op_lo + u * (op_hi - op_lo)
+    new_i = ~old[item]
+    tau = h.decay_ms[item[new_i]]
+    op_birth = clocks.to_op(h.birth_ms[item[new_i]].astype(np.float64), home[new_i])
+    age = op_hi[new_i] - op_birth
+    frac = -np.log1p(-u[new_i] * (1 - np.exp(-age / tau)))
+    t_op[new_i] = op_birth + tau * frac
     horizon = clocks.to_op(np.full(len(h.names), float(t1)), h.home_region)
     cas = cascade.simulate(rng, item, t_op, h.branching, 3 * HOUR_MS, 1.6, horizon)
     wall = clocks.to_wall(cas.time, h.home_region[cas.item])
@@ -198,12 +207,16 @@ def _adoptions(cfg, sizes, h: Hashtags, clocks: ClockSet, lo, t1) -> Adoptions:
     parent = np.where(cas.parent >= 0, cas.parent, 0)
     parent = np.where((cas.parent >= 0) & keep[parent], new_index[parent], -1)[keep]
     a = len(parent)
-    share_t = min(0.4, max(0.10, 20.0 / sizes.adoptions_per_hour))
-    share_m = min(0.4, max(0.05, 20.0 / sizes.adoptions_per_hour))
+    share_t, share_m = _shares(sizes.uploads_per_hour)
     r = rng.random(a)
     platform = np.where(r < share_t, 1, np.where(r < share_t + share_m, 2, 0)).astype(np.int8)
     return Adoptions(
-        cas.item[keep], wall[keep].astype(np.int64), cas.generation[keep], parent, platform
+        cas.item[keep],
+        wall[keep].astype(np.int64),
+        cas.generation[keep],
+        parent,
+        platform,
+        cas.time[keep],
     )
 
 
@@ -229,7 +242,7 @@ def _pick_weighted_by_group(
     return order[pos]
 
 
-def _videos(cfg, users: Users, h: Hashtags, s: Sounds, a: Adoptions, t0, t1) -> Videos:
+def _videos(cfg, users: Users, h: Hashtags, s: Sounds, a: Adoptions, clocks, t0, t1) -> Videos:
     rng = rng_for(cfg.seed, 20, cfg.start_ms // HOUR_MS)
     lo = t0 - BACKLOG_DAYS * DAY_MS
     sel = np.flatnonzero((a.platform == 0) & (a.time_ms >= lo))
@@ -249,6 +262,8 @@ def _videos(cfg, users: Users, h: Hashtags, s: Sounds, a: Adoptions, t0, t1) -> 
         )
     ]
     region = users.region[creator].astype(np.int8)
+    # the creator posts in their own rhythm: same operational time, the creator's clock
+    upload = np.clip(clocks.to_wall(a.op[sel], region), lo, t1 - 1).astype(np.int64)
     # remixes / duets / responses of a parent video in the same cascade
     par_ad = a.parent[sel]
     parent = np.where(par_ad >= 0, adoption_to_video[np.maximum(par_ad, 0)], -1)
@@ -283,12 +298,12 @@ def _videos(cfg, users: Users, h: Hashtags, s: Sounds, a: Adoptions, t0, t1) -> 
     n_fx = rng.choice(3, n, p=[0.55, 0.35, 0.10])
     fx_off = np.concatenate([[0], np.cumsum(n_fx)])
     fx = (1000 + (rng.zipf(1.6, int(fx_off[-1])) % 2000)).astype(np.int64)
-    quality = np.exp(rng.normal(0.0, 0.5, n))
+    quality = np.exp(rng.normal(0.0, 0.7, n))
     # view-cascade branching: heavy tail, lifted in hot hashtags and by quality
-    m = cascade.heavy_branching(rng, n, 0.03, 0.85, 0.97, 0.85)
-    m = np.minimum(0.97, m * (0.75 + 0.5 * h.branching[tag]) * np.clip(quality, 0.5, 1.5) ** 0.3)
+    m = cascade.heavy_branching(rng, n, 0.04, 0.88, 0.985, 0.85)
+    m = np.minimum(0.985, m * (0.75 + 0.5 * h.branching[tag]) * np.clip(quality, 0.5, 1.5) ** 0.3)
     return Videos(
-        adoption=sel, upload_ms=a.time_ms[sel], creator=creator, region=region, hashtag=tag,
+        adoption=sel, upload_ms=upload, creator=creator, region=region, hashtag=tag,
         extra_tags_offsets=extra_off, extra_tags=extra, sound=sound,
         sound_original=sound_original, category=cat, duration_s=duration,
         content_type=content_type.astype(np.int8), parent=parent, effects_offsets=fx_off,
@@ -303,7 +318,7 @@ KID_SCALE, KID_SHAPE = 0.3 * HOUR_MS, 1.4
 
 def _views(cfg, sizes, users: Users, h: Hashtags, v: Videos, clocks, t0, t1):
     rng = rng_for(cfg.seed, 30, cfg.start_ms // HOUR_MS)
-    reach = np.sqrt(users.followers[v.creator] + 100.0) * v.quality * h.appeal[v.hashtag] ** 0.25
+    reach = (users.followers[v.creator] + 100.0) ** 0.6 * v.quality * h.appeal[v.hashtag] ** 0.25
     age0 = (t0 - v.upload_ms).astype(np.float64)
     age1 = (t1 - v.upload_ms).astype(np.float64)
     w = cascade.pareto_cdf(age1, 3 * IMM_SCALE, IMM_SHAPE) - cascade.pareto_cdf(
