@@ -1,0 +1,167 @@
+"""Warehouse I/O for forecasting, only through trendcast.warehouse.
+
+Reads the dbt marts (forecasting.fct_post_counts_hourly, seeds.exogenous_events) and writes
+ml.forecast_models and ml.forecasts with idempotent upserts. Forecasting keeps its own registry
+table ml.forecast_models (not ml.model_metadata, which the virality models own).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trendcast.warehouse import Warehouse
+
+ML_SCHEMA = "ml"
+MODELS_TABLE = "forecast_models"
+FORECASTS_TABLE = "forecasts"
+MODEL_KEYS = ["model_metadata_id"]
+FORECAST_KEYS = [
+    "model_metadata_id",
+    "account",
+    "granularity",
+    "run_type",
+    "forecast_time",
+    "target_time",
+]
+
+
+class NoDataError(LookupError):
+    """The account has no post-count buckets in the warehouse."""
+
+
+def load_hourly_buckets(wh: Warehouse, account: str) -> pd.DataFrame:
+    """Hourly buckets of one account (handle or numeric id), from the dbt mart."""
+    df = wh.query_df(
+        "select bucket_start, post_count, is_gap from forecasting.fct_post_counts_hourly "
+        "where account = ? or account_id = ? order by bucket_start",
+        [account, account],
+    )
+    if df.empty:
+        known = wh.query_df("select distinct account from forecasting.fct_post_counts_hourly")
+        raise NoDataError(
+            f"no post-count buckets for account {account!r}; known: "
+            f"{', '.join(map(str, known['account'])) or 'none (run trendcast load + build)'}"
+        )
+    df["bucket_start"] = pd.to_datetime(df["bucket_start"], utc=True)
+    df["is_gap"] = df["is_gap"].astype(bool)
+    return df
+
+
+def load_events(wh: Warehouse) -> pd.DataFrame:
+    if not wh.table_exists("seeds", "exogenous_events"):
+        return pd.DataFrame(columns=["name", "event_start", "event_end", "intensity"])
+    df = wh.query_df("select name, event_start, event_end, intensity from seeds.exogenous_events")
+    df["event_start"] = pd.to_datetime(df["event_start"], utc=True)
+    df["event_end"] = pd.to_datetime(df["event_end"], utc=True)
+    return df
+
+
+def model_metadata_id(model: str, granularity: str, account: str, version: str) -> str:
+    return f"{model}:{granularity}:{account}:{version}"
+
+
+def save_artifact(obj: Any, artifact_dir: Path, metadata_id: str) -> str:
+    path = artifact_dir / "forecast" / (metadata_id.replace(":", "__") + ".pkl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        pickle.dump(obj, fh)
+    return str(path)
+
+
+def write_models(wh: Warehouse, rows: list[dict[str, Any]]) -> None:
+    df = pd.DataFrame(rows)
+    for c in ("trained_at", "training_start", "training_end"):
+        df[c] = pd.to_datetime(df[c], utc=True)
+    df["hyperparameters"] = df["hyperparameters"].map(lambda h: json.dumps(h, default=str))
+    for c in ("rmse", "mae", "mape", "log_likelihood", "coverage_95"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    df["is_chosen"] = df["is_chosen"].astype(bool)
+    wh.execute(f"create schema if not exists {ML_SCHEMA}")
+    wh.write_df(df, ML_SCHEMA, MODELS_TABLE, key_columns=MODEL_KEYS)
+
+
+def write_forecasts(wh: Warehouse, df: pd.DataFrame) -> int:
+    cols = [
+        "model_metadata_id",
+        "account",
+        "granularity",
+        "run_type",
+        "forecast_time",
+        "target_time",
+        "predicted_count",
+        "predicted_mean",
+        "lower_bound_95",
+        "upper_bound_95",
+        "actual_count",
+        "is_gap",
+        "created_at",
+    ]
+    out = df[cols].copy()
+    for c in ("forecast_time", "target_time", "created_at"):
+        out[c] = pd.to_datetime(out[c], utc=True)
+    for c in (
+        "predicted_count",
+        "predicted_mean",
+        "lower_bound_95",
+        "upper_bound_95",
+        "actual_count",
+    ):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out["is_gap"] = out["is_gap"].astype(bool)
+    wh.execute(f"create schema if not exists {ML_SCHEMA}")
+    wh.write_df(out, ML_SCHEMA, FORECASTS_TABLE, key_columns=FORECAST_KEYS)
+    return len(out)
+
+
+def backfill_actuals(wh: Warehouse) -> int:
+    """Fill actual_count / is_gap of forecasts whose target bucket has been collected since.
+
+    Hourly targets read forecasting.fct_post_counts_hourly, daily targets
+    forecasting.fct_post_counts_daily; gap buckets get is_gap = true and stay NULL."""
+    if not wh.table_exists(ML_SCHEMA, FORECASTS_TABLE):
+        return 0
+    before = wh.scalar(
+        f"select count(*) from {ML_SCHEMA}.{FORECASTS_TABLE} where actual_count is not null"
+    )
+    for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
+        wh.execute(
+            f"""
+            update {ML_SCHEMA}.{FORECASTS_TABLE} as f
+            set
+                actual_count = case when b.is_gap then null else cast(b.post_count as double precision) end,
+                is_gap = b.is_gap
+            from forecasting.{table} as b
+            where
+                f.granularity = '{gran}'
+                and f.actual_count is null
+                and (b.account = f.account or b.account_id = f.account)
+                and b.bucket_start = f.target_time
+            """
+        )
+    after = wh.scalar(
+        f"select count(*) from {ML_SCHEMA}.{FORECASTS_TABLE} where actual_count is not null"
+    )
+    return int(after - before)
+
+
+def latest_chosen_model(wh: Warehouse, account: str, granularity: str) -> str | None:
+    if not wh.table_exists(ML_SCHEMA, MODELS_TABLE):
+        return None
+    df = wh.query_df(
+        f"select model_name from {ML_SCHEMA}.{MODELS_TABLE} where account = ? and granularity = ? "
+        "and is_chosen order by trained_at desc limit 1",
+        [account, granularity],
+    )
+    return None if df.empty else str(df["model_name"].iloc[0])
+
+
+def json_safe(v: Any) -> Any:
+    if isinstance(v, float | np.floating) and not np.isfinite(v):
+        return None
+    return v
