@@ -7,6 +7,7 @@ assertions: numbers are for docs/SIMULATOR.md, not for tests.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -32,9 +33,18 @@ def main(argv: list[str] | None = None) -> None:
         events=args.events, seed=args.seed,
     )  # fmt: skip
     t = time.perf_counter()
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    main0 = time.thread_time()
     man = simulate(cfg, out)
     wall = time.perf_counter() - t
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    main_cpu = time.thread_time() - main0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    rss_mb = r1.ru_maxrss / 1024
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = float("nan")
     events = sum(man["platform_events_by_type"].values())
     deliveries = man["sources"]["platform"]["event_deliveries"]
     api = {s: v["total"] for s, v in man["expected_landing"].items()}
@@ -45,7 +55,15 @@ def main(argv: list[str] | None = None) -> None:
           f"{man['bytes_gzip'] / 1e6:.0f} MB gzip")  # fmt: skip
     print(f"model                {man['timings']['model_s']:.1f} s")
     print(f"wall                 {wall:.1f} s")
-    print(f"events/s             {events / wall:,.0f}")
+    print(
+        f"cpu                  {cpu:.1f} s total, {main_cpu:.1f} s main thread "
+        f"(gzip runs on worker threads)"
+    )
+    idle = max(main_cpu, cpu / (os.cpu_count() or 1))
+    print(
+        f"events/s             {events / wall:,.0f} wall (load average {load:.1f}); "
+        f"~{events / idle:,.0f} on {os.cpu_count()} idle cores (max(main cpu, cpu/cores))"
+    )
     print(f"peak RSS             {rss_mb:,.0f} MB")
     if not args.keep and not args.out:
         shutil.rmtree(out, ignore_errors=True)

@@ -18,13 +18,13 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 
-from trendcast.simulator import SimConfig, simulate  # noqa: E402
-from trendcast.simulator.vocab import REGIONS  # noqa: E402
+from trendcast.simulator import SimConfig, simulate
+from trendcast.simulator.vocab import REGIONS
 
 YT_OFFSETS = {"US": -5, "GB": 0, "IN": 5.5, "BR": -3, "JP": 9, "DE": 1}
 
