@@ -19,6 +19,7 @@ from trendcast.simulator import Imperfections, SimConfig, simulate
 START = datetime(2026, 3, 2, 0, tzinfo=UTC)
 FIXTURES = Path("/work/shared/data/real/fixtures")
 SAMPLE_FIXTURES = PROJECT_DIR / "data" / "sample" / "fixtures"
+RATES = Imperfections().scaled(20)
 
 
 def _fixture_dir() -> Path:
@@ -31,7 +32,10 @@ def _fixture_dir() -> Path:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("sim_tiny")
-    manifest = simulate(SimConfig(start=START, hours=2, scale="tiny", seed=11), out)
+    # a tiny run has ~150 lines: raise the rates so every kind of problem shows up
+    manifest = simulate(
+        SimConfig(start=START, hours=2, scale="tiny", seed=11, imperfections=RATES), out
+    )
     return out, manifest
 
 
@@ -70,13 +74,13 @@ def _events(folder: Path) -> list[dict]:
 def test_same_seed_same_bytes_and_other_seed_differs(tiny, tmp_path):
     folder, _ = tiny
     again = tmp_path / "again"
-    simulate(SimConfig(start=START, hours=2, scale="tiny", seed=11), again)
+    simulate(SimConfig(start=START, hours=2, scale="tiny", seed=11, imperfections=RATES), again)
     assert _digest(folder) == _digest(again)
     assert (folder / "_truth" / "hashtags.parquet").read_bytes() == (
         again / "_truth" / "hashtags.parquet"
     ).read_bytes()
     other = tmp_path / "other"
-    simulate(SimConfig(start=START, hours=2, scale="tiny", seed=12), other)
+    simulate(SimConfig(start=START, hours=2, scale="tiny", seed=12, imperfections=RATES), other)
     a, b = _digest(folder), _digest(other)
     assert a.keys() == b.keys()
     assert all(a[k] != b[k] for k in a)
@@ -149,8 +153,8 @@ def test_zero_rates_give_clean_archives(tmp_path):
 
 
 def test_high_rates_inject_every_kind(tmp_path):
-    rates = Imperfections(0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.2)
-    man = simulate(SimConfig(start=START, hours=1, scale="tiny", seed=6, imperfections=rates),
+    rates = Imperfections(0.05, 0.05, 0.2, 0.2, 0.05, 0.3, 0.2)
+    man = simulate(SimConfig(start=START, hours=2, scale="tiny", seed=6, imperfections=rates),
                    tmp_path)  # fmt: skip
     st = man["sources"]["platform"]
     for key in ("late_events", "duplicate_event_deliveries", "missing_field_events",
@@ -268,3 +272,16 @@ def test_mastodon_shapes_match_real_fixtures(tiny):
         assert set(s["account"]) <= set(status["account"]) | {"fields"}
         for k in ("id", "created_at", "content", "favourites_count", "reblogs_count", "tags"):
             assert _types(s)[k] == _types(status)[k] or k == "tags"
+
+
+def test_default_rates_are_small_but_not_zero():
+    for name, rate in vars(Imperfections()).items():
+        assert 0 < rate <= 0.05, name
+
+
+def test_scales_set_the_event_budget():
+    cfg = {s: SimConfig(start=START, hours=4, scale=s) for s in ("tiny", "small", "day")}
+    assert cfg["tiny"].target_events < cfg["small"].target_events < cfg["day"].target_events
+    assert SimConfig(start=START, hours=4, scale="tiny", events=1234).target_events == 1234
+    with pytest.raises(ValueError):
+        SimConfig(start=START, hours=4, scale="huge")

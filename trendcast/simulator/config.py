@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-# target first-party events per simulated hour for each scale
+# target first-party events per run for each scale (spread over --hours)
 SCALES: dict[str, int] = {
-    "tiny": 2_500,
-    "small": 20_000,
-    "day": 420_000,
+    "tiny": 5_000,
+    "small": 200_000,
+    "day": 10_000_000,
 }
 DEFAULT_HOURS: dict[str, int] = {"tiny": 2, "small": 8, "day": 24}
 
@@ -44,7 +44,9 @@ class SimConfig:
     seed: int = 42
     partitions: int = 8
     batch_size: int = 1000
-    poll_interval_ms: int = 60_000  # the consumer polls each partition once a minute
+    # the consumer polls each partition every interval; None = adaptive: about 80 % of a batch
+    # per poll, between 1 and 15 minutes
+    poll_interval_ms: int | None = None
     imperfections: Imperfections = field(default_factory=Imperfections)
     sources: tuple[str, ...] = ("platform", "tiktok", "mastodon")
     gzip_level: int = 1
@@ -63,7 +65,15 @@ class SimConfig:
 
     @property
     def target_events(self) -> int:
-        return self.events if self.events is not None else SCALES[self.scale] * self.hours
+        return self.events if self.events is not None else SCALES[self.scale]
+
+    @property
+    def poll_ms(self) -> int:
+        if self.poll_interval_ms is not None:
+            return self.poll_interval_ms
+        per_partition_ms = self.target_events / self.partitions / (self.hours * 3_600_000)
+        ideal = 0.8 * self.batch_size / max(per_partition_ms, 1e-12)
+        return int(min(max(ideal // 60_000 * 60_000, 60_000), 900_000))
 
     @property
     def start_ms(self) -> int:

@@ -343,7 +343,7 @@ class PlatformStream:
         rank = np.arange(n) - pstart[part]
         bsize = self.cfg.batch_size
         # one poll per partition per interval, at most `batch_size` events each
-        window = rec // self.cfg.poll_interval_ms
+        window = rec // self.cfg.poll_ms
         wchange = np.concatenate([[True], (np.diff(part) != 0) | (np.diff(window) != 0)])
         wstart = np.maximum.accumulate(np.where(wchange, np.arange(n), 0))
         batch = window * 1_000_000 + (np.arange(n) - wstart) // bsize
