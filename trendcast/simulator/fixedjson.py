@@ -161,7 +161,7 @@ def _ts_parts(ms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros((0, 19), np.uint8), np.zeros((0, 3), np.uint8)
     sec = np.floor_divide(ms, 1000)
     lo, hi = int(sec.min()), int(sec.max())
-    if hi - lo > 4 * n + 10_000:
+    if hi - lo + 1 > 2 * n:
         tab_rows, idx = np.unique(sec, return_inverse=True)
     else:
         tab_rows, idx = np.arange(lo, hi + 1, dtype=np.int64), sec - lo

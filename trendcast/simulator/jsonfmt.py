@@ -100,10 +100,12 @@ def iso_ms(ms: np.ndarray) -> pa.Array:
     sec = np.floor_divide(ms, 1000)
     lo, hi = int(sec.min()), int(sec.max())
     frac = pc.take(_MS3, pa.array(ms - sec * 1000))
-    if hi - lo > 2 * len(ms) + 100_000:
-        return concat(_iso_seconds(sec), ".", frac, "Z")
-    table = _iso_seconds(np.arange(lo, hi + 1, dtype=np.int64))
-    return concat(pc.take(table, pa.array(sec - lo)), ".", frac, "Z")
+    if hi - lo + 1 > 2 * len(ms):
+        rows, idx = np.unique(sec, return_inverse=True)
+        table = _iso_seconds(rows)
+    else:
+        table, idx = _iso_seconds(np.arange(lo, hi + 1, dtype=np.int64)), sec - lo
+    return concat(pc.take(table, pa.array(idx)), ".", frac, "Z")
 
 
 def iso_one(ms: int) -> str:

@@ -206,10 +206,10 @@ class Mastodon:
                 (t, _line("api/v1/trends/tags", {"instance": inst, "limit": 10}, t, trends))
             )
             self.stats["calls_trends_tags"] += 1
-            for j, tg in enumerate(top[:3]):
+            for j, tg in enumerate(top[:2]):
                 tt = t + 1_500 * (j + 1)
                 sel = idx[(self.tag[idx] == tg) & (self.time[idx] <= tt)]
-                sel = sel[np.argsort(-self.time[sel], kind="stable")[:40]]
+                sel = sel[np.argsort(-self.time[sel], kind="stable")[:20]]
                 statuses = []
                 for i in sel:
                     st = self._maybe_drop(
@@ -224,7 +224,7 @@ class Mastodon:
                     statuses.append(st)
                 name = self.m.hashtags.names[int(tg)]
                 rows.append((tt, _line(f"api/v1/timelines/tag/{name}",
-                                       {"instance": inst, "limit": 40}, tt, statuses)))  # fmt: skip
+                                       {"instance": inst, "limit": 20}, tt, statuses)))  # fmt: skip
                 self.stats["calls_tag_timeline"] += 1
                 self.stats["status_records"] += len(statuses)
         rows.sort(key=lambda r: r[0])
