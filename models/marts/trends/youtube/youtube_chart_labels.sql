@@ -39,6 +39,16 @@ window_days as (
     group by 1, 2
 ),
 
+runs as (
+    select
+        region_code,
+        video_id,
+        max(snapshot_date) as last_seen_date,
+        count(*) as chart_days_in_region
+    from entries
+    group by 1, 2
+),
+
 window_seen as (
     select
         f.region_code,
@@ -70,8 +80,12 @@ final as (
             when coalesce(w.has_day_2_snapshot, 0) + coalesce(w.has_day_3_snapshot, 0) = 0 then null
             when coalesce(s.n_window_days_seen, 0) > 0 then 1
             else 0
-        end as persists_2d
+        end as persists_2d,
+        r.last_seen_date,
+        r.chart_days_in_region
     from first_appearances as f
+    inner join runs as r
+        on f.region_code = r.region_code and f.video_id = r.video_id
     left join window_days as w
         on f.region_code = w.region_code and f.video_id = w.video_id
     left join window_seen as s

@@ -1,0 +1,1 @@
+"""trendcast ML: features -> train -> score -> evaluate -> report, and the model registry."""
