@@ -221,9 +221,9 @@ final as (
             as reach_velocity_lag_6h,
         case when w.hour_number - 24 >= f.hour_number then coalesce(w.reach_velocity_lag_24h, 0) end
             as reach_velocity_lag_24h,
-        w.reach_24h,
-        w.views_24h,
-        w.videos_24h,
+        cast(w.reach_24h as {{ dbt.type_bigint() }}) as reach_24h,
+        cast(w.views_24h as {{ dbt.type_bigint() }}) as views_24h,
+        cast(w.videos_24h as {{ dbt.type_bigint() }}) as videos_24h,
         {{ trends_ratio('w.reach_24h', 'w.cumulative_reach_count - w.reach_24h') }} as growth_rate_24h,
         w.cumulative_reach_count,
         w.cumulative_video_count,
@@ -235,15 +235,15 @@ final as (
         {{ trends_ratio('w.likes_24h + w.comments_24h + w.shares_24h', 'd.unique_creators_24h') }}
             as engagement_efficiency_24h,
         -- C creator diversity
-        coalesce(d.unique_creators_24h, 0) as unique_creators_24h,
-        1 - d.herfindahl_index_24h as creator_diversity_index_24h,
-        d.herfindahl_index_24h,
+        cast(coalesce(d.unique_creators_24h, 0) as {{ dbt.type_bigint() }}) as unique_creators_24h,
+        greatest(0.0, least(1.0, 1 - d.herfindahl_index_24h)) as creator_diversity_index_24h,
+        least(1.0, d.herfindahl_index_24h) as herfindahl_index_24h,
         {{ trends_ratio('d.new_creators_24h', 'd.unique_creators_24h') }} as new_creator_ratio_24h,
         d.top_creator_share_24h,
         -- D semantic
         th.cluster_id,
         th.theme_label,
-        th.theme_similarity,
+        cast(th.theme_similarity as {{ double }}) as theme_similarity,
         -- E novelty
         ln((1 + cast(w.reach_24h as {{ double }})) / (1 + coalesce(w.baseline_reach, 0) / {{ trends_baseline_days() }}.0))
             as novelty_index,
@@ -256,8 +256,9 @@ final as (
         {{ trends_day_of_week('w.as_of_at') }} as day_of_week,
         {{ trends_day_of_week('w.as_of_at') }} in (0, 6) as is_weekend,
         case when w.created_posts_7d > 0
-            then 1 - sqrt(w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d)
-                / w.created_posts_7d
+            then greatest(0.0, least(1.0, 1 - sqrt(
+                w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d
+            ) / w.created_posts_7d))
         end as posting_hour_spread_7d,
         -- G prediction residuals
         r.last_prediction_error,
