@@ -29,7 +29,16 @@ pytestmark = pytest.mark.skipif(
 def _build(settings) -> None:
     with connect(settings) as wh:
         load_paths(wh, [YOUTUBE_SAMPLE])
-    run_dbt(["build", "--select", "+path:models/marts/trends/youtube"], settings)
+    run_dbt(
+        [
+            "build",
+            "--select",
+            "+path:models/marts/trends/youtube",
+            "--indirect-selection",
+            "cautious",
+        ],
+        settings,
+    )
 
 
 def _periods(settings):

@@ -16,7 +16,13 @@ from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR
 from trendcast.warehouse import connect
 
-SELECT = ["build", "--select", "+path:models/marts/trends/youtube"]
+SELECT = [
+    "build",
+    "--select",
+    "+path:models/marts/trends/youtube",
+    "--indirect-selection",
+    "cautious",
+]
 YOUTUBE_SAMPLE = sorted((PROJECT_DIR / "data" / "sample" / "youtube").glob("*.jsonl.gz"))
 
 

@@ -50,7 +50,9 @@ final as (
         s.n_entries,
         s.n_new_entries,
         s.previous_snapshot_date,
-        cast({{ dbt.datediff('s.previous_snapshot_date', 's.snapshot_date', 'day') }} as {{ dbt.type_bigint() }})
+        cast(
+            {{ dbt.datediff('s.previous_snapshot_date', 's.snapshot_date', 'day') }} as {{ dbt.type_bigint() }}  -- noqa: LT05
+        )
             as days_since_previous_snapshot,
         case
             when s.previous_snapshot_date is not null

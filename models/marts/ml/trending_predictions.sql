@@ -2,8 +2,14 @@
 -- with the video's attributes at that day and, once known, the outcome. For BI.
 -- depends_on: {{ source('ml', 'predictions') }}
 -- depends_on: {{ source('ml', 'model_metadata') }}
-{%- set predictions = adapter.get_relation(database=target.database, schema='ml', identifier='predictions') if execute else none %}
-{%- set registry = adapter.get_relation(database=target.database, schema='ml', identifier='model_metadata') if execute else none %}
+{%- set predictions = none -%}
+{%- set registry = none -%}
+{%- if execute -%}
+    {%- set predictions = adapter.get_relation(
+        database=target.database, schema='ml', identifier='predictions') -%}
+    {%- set registry = adapter.get_relation(
+        database=target.database, schema='ml', identifier='model_metadata') -%}
+{%- endif %}
 
 with
 

@@ -24,8 +24,9 @@ labels as (
 entries_in_chart as (
     select
         e.*,
-        cast({{ dbt.datediff('e.published_at', 'e.fetched_at', 'second') }} as {{ type_double() }}) / 3600.0
-            as video_age_hours
+        cast(
+            {{ dbt.datediff('e.published_at', 'e.fetched_at', 'second') }} as {{ type_double() }}  -- noqa: LT05
+        ) / 3600.0 as video_age_hours
     from entries as e
 ),
 
@@ -76,7 +77,7 @@ channel_region_history as (
         on
             b.region_code = h.region_code
             and b.channel_id = h.channel_id
-            and h.snapshot_date < b.snapshot_date
+            and b.snapshot_date > h.snapshot_date
     group by 1, 2
 ),
 
@@ -88,7 +89,7 @@ channel_any_region as (
         count(distinct x.video_id) as channel_prior_videos_any_region
     from first_entries as b
     left join entries as x
-        on b.channel_id = x.channel_id and x.fetched_at < b.fetched_at
+        on b.channel_id = x.channel_id and b.fetched_at > x.fetched_at
     group by 1, 2
 ),
 
@@ -109,7 +110,7 @@ other_regions as (
         on
             b.video_id = x.video_id
             and b.region_code != x.region_code
-            and x.fetched_at <= b.fetched_at
+            and b.fetched_at >= x.fetched_at
     group by 1, 2
 ),
 
@@ -125,8 +126,8 @@ region_recent as (
     left join first_entries as h
         on
             b.region_code = h.region_code
-            and h.label_window_closes_on <= b.snapshot_date
-            and h.snapshot_date >= {{ dbt.dateadd('day', -17, 'b.snapshot_date') }}
+            and b.snapshot_date >= h.label_window_closes_on
+            and {{ dbt.dateadd('day', -17, 'b.snapshot_date') }} <= h.snapshot_date
     group by 1, 2
 ),
 

@@ -34,8 +34,8 @@ window_days as (
     inner join days as d
         on
             f.region_code = d.region_code
-            and d.snapshot_date > f.first_seen_date
-            and d.snapshot_date <= {{ dbt.dateadd('day', 3, 'f.first_seen_date') }}
+            and f.first_seen_date < d.snapshot_date
+            and {{ dbt.dateadd('day', 3, 'f.first_seen_date') }} >= d.snapshot_date
     group by 1, 2
 ),
 
