@@ -134,7 +134,7 @@ class Writer:
             return size + len(chunk)
 
         self.pending.append(self.pool.submit(work))
-        while len(self.pending) > 3:  # bound memory: a few files in flight
+        while len(self.pending) > 2:  # bound memory: at most a few files in flight
             self.bytes_gz += self.pending.pop(0).result()
 
     def close(self) -> None:
