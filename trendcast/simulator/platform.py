@@ -179,6 +179,7 @@ class PlatformStream:
         )
         ok = et < t1
         self.edits = (eu[ok], et[ok])
+        self.edit_key = np.sort(eu[ok].astype(np.int64) * (1 << 42) + (et[ok] - t0 + (1 << 40)))
         # content edits: 1% of uploads in the run, within a few hours
         up = np.flatnonzero(in_win)
         ce = up[rng.random(len(up)) < 0.01]
@@ -188,6 +189,12 @@ class PlatformStream:
         self.hour_view_bounds = np.searchsorted(
             w.time_ms, t0 + HOUR_MS * np.arange(self.cfg.hours + 1)
         )
+
+    def edits_until(self, user: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Profile edits of each user up to and including time t (each edit changes the bio)."""
+        key = user.astype(np.int64) * (1 << 42) + (t - self.t0 + (1 << 40))
+        lo = np.searchsorted(self.edit_key, user.astype(np.int64) * (1 << 42))
+        return np.searchsorted(self.edit_key, key, side="right") - lo
 
     def followers_at(self, user: np.ndarray, t: np.ndarray) -> np.ndarray:
         key = user.astype(np.int64) * (1 << 42) + (t - self.t0 + (1 << 40))
@@ -608,7 +615,14 @@ class PlatformStream:
             ("follower_count", jf.num(followers)),
             ("following_count", jf.num(u.following[user])),
             ("is_verified", jf.boolean(u.verified[user])),
-            ("bio", jf.quoted(jf.text_of(u.bio[user], vocab.BIO))),
+            (
+                "bio",
+                jf.quoted(
+                    jf.text_of(
+                        (u.bio[user] + self.edits_until(user, t)) % len(vocab.BIO), vocab.BIO
+                    )
+                ),
+            ),
         ]
 
     def _users(self, out: Rendered, rng, hs: int, he: int) -> None:
