@@ -43,30 +43,29 @@ def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = 
     return {"nodes": len(run.results), "statuses": statuses}
 
 
-def _optional_stages() -> list[tuple[str, Any]]:
-    """Later stages (training, scoring, forecasting, report) plug in when their modules exist."""
-    stages = []
-    try:
-        from flows import ml_flows
+# (module, flow name) in pipeline order; a stage whose module is not installed is skipped.
+STAGES: list[tuple[str, str]] = [
+    ("flows.trends_flows", "features"),
+    ("flows.ml_flows", "train"),
+    ("flows.ml_flows", "score"),
+    ("flows.forecast_flows", "forecast"),
+    ("flows.forecast_flows", "backfill_actuals"),
+    ("flows.ml_flows", "report"),
+]
 
-        for name in ("train", "score", "report"):
-            fn = getattr(ml_flows, name, None) or getattr(ml_flows, f"{name}_flow", None)
-            if fn is not None:
-                stages.append((name, fn))
-    except ImportError:
-        pass
-    try:
-        from flows import forecast_flows
 
-        for name in ("forecast", "backfill_actuals"):
-            fn = getattr(forecast_flows, name, None) or getattr(
-                forecast_flows, f"{name}_flow", None
-            )
-            if fn is not None:
-                stages.append((name, fn))
-    except ImportError:
-        pass
-    return stages
+def _stages() -> list[tuple[str, Any]]:
+    import importlib
+
+    found = []
+    for module, name in STAGES:
+        try:
+            fn = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if fn is not None:
+            found.append((name, fn))
+    return found
 
 
 @flow(name="pipeline", log_prints=True)
@@ -82,6 +81,6 @@ def pipeline(
     summary["dbt"] = dbt_build_task(target, full_refresh=full_refresh)
     summary["stages"] = {}
     if not skip_ml:
-        for name, fn in _optional_stages():
+        for name, fn in _stages():
             summary["stages"][name] = fn(target=target)
     return summary
