@@ -139,7 +139,7 @@ class LightGBMCount(CountModel):
             "colsample_bytree": 0.8,
             "reg_lambda": 1.0,
             "verbose": -1,
-            "n_jobs": 2,
+            "n_jobs": 1,
             "random_state": 7,
         }
 

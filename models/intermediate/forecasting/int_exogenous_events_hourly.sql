@@ -31,7 +31,7 @@ final as (
     from hours as h
     left join spans as s
         on
-            s.event_start_at < h.bucket_start
+            h.bucket_start > s.event_start_at
             and s.event_end_at >= {{ dbt.dateadd('hour', -24, 'h.bucket_start') }}
     group by h.bucket_start
 )

@@ -22,8 +22,8 @@ bounds as (
 ),
 
 digits as (
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select v.d
+    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as v (d)
 ),
 
 numbers as (
@@ -67,7 +67,7 @@ coverage as (
         on
             s.account_id = w.account_id
             and w.is_complete
-            and w.window_start_at <= s.bucket_start
+            and s.bucket_start >= w.window_start_at
             and w.window_end_at >= {{ dbt.dateadd('hour', 1, 's.bucket_start') }}
     group by s.account_id, s.bucket_start
 ),

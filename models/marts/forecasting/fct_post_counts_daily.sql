@@ -32,7 +32,7 @@ trailing_stats as (
         on
             d.account_id = h.account_id
             and h.is_fully_covered
-            and h.bucket_start < d.bucket_start
+            and d.bucket_start > h.bucket_start
             and h.bucket_start >= {{ dbt.dateadd('day', -window_days, 'd.bucket_start') }}
     group by d.account_id, d.bucket_start
 ),

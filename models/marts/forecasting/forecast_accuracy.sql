@@ -45,7 +45,7 @@ scored as (
         cast(null as {{ dbt.type_string() }}) as model_metadata_id,
         cast(null as {{ dbt.type_string() }}) as model_name,
         cast(null as {{ dbt.type_string() }}) as model_version,
-        cast(null as {{ dbt.type_string() }}) as account,
+        cast(null as {{ dbt.type_string() }}) as account,  -- noqa: RF04
         cast(null as {{ dbt.type_string() }}) as granularity,
         cast(null as {{ dbt.type_string() }}) as run_type,
         cast(null as date) as forecast_date,

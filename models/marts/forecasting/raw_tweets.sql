@@ -54,19 +54,19 @@ deletions as (
         on
             c.account_id = w.account_id
             and w.is_complete
-            and w.window_start_at <= c.created_at
-            and w.window_end_at > c.created_at
-            and w.fetched_at > c.last_fetched_at
+            and c.created_at >= w.window_start_at
+            and c.created_at < w.window_end_at
+            and c.last_fetched_at < w.fetched_at
     group by c.post_id
 ),
 
 final as (
     select
         c.post_id,
-        c.account,
+        c.account,  -- noqa: RF04
         c.account_id,
         c.created_at,
-        'x' as source,
+        'x' as source,  -- noqa: RF04
         c.fetched_at as ingest_time,
         c.last_fetched_at as last_seen_at,
         c.times_seen,

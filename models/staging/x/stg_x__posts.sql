@@ -2,6 +2,13 @@
 -- text is never selected. The account handle is not in a timeline response, so it comes from the
 -- var x_account_handles ({account_id: handle}); unknown ids keep the id as their handle.
 {%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
+{%- set handle_expr -%}
+{%- if handles -%}
+case account_id {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor %}else account_id end
+{%- else -%}
+account_id
+{%- endif -%}
+{%- endset %}
 
 with
 
@@ -69,16 +76,7 @@ final as (
     select
         post_id,
         account_id,
-        {%- if handles %}
-            case account_id
-                {%- for account_id, handle in handles.items() %}
-                    when '{{ account_id }}' then '{{ handle }}'
-                {%- endfor %}
-                else account_id
-            end
-        {%- else %}
-            account_id
-        {%- endif %} as account,
+        {{ handle_expr }} as account,  -- noqa: RF04
         created_at,
         first_fetched_at as fetched_at,
         last_fetched_at,

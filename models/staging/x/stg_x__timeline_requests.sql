@@ -1,6 +1,13 @@
 -- One row per timeline API call (a page of GET /2/users/:id/tweets) with its request window from
 -- the params: the collection log that coverage and gap detection are derived from.
 {%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
+{%- set handle_expr -%}
+{%- if handles -%}
+case account_id {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor %}else account_id end
+{%- else -%}
+account_id
+{%- endif -%}
+{%- endset %}
 
 with
 
@@ -38,16 +45,7 @@ final as (
     select
         {{ dbt.concat(['batch_id', "'-'", dbt.safe_cast('line_no', dbt.type_string())]) }} as request_id,
         account_id,
-        {%- if handles %}
-            case account_id
-                {%- for account_id, handle in handles.items() %}
-                    when '{{ account_id }}' then '{{ handle }}'
-                {%- endfor %}
-                else account_id
-            end
-        {%- else %}
-            account_id
-        {%- endif %} as account,
+        {{ handle_expr }} as account,  -- noqa: RF04
         window_start_at,
         window_end_at,
         pagination_token,
