@@ -31,3 +31,15 @@
         and {{ expr }} >= {{ trends_incremental_cutoff(this_column or expr, extra_hours) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Postgres plans the joins of freshly built tables (no statistics yet, e.g. ml.predictions right
+    after a scoring run) as nested loops over "1 row" estimates: minutes instead of seconds. Every
+    trends join has an equality key, so the feature marts turn nested loops off for their own
+    statement and reset it afterwards. Use: config(pre_hook=trends_pre_hook(), post_hook=trends_post_hook()). -#}
+{% macro trends_pre_hook() -%}
+    {%- if target.type == 'postgres' -%}set enable_nestloop = off{%- else -%}select 1{%- endif -%}
+{%- endmacro %}
+
+{% macro trends_post_hook() -%}
+    {%- if target.type == 'postgres' -%}reset enable_nestloop{%- else -%}select 1{%- endif -%}
+{%- endmacro %}

@@ -30,6 +30,7 @@ TABLES = {
 }
 SELECT = [
     "+path:models/marts/trends",
+    "feature_definitions",
     "--exclude",
     "path:models/marts/trends/youtube",
 ]

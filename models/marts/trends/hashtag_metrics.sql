@@ -4,6 +4,8 @@
         unique_key=['hashtag_id', 'as_of_at'],
         incremental_strategy=trends_incremental_strategy(),
         on_schema_change='fail',
+        pre_hook=trends_pre_hook(),
+        post_hook=trends_post_hook(),
     )
 }}
 -- One row per hashtag per hour: what happened in the hour that ends at as_of_at, built only from

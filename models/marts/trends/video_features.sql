@@ -4,6 +4,8 @@
         unique_key=['video_id', 'as_of_at'],
         incremental_strategy=trends_incremental_strategy(),
         on_schema_change='fail',
+        pre_hook=trends_pre_hook(),
+        post_hook=trends_post_hook(),
     )
 }}
 {%- set double = trends_type_double() -%}
