@@ -153,4 +153,4 @@ def compute_hashtag_themes(wh: Warehouse, cfg: ThemeConfig | None = None) -> dic
     result["model_version"] = MODEL_VERSION
     result["computed_at"] = pd.Timestamp(datetime.now(UTC))
     wh.write_df(result, SCHEMA, TABLE, key_columns=["hashtag_id", "valid_from"])
-    return {"cutoffs": fitted, "rows": int(len(result))}
+    return {"cutoffs": fitted, "rows": len(result)}

@@ -1,0 +1,176 @@
+"""ml.data_quality_checks: one row per run and check (missing fields, monotonic-counter
+violations, outlier spikes, collection gaps per source, X posting-volume anomalies).
+
+Every check writes a row whether it passes or not (passed, severity, observed value, threshold,
+details as JSON), so a run's rows are a complete report. Severity: low | medium | high | critical.
+X: days without any collection request and days with anomalously few posts are detected from the
+X staging (stg_x__timeline_requests, stg_x__posts) when it exists, else from raw.api_responses.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from trendcast.warehouse import Warehouse
+
+SCHEMA = "ml"
+TABLE = "data_quality_checks"
+
+# (source, relation, time column, fields that must be present)
+MISSING_FIELD_CHECKS = (
+    ("tiktok", "staging.stg_tiktok__videos", "fetched_at",
+     ("username", "created_at", "view_count", "like_count", "hashtags_json")),
+    ("youtube", "staging.stg_youtube__video_snapshots", "fetched_at",
+     ("published_at", "channel_id", "view_count", "like_count", "comment_count")),
+    ("mastodon", "staging.stg_mastodon__statuses", "fetched_at",
+     ("created_at", "account_id", "language_code", "favourites_count")),
+)  # fmt: skip
+
+
+def _severity(value: float, low: float, medium: float, high: float, critical: float) -> str | None:
+    """The severity band of a bad value (None when below `low`: the check passes)."""
+    for level, bound in (("critical", critical), ("high", high), ("medium", medium), ("low", low)):
+        if value >= bound:
+            return level
+    return None
+
+
+def _row(check: str, source: str, value: float, threshold: float, severity: str | None,
+         details: dict, subject: str = "") -> dict:  # fmt: skip
+    return {
+        "check_name": check,
+        "source": source,
+        "subject": subject,
+        "observed_value": float(value),
+        "threshold": float(threshold),
+        "passed": severity is None,
+        "severity": severity or "low",
+        "details": json.dumps(details, default=str, sort_keys=True),
+    }
+
+
+def missing_fields(wh: Warehouse) -> Iterable[dict]:
+    for source, relation, _time_col, fields in MISSING_FIELD_CHECKS:
+        schema, table = relation.split(".")
+        if not wh.table_exists(schema, table):
+            continue
+        nulls = ", ".join(f"sum(case when {f} is null then 1 else 0 end) as {f}" for f in fields)
+        df = wh.query_df(f"select count(*) as total_rows, {nulls} from {relation}")
+        total = int(df.loc[0, "total_rows"] or 0)
+        for f in fields:
+            missing = int(df.loc[0, f] or 0)
+            share = missing / total if total else 0.0
+            sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
+            yield _row("missing_fields", source, share, 0.001, sev,
+                       {"relation": relation, "field": f, "missing_rows": missing,
+                        "total_rows": total}, subject=f)  # fmt: skip
+
+
+def counter_violations(wh: Warehouse) -> Iterable[dict]:
+    if not wh.table_exists("trends", "video_metric_snapshots"):
+        return
+    df = wh.query_df(
+        "select platform, count(*) as observations, "
+        "sum(case when has_counter_decrease then 1 else 0 end) as violations "
+        "from trends.video_metric_snapshots where not is_first_observation group by 1"
+    )
+    for platform, observations, violations in df.itertuples(index=False):
+        share = int(violations) / int(observations) if observations else 0.0
+        sev = _severity(share, 1e-9, 0.01, 0.05, 0.2)
+        yield _row("monotonic_counter_violations", platform, share, 0.0, sev,
+                   {"violations": int(violations), "observations": int(observations)})  # fmt: skip
+
+
+def outlier_spikes(wh: Warehouse, factor: float = 20.0, min_reach: int = 1000) -> Iterable[dict]:
+    """Hashtag hours whose reach exceeds `factor` x the hashtag's median active hour."""
+    if not wh.table_exists("trends", "hashtag_metrics"):
+        return
+    df = wh.query_df(
+        "select hashtag_id, platform, hashtag_name, as_of_at, reach_count "
+        "from trends.hashtag_metrics where is_active_hour and reach_count > 0"
+    )
+    for platform, part in df.groupby("platform"):
+        median = part.groupby("hashtag_id")["reach_count"].transform("median")
+        spikes = part[(part["reach_count"] > factor * median) & (part["reach_count"] >= min_reach)]
+        share = len(spikes) / len(part) if len(part) else 0.0
+        sev = _severity(share, 1e-9, 0.001, 0.01, 0.05)
+        top = spikes.nlargest(5, "reach_count")[["hashtag_name", "as_of_at", "reach_count"]]
+        yield _row("outlier_spikes", platform, share, 0.0, sev,
+                   {"spike_hours": len(spikes), "active_hours": len(part),
+                    "factor": factor, "examples": top.to_dict("records")})  # fmt: skip
+
+
+def collection_gaps(wh: Warehouse) -> Iterable[dict]:
+    """Per source: UTC days inside its collection period without any processed request."""
+    df = wh.query_df(
+        "select source, fetched_at from raw.api_responses where processing_status = 'processed'"
+    )
+    if df.empty:
+        return
+    df["day"] = pd.to_datetime(df["fetched_at"], utc=True).dt.floor("D")
+    for source, part in df.groupby("source"):
+        days = part["day"].drop_duplicates().sort_values()
+        span = pd.date_range(days.iloc[0], days.iloc[-1], freq="D")
+        missing = span.difference(pd.DatetimeIndex(days))
+        runs = _longest_run(missing)
+        sev = None if len(missing) == 0 else ("critical" if runs >= 3 else "high" if runs == 2 else
+                                              "medium")  # fmt: skip
+        yield _row("collection_gap_days", source, len(missing), 0, sev,
+                   {"days_in_period": len(span), "missing_days": [d.date() for d in missing][:50],
+                    "longest_gap_days": runs})  # fmt: skip
+
+
+def _longest_run(days: pd.DatetimeIndex) -> int:
+    if len(days) == 0:
+        return 0
+    longest = current = 1
+    for a, b in itertools.pairwise(days):
+        current = current + 1 if (b - a) == pd.Timedelta(days=1) else 1
+        longest = max(longest, current)
+    return longest
+
+
+def x_post_volume(wh: Warehouse, window: int = 28, low_ratio: float = 0.3) -> Iterable[dict]:
+    """Days with anomalously few X posts: below low_ratio x the centred rolling median."""
+    if wh.table_exists("staging", "stg_x__posts"):
+        df = wh.query_df("select account_handle, created_at from staging.stg_x__posts")
+    else:
+        return
+    if df.empty:
+        return
+    df["day"] = pd.to_datetime(df["created_at"], utc=True).dt.floor("D")
+    for account, part in df.groupby("account_handle"):
+        counts = part.groupby("day").size()
+        counts = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="D"),
+                                fill_value=0)  # fmt: skip
+        median = counts.rolling(window, center=True, min_periods=7).median()
+        ratio = counts / median.replace(0, np.nan)
+        low = ratio[ratio < low_ratio].dropna()
+        worst = float(low.min()) if len(low) else 1.0
+        sev = None if low.empty else ("critical" if worst < 0.05 else "high" if worst < 0.15
+                                      else "medium")  # fmt: skip
+        yield _row("x_low_post_days", "x", len(low), 0, sev,
+                   {"account": account, "days": len(counts), "low_ratio": low_ratio,
+                    "examples": [{"day": d.date(), "posts": int(counts[d]),
+                                  "rolling_median": float(median[d])}
+                                 for d in low.nsmallest(10).index]},
+                   subject=str(account))  # fmt: skip
+
+
+def run_checks(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> pd.DataFrame:
+    rows = []
+    for check in (missing_fields, counter_violations, outlier_spikes, collection_gaps,
+                  x_post_volume):  # fmt: skip
+        rows.extend(check(wh))
+    result = pd.DataFrame(rows)
+    if result.empty:
+        return result
+    result.insert(0, "run_id", run_id)
+    result.insert(1, "run_at", run_at)
+    wh.write_df(result, SCHEMA, TABLE, key_columns=["run_id", "check_name", "source", "subject"])
+    return result
