@@ -169,10 +169,14 @@ def build_report(wh: Warehouse, settings: Settings, out: Path | None = None) -> 
             "<code>trendcast evaluate</code> for held-out curves.</p>"
         )
     prod = models[models["purpose"] == "production"]
-    if not prod.empty:
-        v = prod.iloc[0]["model_version"]
-        top = wh.query_df(_TOP, [TASK, v, TASK, v])
-        parts.append(f"<h2>Top predictions of the latest chart day (model {html.escape(v)})</h2>")
+    top_version = prod.iloc[0]["model_version"] if not prod.empty else None
+    if top_version is None and evaluated is not None:
+        top_version = evaluated[0]["model_version"]
+    if top_version is not None:
+        top = wh.query_df(_TOP, [TASK, top_version, TASK, top_version])
+        parts.append(
+            f"<h2>Top predictions of the latest chart day (model {html.escape(top_version)})</h2>"
+        )
         parts.append(top.to_html(index=False, escape=True, float_format=lambda f: f"{f:.3f}"))
     return _write(out, parts)
 

@@ -159,7 +159,8 @@ def test_build_matrix_keeps_missing_counts_missing():
         }
     )
     for c in PASSTHROUGH:
-        df[c] = np.nan
+        if c not in df:
+            df[c] = np.nan
     x = build_matrix(df)
     assert list(x.columns) == FEATURES
     assert np.isnan(x.loc[0, "log_likes"]) and x.loc[0, "likes_missing"] == 1
