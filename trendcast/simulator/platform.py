@@ -105,7 +105,7 @@ class PlatformStream:
         self.offsets = np.zeros(cfg.partitions, dtype=np.int64)
         self.stats: dict[str, int] = {
             "events_unique": 0, "event_deliveries": 0, "duplicate_event_deliveries": 0,
-            "late_events": 0, "missing_field_events": 0, "short_views": 0, "lines_clean": 0,
+            "late_events": 0, "late_max_seconds": 0, "missing_field_events": 0, "short_views": 0, "lines_clean": 0,
             "out_of_order_swaps": 0, "duplicate_lines": 0, "malformed_not_json": 0,
             "malformed_missing_key": 0, "malformed_wrong_type": 0,
         }  # fmt: skip
@@ -231,7 +231,11 @@ class PlatformStream:
         lag[late] = np.exp(rng.normal(np.log(25 * 60_000), 1.0, int(late.sum()))).astype(np.int64)
         self.stats["late_events"] += int(late.sum())
         received = np.minimum(occurred + lag, self.t1 - 1)
-        return np.maximum(received, occurred)
+        received = np.maximum(received, occurred)
+        if late.any():
+            worst = int((received[late] - occurred[late]).max()) // 1000
+            self.stats["late_max_seconds"] = max(self.stats["late_max_seconds"], worst)
+        return received
 
     def _fixed_common(self, rng, kind: str, occurred: np.ndarray, user: np.ndarray):
         n = len(occurred)
