@@ -1,6 +1,7 @@
 """Prefect flows for the YouTube virality model: train, score, report.
 
-The pipeline calls them after `dbt build` as fn(target=...). Each returns a small dict. I/O tasks
+The pipeline calls them after `dbt build` as fn(target=...); `score` also rebuilds
+models/marts/ml (the marts over ml.predictions), which the pipeline's dbt build ran before scoring. Each returns a small dict. I/O tasks
 retry (a DuckDB file briefly locked by another process, a Postgres hiccup).
 """
 
@@ -39,6 +40,15 @@ def score_task(target: str | None) -> dict[str, Any]:
         return score_fn(wh, settings)
 
 
+@task(retries=1, retry_delay_seconds=10)
+def refresh_prediction_marts_task(target: str | None) -> dict[str, Any]:
+    """Rebuild ml_marts (trending_predictions) so BI sees the scores just written."""
+    from flows.dbt import run_dbt
+
+    run = run_dbt(["build", "--select", "path:models/marts/ml"], Settings.from_env(target))
+    return {"nodes": len(run.results)}
+
+
 @task(retries=1, retry_delay_seconds=5)
 def report_task(target: str | None) -> dict[str, Any]:
     from python_ml.report import build_report
@@ -70,8 +80,12 @@ def train(target: str | None = None) -> dict[str, Any]:
 
 @flow(name="score", log_prints=True)
 def score(target: str | None = None) -> dict[str, Any]:
-    """Score the first appearances the latest model has not trained on into ml.predictions."""
-    return _short(score_task(target))
+    """Score the first appearances the latest model has not trained on into ml.predictions,
+    then rebuild ml_marts.trending_predictions on top of them."""
+    result = _short(score_task(target))
+    if result.get("status") == "ok":
+        result["marts"] = refresh_prediction_marts_task(target)
+    return result
 
 
 @flow(name="report", log_prints=True)
