@@ -5,6 +5,8 @@
 -- cumulative; one that goes down (an API glitch, deleted likes) is flagged and not trusted: the
 -- running maximum so far is the trusted value, so deltas are never negative and use only
 -- observations fetched at or before the row's own fetch.
+{% set seconds_since_previous = trends_epoch_seconds('fetched_at')
+    ~ ' - ' ~ trends_epoch_seconds('previous_fetched_at') %}
 with
 
 posts as (
@@ -54,8 +56,7 @@ final as (
         fetch_number,
         fetch_number = 1 as is_first_observation,
         previous_fetched_at,
-        {{ trends_ratio(trends_epoch_seconds('fetched_at') ~ ' - ' ~ trends_epoch_seconds('previous_fetched_at'), '3600') }}
-            as hours_since_previous_fetch,
+        {{ trends_ratio(seconds_since_previous, '3600') }} as hours_since_previous_fetch,
         creator_id,
         creator_handle,
         sound_id,

@@ -40,7 +40,7 @@ themes as (
 first_seen as (
     select
         hashtag_id,
-        min(as_of_at) as first_as_of_at
+        min(hour_number) as hour_number
     from {{ ref('hashtag_metrics') }}
     group by 1
 ),
@@ -153,7 +153,7 @@ creator_windows as (
         on
             m.hashtag_id = c.hashtag_id
             and c.hour_number > m.hour_number - 24
-            and c.hour_number <= m.hour_number
+            and m.hour_number >= c.hour_number
     group by 1, 2, 3
 ),
 
@@ -171,8 +171,11 @@ diversity as (
         count(*) as unique_creators_24h,
         sum(case when first_hour_number > hour_number - 24 then 1 else 0 end) as new_creators_24h,
         sum(
-            case when total_reach > 0
-                then (cast(creator_reach as {{ double }}) / total_reach) * (cast(creator_reach as {{ double }}) / total_reach)
+            case
+                when total_reach > 0
+                    then
+                        (cast(creator_reach as {{ double }}) / total_reach)
+                        * (cast(creator_reach as {{ double }}) / total_reach)
             end
         ) as herfindahl_index_24h,
         max(case when total_reach > 0 then cast(creator_reach as {{ double }}) / total_reach end)
@@ -191,7 +194,7 @@ theme_ranked as (
         row_number() over (partition by m.hashtag_id, m.as_of_at order by t.valid_from desc) as theme_rank
     from metrics as m
     inner join themes as t
-        on m.hashtag_id = t.hashtag_id and t.valid_from <= m.as_of_at
+        on m.hashtag_id = t.hashtag_id and m.as_of_at >= t.valid_from
 ),
 
 residual_spine as (
@@ -247,7 +250,10 @@ final as (
         th.theme_label,
         cast(th.theme_similarity as {{ double }}) as theme_similarity,
         -- E novelty
-        ln((1 + cast(w.reach_24h as {{ double }})) / (1 + coalesce(w.baseline_reach, 0) / {{ trends_baseline_days() }}.0))
+        ln(
+            (1 + cast(w.reach_24h as {{ double }}))
+            / (1 + coalesce(w.baseline_reach, 0) / {{ trends_baseline_days() }}.0)
+        )
             as novelty_index,
         cast(coalesce(w.baseline_reach, 0) as {{ double }}) / {{ trends_baseline_days() }} as baseline_daily_reach,
         cast(w.hour_number - f.hour_number as {{ dbt.type_bigint() }}) as hours_since_first_seen,
@@ -257,22 +263,18 @@ final as (
         {{ trends_hour_of_day('w.as_of_at') }} as hour_of_day,
         {{ trends_day_of_week('w.as_of_at') }} as day_of_week,
         {{ trends_day_of_week('w.as_of_at') }} in (0, 6) as is_weekend,
-        case when w.created_posts_7d > 0
-            then greatest(0.0, least(1.0, 1 - sqrt(
-                w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d
-            ) / w.created_posts_7d))
+        case
+            when w.created_posts_7d > 0
+                then greatest(0.0, least(1.0, 1 - sqrt(
+                    w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d
+                ) / w.created_posts_7d))
         end as posting_hour_spread_7d,
         -- G prediction residuals
         r.last_prediction_error,
         r.residual_bias_7d,
         r.residual_variance_7d
     from windows as w
-    inner join (
-        select
-            hashtag_id,
-            cast({{ trends_epoch_seconds('first_as_of_at') }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
-        from first_seen
-    ) as f on w.hashtag_id = f.hashtag_id
+    inner join first_seen as f on w.hashtag_id = f.hashtag_id
     left join diversity as d
         on w.hashtag_id = d.hashtag_id and w.hour_number = d.hour_number
     left join theme_ranked as th

@@ -79,9 +79,9 @@ grid as (
     inner join collection_hours as c
         on
             a.platform = c.platform
-            and c.as_of_at >= a.as_of_at
-            and c.as_of_at <= a.horizon_at
-            and (a.next_as_of_at is null or c.as_of_at < a.next_as_of_at)
+            and a.as_of_at <= c.as_of_at
+            and a.horizon_at >= c.as_of_at
+            and (a.next_as_of_at is null or a.next_as_of_at > c.as_of_at)
 ),
 
 filled as (
@@ -123,11 +123,14 @@ final as (
         hashtag_id,
         as_of_at,
         window_start_at,
-        cast({{ dbt.datediff('window_start_at', 'as_of_at', 'minute') }} as {{ dbt.type_int() }}) as window_duration_minutes,
+        cast({{ dbt.datediff('window_start_at', 'as_of_at', 'minute') }} as {{ dbt.type_int() }})  -- noqa: LT05
+            as window_duration_minutes,
         platform,
         hashtag_name,
-        cast(case when platform in {{ trends_in_list(trends_platforms_with_views()) }} then view_count end
-            as {{ dbt.type_bigint() }}) as view_count,
+        cast(
+            case when platform in {{ trends_in_list(trends_platforms_with_views()) }} then view_count end
+            as {{ dbt.type_bigint() }}
+        ) as view_count,
         cast(video_count as {{ dbt.type_bigint() }}) as video_count,
         cast(creator_count as {{ dbt.type_bigint() }}) as creator_count,
         cast(like_count as {{ dbt.type_bigint() }}) as like_count,
@@ -138,8 +141,10 @@ final as (
         cast(counter_decrease_count as {{ dbt.type_bigint() }}) as counter_decrease_count,
         counter_decrease_count > 0 as has_counter_decrease,
         is_active_hour,
-        cast(case when platform in {{ trends_in_list(trends_platforms_with_views()) }} then cumulative_view_count end
-            as {{ dbt.type_bigint() }}) as cumulative_view_count,
+        cast(
+            case when platform in {{ trends_in_list(trends_platforms_with_views()) }} then cumulative_view_count end
+            as {{ dbt.type_bigint() }}
+        ) as cumulative_view_count,
         cast(cumulative_video_count as {{ dbt.type_bigint() }}) as cumulative_video_count,
         cast(cumulative_reach_count as {{ dbt.type_bigint() }}) as cumulative_reach_count,
         cast({{ trends_epoch_seconds('as_of_at') }} / 3600 as {{ dbt.type_bigint() }}) as hour_number

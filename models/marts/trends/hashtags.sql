@@ -60,8 +60,12 @@ recent as (
         sum(case when m.as_of_at > {{ dbt.dateadd('hour', -24, 'n.now_at') }} then m.reach_count else 0 end)
             as reach_last_24h,
         sum(
-            case when m.as_of_at > {{ dbt.dateadd('hour', -168, 'n.now_at') }}
-                and m.as_of_at <= {{ dbt.dateadd('hour', -24, 'n.now_at') }} then m.reach_count else 0 end
+            case
+                when
+                    m.as_of_at > {{ dbt.dateadd('hour', -168, 'n.now_at') }}
+                    and m.as_of_at <= {{ dbt.dateadd('hour', -24, 'n.now_at') }} then m.reach_count
+                else 0
+            end
         ) as reach_prior_6d,
         sum(case when m.as_of_at > {{ dbt.dateadd('hour', -72, 'n.now_at') }} then m.reach_count else 0 end)
             as reach_last_72h
@@ -81,12 +85,14 @@ modes as (
             language_code,
             region_code,
             row_number() over (
-                partition by hashtag_id order by case when language_code is null then 1 else 0 end, post_count desc,
-                language_code
+                partition by
+                    hashtag_id order by case when language_code is null then 1 else 0 end, post_count desc,
+                language_code asc
             ) as language_rank,
             row_number() over (
-                partition by hashtag_id order by case when region_code is null then 1 else 0 end, post_count desc,
-                region_code
+                partition by
+                    hashtag_id order by case when region_code is null then 1 else 0 end, post_count desc,
+                region_code asc
             ) as region_rank
         from (
             select
@@ -108,8 +114,10 @@ final as (
         r.hashtag_name,
         l.first_seen_at,
         l.last_updated_at,
-        cast(case when r.platform in {{ trends_in_list(trends_platforms_with_views()) }} then l.lifetime_view_count end
-            as {{ dbt.type_bigint() }}) as lifetime_view_count,
+        cast(
+            case when r.platform in {{ trends_in_list(trends_platforms_with_views()) }} then l.lifetime_view_count end
+            as {{ dbt.type_bigint() }}
+        ) as lifetime_view_count,
         cast(l.lifetime_video_count as {{ dbt.type_bigint() }}) as lifetime_video_count,
         cast(l.lifetime_creator_count as {{ dbt.type_bigint() }}) as lifetime_creator_count,
         cast(r.reach_last_24h as {{ dbt.type_bigint() }}) as reach_last_24h,

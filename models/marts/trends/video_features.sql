@@ -9,6 +9,7 @@
     )
 }}
 {%- set double = trends_type_double() -%}
+{%- set creator_average = trends_ratio('a.creator_views_known - a.trusted_view_count', 'a.creator_videos_known - 1') -%}
 -- One row per video per fetch (TikTok, YouTube); as_of_at is the fetch time. Every feature uses
 -- only fetches at or before as_of_at: the video's own earlier fetches (numeric RANGE frames over
 -- epoch seconds), its creator's and sound's history up to as_of_at, and the latest hashtag_features
@@ -40,8 +41,9 @@ history as (
         max(trusted_view_count) over (
             partition by post_id order by fetched_epoch range between unbounded preceding and 86400 preceding
         ) as view_count_lag_24h,
-        case when not is_first_observation
-            then {{ trends_ratio('view_delta', 'hours_since_previous_fetch') }}
+        case
+            when not is_first_observation
+                then {{ trends_ratio('view_delta', 'hours_since_previous_fetch') }}
         end as view_velocity,
         sum(view_delta) over (
             partition by platform, creator_id order by fetched_epoch range between unbounded preceding and current row
@@ -83,7 +85,7 @@ hashtag_context as (
     inner join hashtag_features as hf
         on
             ph.hashtag_id = hf.hashtag_id
-            and hf.as_of_at <= ph.fetched_at
+            and ph.fetched_at >= hf.as_of_at
             and hf.as_of_at > {{ dbt.dateadd('hour', -48, 'ph.fetched_at') }}
     where ph.platform in {{ trends_in_list(trends_platforms_with_views()) }}
 ),
@@ -109,7 +111,9 @@ theme_ranked as (
         cluster_id,
         theme_label,
         theme_similarity,
-        row_number() over (partition by post_id, fetched_at order by theme_similarity desc, hashtag_id) as theme_rank
+        row_number()
+            over (partition by post_id, fetched_at order by theme_similarity desc, hashtag_id asc)
+            as theme_rank
     from hashtag_context
     where recency_rank = 1 and cluster_id is not null
 ),
@@ -135,9 +139,11 @@ final as (
         -- A temporal growth
         a.view_velocity,
         (a.view_velocity - a.previous_view_velocity) / nullif(a.hours_since_previous_fetch, 0) as view_acceleration,
-        case when a.view_count_lag_6h is not null and a.view_count_lag_24h is not null
-            then cast(a.trusted_view_count - a.view_count_lag_6h as {{ double }}) / 6
-            / (cast(a.trusted_view_count - a.view_count_lag_24h as {{ double }}) / 24 + 1)
+        case
+            when a.view_count_lag_6h is not null and a.view_count_lag_24h is not null
+                then
+                    cast(a.trusted_view_count - a.view_count_lag_6h as {{ double }}) / 6
+                    / (cast(a.trusted_view_count - a.view_count_lag_24h as {{ double }}) / 24 + 1)
         end as momentum_score,
         a.view_count_lag_1h,
         a.view_count_lag_6h,
@@ -151,15 +157,14 @@ final as (
         {{ trends_ratio(
             'coalesce(a.trusted_like_count, 0) + coalesce(a.trusted_comment_count, 0) + coalesce(a.trusted_share_count, 0)',
             'a.trusted_view_count') }} as engagement_rate,
-        case when not a.is_first_observation
-            then {{ trends_ratio('a.like_delta + a.comment_delta + a.share_delta', 'a.view_delta') }}
+        case
+            when not a.is_first_observation
+                then {{ trends_ratio('a.like_delta + a.comment_delta + a.share_delta', 'a.view_delta') }}
         end as engagement_efficiency,
         -- C creator and hashtag-crowd diversity
         cast(a.creator_videos_known as {{ dbt.type_bigint() }}) as creator_video_count,
-        {{ trends_ratio('a.creator_views_known - a.trusted_view_count', 'a.creator_videos_known - 1') }}
-            as creator_average_views,
-        {{ trends_ratio('a.trusted_view_count', trends_ratio('a.creator_views_known - a.trusted_view_count', 'a.creator_videos_known - 1')) }}
-            as creator_relative_views,
+        {{ creator_average }} as creator_average_views,
+        {{ trends_ratio('a.trusted_view_count', creator_average) }} as creator_relative_views,
         coalesce(h.hashtag_count, 0) as hashtag_count,
         h.hashtag_creator_diversity_avg,
         h.hashtag_unique_creators_max,
@@ -170,14 +175,18 @@ final as (
         -- E novelty
         h.hashtag_novelty_index_avg,
         h.hashtag_momentum_max,
-        case when a.sound_id is not null
-            then cast(a.fetched_epoch - a.sound_first_epoch as {{ double }}) / 3600
+        case
+            when a.sound_id is not null
+                then cast(a.fetched_epoch - a.sound_first_epoch as {{ double }}) / 3600
         end as sound_age_hours,
         case when a.sound_id is not null then cast(a.sound_videos_known as {{ dbt.type_bigint() }}) end
             as sound_video_count,
-        case when a.post_created_at <= a.fetched_at
-            then cast({{ trends_epoch_seconds('a.fetched_at') }} - {{ trends_epoch_seconds('a.post_created_at') }}
-                as {{ double }}) / 3600
+        case
+            when a.post_created_at <= a.fetched_at
+                then cast(
+                    {{ trends_epoch_seconds('a.fetched_at') }} - {{ trends_epoch_seconds('a.post_created_at') }}
+                    as {{ double }}
+                ) / 3600
         end as video_age_hours,
         -- F temporal patterns
         {{ trends_hour_of_day('a.fetched_at') }} as hour_of_day,

@@ -47,9 +47,7 @@ final as (
             as share_rate_per_hour,
         has_counter_decrease
     from posts
-    where
-        platform in {{ trends_in_list(trends_platforms_with_views()) }}
-        {{ trends_incremental_filter('fetched_at') }}
+    where platform in {{ trends_in_list(trends_platforms_with_views()) }} {{ trends_incremental_filter('fetched_at') }}
 )
 
 select * from final

@@ -46,40 +46,12 @@ hashtag_windows as (
         m.as_of_at,
         m.hour_number,
         m.cumulative_reach_count,
-        {%- for w in windows %}
-        sum(m.reach_count) over (
-            partition by m.hashtag_id order by m.hour_number range between 1 following and {{ w }} following
-        ) as gained_{{ w }},
-        -- the peak hour: max of reach * 10^6 + (999999 - hour_number), so ties go to the earliest hour
-        max(m.reach_count * 1000000 + (999999 - m.hour_number)) over (
-            partition by m.hashtag_id order by m.hour_number range between 1 following and {{ w }} following
-        ) as peak_key_{{ w }},
-        max(m.window_duration_minutes) over (
-            partition by m.hashtag_id order by m.hour_number range between 1 following and {{ w }} following
-        ) as max_gap_minutes_{{ w }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ trends_hashtag_window_columns(windows) }}
     from metrics as m
 ),
 
 hashtag_unpivoted as (
-    {%- for w in windows %}
-    select
-        hashtag_id as entity_id,
-        platform,
-        as_of_at,
-        cast({{ w }} as {{ dbt.type_int() }}) as window_hours,
-        cumulative_reach_count as start_value,
-        coalesce(gained_{{ w }}, 0) as gained_value,
-        case when peak_key_{{ w }} is not null
-            then {{ dbt.dateadd('hour', '999999 - ' ~ trends_mod('peak_key_' ~ w, 1000000) ~ ' - hour_number', 'as_of_at') }}
-        end as actual_peak_at,
-        cast(floor(peak_key_{{ w }} / 1000000) as {{ double }}) as actual_peak_value,
-        max_gap_minutes_{{ w }} as max_gap_minutes
-    from hashtag_windows
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ trends_hashtag_windows_unpivoted(windows, double) }}
 ),
 
 -- videos --------------------------------------------------------------------------------------
@@ -100,8 +72,9 @@ video_rates as (
     select
         *,
         cast(floor(fetched_epoch / 3600.0) as {{ dbt.type_bigint() }}) as fetch_hour_number,
-        case when not is_first_observation
-            then {{ trends_ratio('view_delta', 'hours_since_previous_fetch') }}
+        case
+            when not is_first_observation
+                then {{ trends_ratio('view_delta', 'hours_since_previous_fetch') }}
         end as view_rate
     from creator_events
 ),
@@ -113,46 +86,14 @@ video_windows as (
         fetched_at,
         fetched_epoch,
         trusted_view_count,
-        {{ trends_ratio('creator_views_known - trusted_view_count', 'creator_videos_known - 1') }} as creator_average_views,
-        {%- for w in windows %}
-        max(trusted_view_count) over (
-            partition by post_id order by fetched_epoch range between current row and {{ w * 3600 }} following
-        ) as end_value_{{ w }},
-        min(fetched_epoch) over (
-            partition by post_id order by fetched_epoch range between {{ w * 3600 }} following and unbounded following
-        ) as observed_epoch_{{ w }},
-        -- the peak: max of floor(rate) * 10^6 + (999999 - fetch hour number), ties to the earliest hour
-        max(floor(view_rate) * 1000000 + (999999 - fetch_hour_number)) over (
-            partition by post_id order by fetched_epoch range between 1 following and {{ w * 3600 }} following
-        ) as peak_key_{{ w }},
-        max(hours_since_previous_fetch) over (
-            partition by post_id order by fetched_epoch range between 1 following and {{ w * 3600 }} following
-        ) as max_gap_hours_{{ w }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ trends_ratio('creator_views_known - trusted_view_count', 'creator_videos_known - 1') }}
+            as creator_average_views,
+        {{ trends_video_window_columns(windows) }}
     from video_rates
 ),
 
 video_unpivoted as (
-    {%- for w in windows %}
-    select
-        post_id as entity_id,
-        platform,
-        fetched_at as as_of_at,
-        cast({{ w }} as {{ dbt.type_int() }}) as window_hours,
-        trusted_view_count as start_value,
-        end_value_{{ w }} - trusted_view_count as gained_value,
-        creator_average_views,
-        case when peak_key_{{ w }} is not null
-            then {{ dbt.dateadd('hour', '999999 - ' ~ trends_mod('peak_key_' ~ w, 1000000), "cast('1970-01-01 00:00:00+00' as timestamp with time zone)") }}
-        end as actual_peak_at,
-        cast(floor(peak_key_{{ w }} / 1000000) as {{ double }}) as actual_peak_value,
-        max_gap_hours_{{ w }} as max_gap_hours,
-        {{ dbt.dateadd('second', 'observed_epoch_' ~ w ~ ' - fetched_epoch', 'fetched_at') }} as observed_at
-    from video_windows
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ trends_video_windows_unpivoted(windows, double) }}
 ),
 
 -- both ------------------------------------------------------------------------------------------
@@ -216,7 +157,7 @@ hashtag_observed as (
     inner join platform_hours as h
         on
             e.platform = h.platform
-            and h.hour_start_at >= e.window_end_at
+            and e.window_end_at <= h.hour_start_at
             and h.hour_start_at < {{ dbt.dateadd('hour', max_window, 'e.window_end_at') }}
     group by 1, 2
 ),
@@ -268,19 +209,29 @@ labelled as (
         c.start_value,
         c.start_value + c.gained_value as end_value,
         c.gained_value,
-        c.gained_value / case when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1) end
+        c.gained_value
+        / case when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1) end
             as growth_rate,
         c.rank_in_window,
         case d.labeling_method
-            when 'growth_threshold' then
-                c.gained_value / case when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1) end
-                >= d.threshold / 100.0
+            when 'growth_threshold'
+                then
+                    c.gained_value
+                    / case
+                        when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1)
+                    end
+                    >= d.threshold / 100.0
             when 'top_k' then c.rank_in_window <= d.threshold and c.gained_value > 0
             when 'creator_multiple' then c.start_value + c.gained_value >= d.threshold * c.creator_average_views
         end as is_viral,
         case d.labeling_method
-            when 'growth_threshold' then
-                d.threshold / 100.0 * case when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1) end
+            when 'growth_threshold'
+                then
+                    d.threshold
+                    / 100.0
+                    * case
+                        when c.start_value > coalesce(d.min_base, 0) then c.start_value else coalesce(d.min_base, 1)
+                    end
             when 'creator_multiple' then d.threshold * c.creator_average_views
         end as threshold_value,
         c.actual_peak_at,
@@ -313,9 +264,7 @@ final as (
         actual_peak_value,
         cast(confidence as {{ double }}) as confidence
     from labelled
-    where
-        is_viral is not null
-        {{ trends_incremental_filter('as_of_at', max_window) }}
+    where is_viral is not null {{ trends_incremental_filter('as_of_at', max_window) }}
 )
 
 select * from final
