@@ -4,6 +4,7 @@
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
+        indexes=core_postgres_indexes([['event_id'], ['fetched_at']]),
     )
 }}
 -- One row per impression (a video shown to a user in a feed), deduplicated on event_id (first
