@@ -60,3 +60,27 @@ def features(target: str | None = None) -> dict:
     rebuilt = rebuild_features_task(target)
     quality = quality_task(target)
     return {"themes": themes, "features_rebuilt": rebuilt, "quality": quality}
+
+
+@task(retries=1, retry_delay_seconds=5)
+def train_trends_task(target: str | None) -> list[dict]:
+    from python_ml.trends_model.train import train_all
+    from trendcast.warehouse import connect
+
+    with connect(_settings(target)) as wh:
+        return train_all(wh)
+
+
+@flow(name="trends-models")
+def trends_models(target: str | None = None) -> dict:
+    """LightGBM hashtag/video virality per window (issue 6b): train, evaluate, score the latest hour."""
+    results = train_trends_task(target)
+    return {
+        r["task"]: {
+            "skipped": r.get("skipped"),
+            "auc": (r.get("metrics") or {}).get("lightgbm", {}).get("auc"),
+            "momentum_auc": (r.get("metrics") or {}).get("momentum_score", {}).get("auc"),
+            "scored": r.get("scored", 0),
+        }
+        for r in results
+    }
