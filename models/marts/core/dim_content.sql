@@ -1,6 +1,7 @@
 -- One row per video: platform videos (latest upload/content_update attributes), platform videos
 -- seen only in engagement or discovery facts so far (inferred members, attributes NULL until their
--- upload event arrives), and TikTok videos from stg_tiktok__videos (latest fetch).
+-- upload event arrives), TikTok videos from stg_tiktok__videos and YouTube videos from
+-- stg_youtube__video_snapshots (latest fetch each).
 -- content_key = md5('<platform>:<content_id>'), so facts compute it without a lookup.
 with
 
@@ -18,6 +19,10 @@ discoveries as (
 
 tiktok_videos as (
     select * from {{ ref('stg_tiktok__videos') }}
+),
+
+youtube_videos as (
+    select * from {{ ref('stg_youtube__video_snapshots') }}
 ),
 
 seen_in_facts as (
@@ -110,12 +115,45 @@ tiktok_rows as (
     where recency_rank = 1
 ),
 
+youtube_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by video_id
+            order by fetched_at desc, region_code desc, batch_id desc, line_no desc
+        ) as recency_rank
+    from youtube_videos
+),
+
+youtube_rows as (
+    select
+        'youtube' as platform,
+        video_id as content_id,
+        channel_id as creator_id,
+        cast(null as {{ dbt.type_string() }}) as content_type,
+        -- YouTube's numeric category id (the platform's own categories are names)
+        cast(category_id as {{ dbt.type_string() }}) as category,
+        cast(null as {{ dbt.type_bigint() }}) as duration_seconds,
+        cast(null as {{ dbt.type_string() }}) as music_id,
+        cast(tags as {{ dbt.type_string() }}) as hashtags,
+        cast(null as {{ dbt.type_string() }}) as effects_used,
+        cast(null as {{ dbt.type_string() }}) as parent_content_id,
+        published_at as upload_timestamp,
+        false as is_inferred,
+        false as has_upload_event,
+        fetched_at as attributes_fetched_at
+    from youtube_ranked
+    where recency_rank = 1
+),
+
 unioned as (
     select * from platform_rows
     union all
     select * from inferred_rows
     union all
     select * from tiktok_rows
+    union all
+    select * from youtube_rows
 ),
 
 final as (

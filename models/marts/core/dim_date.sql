@@ -1,5 +1,5 @@
--- One row per UTC hour over the whole range of the platform facts (whole days: from 00:00 of the
--- first day to 23:00 of the last). Empty when no platform event is loaded yet.
+-- One row per UTC hour over the whole range of the platform facts and uploads (whole days: from
+-- 00:00 of the first day to 23:00 of the last). Empty when no platform event is loaded yet.
 with
 
 engagement_bounds as (
@@ -16,6 +16,15 @@ discovery_bounds as (
     from {{ ref('fact_discovery_events') }}
 ),
 
+upload_bounds as (
+    -- videos uploaded during the data (their upload day is a creator-analytics day)
+    select
+        min(upload_timestamp) as first_at,
+        max(upload_timestamp) as last_at
+    from {{ ref('dim_content') }}
+    where platform = 'platform' and has_upload_event
+),
+
 bounds as (
     select
         min(first_at) as first_at,
@@ -30,6 +39,11 @@ bounds as (
             first_at,
             last_at
         from discovery_bounds
+        union all
+        select
+            first_at,
+            last_at
+        from upload_bounds
     ) as b
 ),
 
