@@ -19,6 +19,10 @@ PREDICTION_KEYS = ["task", "entity_id", "region", "as_of", "model_version"]
 EXPLANATION_KEYS = [*PREDICTION_KEYS, "feature"]
 
 
+def as_of_timestamps(days: pd.Series) -> pd.api.extensions.ExtensionArray:
+    return pd.to_datetime(days).dt.tz_localize("UTC").array
+
+
 def predictions_frame(
     df: pd.DataFrame, scores: np.ndarray, model_version: str, scored_at: pd.Timestamp
 ) -> pd.DataFrame:
@@ -28,7 +32,9 @@ def predictions_frame(
             "entity_type": ENTITY_TYPE,
             "entity_id": df["video_id"].astype(str).to_numpy(),
             "region": df["region_code"].astype(str).to_numpy(),
-            "as_of": pd.to_datetime(df["as_of_date"]).dt.date.to_numpy(),
+            # ml.predictions.as_of is a UTC timestamp for every task (hourly tasks need the
+            # hour); a chart day is its midnight UTC.
+            "as_of": as_of_timestamps(df["as_of_date"]),
             "score": np.asarray(scores, dtype=float),
             "model_version": model_version,
             "scored_at": scored_at,
@@ -71,7 +77,7 @@ def write_explanations(
                 (
                     df.at[idx, "video_id"],
                     df.at[idx, "region_code"],
-                    df.at[idx, "as_of_date"],
+                    pd.Timestamp(df.at[idx, "as_of_date"]).tz_localize("UTC"),
                     feat,
                     None if pd.isna(value) else float(value),
                     float(contrib[i, j]),

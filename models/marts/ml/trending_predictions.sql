@@ -55,7 +55,7 @@ latest as (
     select
         cast(null as {{ dbt.type_string() }}) as region,
         cast(null as {{ dbt.type_string() }}) as entity_id,
-        cast(null as date) as as_of,
+        cast(null as timestamp with time zone) as as_of,
         cast(null as {{ type_double() }}) as score,
         cast(null as {{ dbt.type_string() }}) as model_version,
         cast(null as timestamp with time zone) as scored_at,
@@ -86,7 +86,7 @@ final as (
         lb.persists_2d
     from latest as l
     inner join features as f
-        on l.region = f.region_code and l.entity_id = f.video_id and l.as_of = f.as_of_date
+        on l.region = f.region_code and l.entity_id = f.video_id and cast(l.as_of as date) = f.as_of_date
     inner join labels as lb
         on f.region_code = lb.region_code and f.video_id = lb.video_id
     where l.recency = 1
