@@ -138,13 +138,13 @@ def _longest_run(days: pd.DatetimeIndex) -> int:
 def x_post_volume(wh: Warehouse, window: int = 28, low_ratio: float = 0.3) -> Iterable[dict]:
     """Days with anomalously few X posts: below low_ratio x the centred rolling median."""
     if wh.table_exists("staging", "stg_x__posts"):
-        df = wh.query_df("select account_handle, created_at from staging.stg_x__posts")
+        df = wh.query_df("select account, created_at from staging.stg_x__posts")
     else:
         return
     if df.empty:
         return
     df["day"] = pd.to_datetime(df["created_at"], utc=True).dt.floor("D")
-    for account, part in df.groupby("account_handle"):
+    for account, part in df.groupby("account"):
         counts = part.groupby("day").size()
         counts = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="D"),
                                 fill_value=0)  # fmt: skip
