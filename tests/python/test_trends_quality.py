@@ -44,7 +44,7 @@ def test_x_checks_find_a_missing_day_and_a_thin_day(duckdb_warehouse: Settings) 
         if d == missing:
             continue
         n = 2 if d == thin else 40
-        posts += [{"account_handle": "someone", "created_at": d + pd.Timedelta(minutes=7 * i)}
+        posts += [{"account": "someone", "created_at": d + pd.Timedelta(minutes=7 * i)}
                   for i in range(n)]  # fmt: skip
     posts = pd.DataFrame(posts)
     responses = pd.DataFrame(
