@@ -45,13 +45,13 @@ parsed as (
         {{ json_text('event', ['discovery_context']) }} as discovery_context,
         {{ safe_cast(json_text('event', ['position_in_feed']), dbt.type_bigint()) }} as position_in_feed,
         {{ safe_cast(json_text('event', ['clicked_through']), dbt.type_boolean()) }} as clicked_through,
-        {{ safe_cast(json_text('event', ['time_to_engagement_seconds']), dbt.type_float()) }}
+        {{ safe_cast(json_text('event', ['time_to_engagement_seconds']), type_double()) }}
             as time_to_engagement_seconds,
-        {{ safe_cast(json_text('event', ['watch_duration_seconds']), dbt.type_float()) }}
+        {{ safe_cast(json_text('event', ['watch_duration_seconds']), type_double()) }}
             as watch_duration_seconds,
         {{ safe_cast(json_text('event', ['video_duration_seconds']), dbt.type_bigint()) }}
             as video_duration_seconds,
-        {{ safe_cast(json_text('event', ['completion_percentage']), dbt.type_float()) }}
+        {{ safe_cast(json_text('event', ['completion_percentage']), type_double()) }}
             as completion_percentage,
         {{ json_text('event', ['comment_id']) }} as comment_id,
         {{ safe_cast(json_text('event', ['comment_length']), dbt.type_bigint()) }} as comment_length,
