@@ -248,6 +248,7 @@ def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
         for schema, name in models:
             table.add_row(name, f"{wh.scalar(f'select count(*) from {schema}.{name}'):,}")
         console.print(table)
+        _print_top_predictions(wh)
     dbt = summary.get("dbt", {})
     console.print(f"dbt build: {dbt.get('nodes', 0)} nodes {dbt.get('statuses', {})}")
     for name, result in summary.get("stages", {}).items():
@@ -260,6 +261,27 @@ def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
         )
     else:
         console.print(f"\nWarehouse: {cfg.describe()}")
+
+
+def _print_top_predictions(wh: Any, limit: int = 10) -> None:
+    """The top predicted items of the latest scored day (ml_marts.trending_predictions)."""
+    if not wh.table_exists("ml_marts", "trending_predictions"):
+        return
+    rows = wh.query(
+        "select region_code, as_of_date, score_rank_in_day, score, video_id, title "
+        "from ml_marts.trending_predictions "
+        "where as_of_date = (select max(as_of_date) from ml_marts.trending_predictions) "
+        "order by score desc, region_code, video_id limit ?",
+        [limit],
+    )
+    if not rows:
+        return
+    table = Table(title=f"Top predicted to stay in the chart (youtube_persists_2d, {rows[0][1]})")
+    for col in ("region", "rank in day", "p(persists 2d)", "video", "title"):
+        table.add_column(col)
+    for region, _, rank, score, video, title in rows:
+        table.add_row(region, str(rank), f"{score:.2f}", video, (title or "")[:60])
+    console.print(table)
 
 
 def _register_command_modules() -> None:
