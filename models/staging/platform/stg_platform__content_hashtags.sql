@@ -1,5 +1,6 @@
 -- One row per hashtag of a video as an upload / content_update event states it (per delivery).
--- Reads raw directly (no staging-to-staging); names lower-cased without '#'.
+-- Reads raw directly (no staging-to-staging); names lower-cased without '#'. Events missing
+-- their content_id are left out here (see the filter below).
 with
 
 responses as (
@@ -52,7 +53,9 @@ final as (
         occurred_at,
         fetched_at
     from exploded
-    where hashtag is not null and hashtag <> ''
+    -- an upload whose content_id was lost in delivery cannot attach its hashtags to anything;
+    -- the event itself stays in stg_platform__events (and raw) for the data-quality checks
+    where hashtag is not null and hashtag <> '' and content_id is not null
 )
 
 select * from final
