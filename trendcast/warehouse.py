@@ -7,6 +7,7 @@ DuckDB allows one writer per file, so a locked file becomes a clear `WarehouseLo
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -238,6 +239,9 @@ def _connect_duckdb(settings: Settings, read_only: bool) -> Any:
             ) from exc
         raise
     conn.execute("set timezone = 'UTC'")
+    # same cap as profiles.yml: spill to disk rather than grow past it
+    limit = os.environ.get("TRENDCAST_DUCKDB_MEMORY_LIMIT") or "3GB"
+    conn.execute(f"set memory_limit = '{limit}'")
     return conn
 
 
