@@ -239,9 +239,10 @@ def _connect_duckdb(settings: Settings, read_only: bool) -> Any:
             ) from exc
         raise
     conn.execute("set timezone = 'UTC'")
-    # same cap as profiles.yml: spill to disk rather than grow past it
-    limit = os.environ.get("TRENDCAST_DUCKDB_MEMORY_LIMIT") or "3GB"
-    conn.execute(f"set memory_limit = '{limit}'")
+    # same cap as profiles.yml (DuckDB's default when unset)
+    limit = os.environ.get("TRENDCAST_DUCKDB_MEMORY_LIMIT")
+    if limit:
+        conn.execute(f"set memory_limit = '{limit}'")
     return conn
 
 
