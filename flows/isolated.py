@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -11,6 +12,23 @@ from dataclasses import replace
 from pathlib import Path
 
 from trendcast.settings import Settings
+
+
+@contextmanager
+def exported(settings: Settings) -> Iterator[Settings]:
+    """Export `settings` as TRENDCAST_* variables while active: flows that take only a target
+    name (fn(target=...)) then reach this warehouse too."""
+    env = {k: v for k, v in settings.dbt_env().items() if k != "DBT_PROFILES_DIR"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield settings
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @contextmanager

@@ -33,7 +33,7 @@ def bench(
     database on the configured Postgres server), never the one `trendcast run` uses.
     """
     from flows.bench import run_bench, write_json
-    from flows.isolated import throwaway_warehouse
+    from flows.isolated import exported, throwaway_warehouse
 
     def show(stage) -> None:
         console.print(
@@ -41,7 +41,7 @@ def bench(
             f"{stage.rows_per_second:>12,.0f} rows/s  peak {stage.peak_rss_mb:8.0f} MB"
         )
 
-    with throwaway_warehouse() as settings:
+    with throwaway_warehouse() as tmp, exported(tmp) as settings:
         console.print(f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}")
         report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
     table = Table(title=f"trendcast bench: {events:,} events, {report['target']}")
