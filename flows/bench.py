@@ -167,6 +167,14 @@ def run_bench(
                 st.detail = features(target=settings.target) or {}
                 st.rows = events
 
+        trends_models = _optional("flows.trends_flows", "trends_models")
+        if trends_models is not None:
+            with timed(stages, "train_trends", on_stage) as st:
+                st.detail = trends_models(target=settings.target) or {}
+                st.rows = sum(
+                    int(v.get("scored") or 0) for v in st.detail.values() if isinstance(v, dict)
+                )
+
         for name in ("train", "score"):
             fn = _optional("flows.ml_flows", name)
             if fn is not None:
@@ -185,7 +193,11 @@ def run_bench(
             shutil.rmtree(work, ignore_errors=True)
 
     by_name = {s.name: s for s in stages}
-    pipeline = [by_name[n] for n in ("load", "build", "features", "train", "score") if n in by_name]
+    pipeline = [
+        by_name[n]
+        for n in ("load", "build", "features", "train_trends", "train", "score")
+        if n in by_name
+    ]
     end_to_end = sum(s.seconds for s in pipeline)
     return {
         "events": events,
