@@ -54,6 +54,11 @@ def _row(check: str, source: str, value: float, threshold: float, severity: str 
     }
 
 
+def _count(value: object) -> int:
+    """A SQL count or sum as int; sum() over no rows is NULL (NaN in pandas), i.e. 0."""
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
 def missing_fields(wh: Warehouse) -> Iterable[dict]:
     for source, relation, _time_col, fields in MISSING_FIELD_CHECKS:
         schema, table = relation.split(".")
@@ -61,9 +66,9 @@ def missing_fields(wh: Warehouse) -> Iterable[dict]:
             continue
         nulls = ", ".join(f"sum(case when {f} is null then 1 else 0 end) as {f}" for f in fields)
         df = wh.query_df(f"select count(*) as total_rows, {nulls} from {relation}")
-        total = int(df.loc[0, "total_rows"] or 0)
+        total = _count(df.loc[0, "total_rows"])
         for f in fields:
-            missing = int(df.loc[0, f] or 0)
+            missing = _count(df.loc[0, f])
             share = missing / total if total else 0.0
             sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
             yield _row("missing_fields", source, share, 0.001, sev,
