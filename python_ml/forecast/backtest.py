@@ -124,7 +124,7 @@ def run_backtest(
         rows = feature_rows(series, gran, all_origins, horizon, events)
         log(f"{gran}: {len(rows):,} feature rows in {time.time() - t0:.1f}s")
         models: list[Forecaster] = baselines(gran) + learned_models(
-            gran, series.hourly if include_hawkes else None
+            gran, series.hourly if include_hawkes else None, series.daily
         )
         for i, origin in enumerate(test_origins):
             test = rows[rows["origin"] == origin]

@@ -179,7 +179,9 @@ def forecast_posts(
             )
         rows = feature_rows(series, gran, train_origins, min(horizon, HORIZONS[gran] * 7), events)
         rows = rows[rows["target_time"] < o]
-        candidates = {m.name: m for m in baselines(gran) + learned_models(gran, series.hourly)}
+        candidates = {
+            m.name: m for m in baselines(gran) + learned_models(gran, series.hourly, series.daily)
+        }
         if chosen[gran] not in candidates:
             raise ValueError(f"unknown model {chosen[gran]!r}; choose from {', '.join(candidates)}")
         fitted = candidates[chosen[gran]].fit(rows)
