@@ -28,7 +28,7 @@ from trendcast.warehouse import connect
 
 # Used when no backtest has chosen a model for the account yet (the backtest in
 # docs/FORECASTING.md chose these on data before the evaluation window).
-DEFAULT_MODEL = {"hourly": "negbin_glm", "daily": "negbin_glm"}
+DEFAULT_MODEL = {"hourly": "negbin_glm", "daily": "local_level_log"}
 
 
 def parse_horizon(text: str) -> int:
