@@ -114,6 +114,12 @@ def scan_floor(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, n
 
 
+def _slowest(results: list[dict[str, Any]], n: int = 12) -> list[list[Any]]:
+    """The n slowest dbt nodes of a run: where a build's time goes, kept in the JSON report."""
+    ranked = sorted(results, key=lambda r: r["seconds"], reverse=True)[:n]
+    return [[r["name"], r["resource_type"].split(".")[-1], r["seconds"]] for r in ranked]
+
+
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
     import importlib
 
@@ -159,7 +165,7 @@ def run_bench(
         with timed(stages, "build", on_stage) as st:
             run = run_dbt(["build"], settings)
             st.rows = events
-            st.detail = {"nodes": len(run.results)}
+            st.detail = {"nodes": len(run.results), "slowest": _slowest(run.results)}
 
         features = _optional("flows.trends_flows", "features")
         if features is not None:
@@ -185,9 +191,13 @@ def run_bench(
         with timed(stages, "incremental", on_stage) as st:
             with connect(settings) as wh:
                 inc = load_paths(wh, last_hour)
-            run_dbt(["build"], settings)
+            run = run_dbt(["build"], settings)
             st.rows = int(events / 24)
-            st.detail = {"lines": sum(r.total for r in inc)}
+            st.detail = {
+                "lines": sum(r.total for r in inc),
+                "nodes": len(run.results),
+                "slowest": _slowest(run.results),
+            }
     finally:
         if own_dir and not keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -28,6 +28,7 @@ from trendcast.sources import KNOWN_SOURCES
 from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
 
 CHUNK_BYTES = 64 * 1024 * 1024
+BATCH_LINES = 8  # lines per Arrow record batch (see _lines_table)
 EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
 STATUSES = ("pending", "processed", "failed", "duplicate")
 
@@ -157,13 +158,19 @@ def iter_line_chunks(
 
 
 def _lines_table(line_nos: list[int], lines: list[str], errors: list[str | None]) -> pa.Table:
-    return pa.table(
+    """Arrow table of a chunk of lines, in small record batches.
+
+    DuckDB scans an Arrow table in parallel one record batch per task, and a chunk holds only a
+    few dozen lines when each is a megabyte-sized poll: small batches keep both cores busy.
+    """
+    table = pa.table(
         {
             "line_no": pa.array(line_nos, pa.int64()),
             "line": pa.array(lines, pa.large_string()),
             "decode_error": pa.array(errors, pa.string()),
         }
     )
+    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_LINES))
 
 
 # -- validation (DuckDB SQL over one chunk of lines) -------------------------------------------
@@ -175,7 +182,23 @@ def _type_name(col: str) -> str:
     )
 
 
+def _json_kind(text: str) -> str:
+    """JSON type name of an extracted JSON text, read from its first character (no re-parse)."""
+    return (
+        f"case when {text} is null then null when left({text}, 1) = '{{' then 'OBJECT' "
+        f"when left({text}, 1) = '[' then 'ARRAY' when left({text}, 1) = '\"' then 'VARCHAR' "
+        f"when {text} in ('true', 'false') then 'BOOLEAN' when {text} = 'null' then 'NULL' "
+        f"else 'DOUBLE' end"
+    )
+
+
 def _validate_sql(lines_rel: str) -> str:
+    """One set-based statement that validates a chunk of lines.
+
+    Each line is parsed once: `json_extract` with a list of paths returns the five top-level
+    values as JSON texts in one pass (a line of the event stream can be megabytes, and every
+    json_* call re-parses its input). Types are read from the first character of those texts.
+    """
     known = ", ".join(f"'{s}'" for s in KNOWN_SOURCES)
     return f"""
     with l as (
@@ -183,29 +206,55 @@ def _validate_sql(lines_rel: str) -> str:
             line_no,
             line,
             decode_error,
-            decode_error is null and json_valid(line) as is_json
+            case when decode_error is null then try(json_extract(line,
+                ['$.source', '$.endpoint', '$.params', '$.fetched_at', '$.response'])) end
+                as parts
         from {lines_rel}
+    ),
+    split as (
+        select
+            line_no,
+            line,
+            decode_error,
+            parts is not null as is_json,
+            left(ltrim(line, chr(32) || chr(9) || chr(10) || chr(13)), 1) as first_char,
+            cast(parts[1] as varchar) as j_source,
+            cast(parts[2] as varchar) as j_endpoint,
+            cast(parts[3] as varchar) as j_params,
+            cast(parts[4] as varchar) as j_fetched,
+            parts[5] as response
+        from l
     ),
     typed as (
         select
             *,
-            case when is_json then json_type(line) end as top_type,
-            case when is_json then json_type(line, '$.source') end as t_source,
-            case when is_json then json_type(line, '$.endpoint') end as t_endpoint,
-            case when is_json then json_type(line, '$.params') end as t_params,
-            case when is_json then json_type(line, '$.fetched_at') end as t_fetched,
-            case when is_json then json_type(line, '$.response') end as t_response
-        from l
+            case
+                when not is_json then null
+                when first_char = '{{' then 'OBJECT'
+                when first_char = '[' then 'ARRAY'
+                when first_char = '"' then 'VARCHAR'
+                when first_char in ('t', 'f') then 'BOOLEAN'
+                when first_char = 'n' then 'NULL'
+                else 'DOUBLE'
+            end as top_type,
+            {_json_kind("j_source")} as t_source,
+            {_json_kind("j_endpoint")} as t_endpoint,
+            {_json_kind("j_params")} as t_params,
+            {_json_kind("j_fetched")} as t_fetched,
+            {_json_kind("left(cast(response as varchar), 5)")} as t_response
+        from split
     ),
     extracted as (
         select
             *,
-            case when t_source = 'VARCHAR' then json_extract_string(line, '$.source') end as v_source,
-            case when t_endpoint = 'VARCHAR' then json_extract_string(line, '$.endpoint') end
+            case when t_source = 'VARCHAR' then json_extract_string(j_source, '$') end as v_source,
+            case when t_endpoint = 'VARCHAR' then json_extract_string(j_endpoint, '$') end
                 as v_endpoint,
             case when t_fetched = 'VARCHAR'
-                then try_cast(json_extract_string(line, '$.fetched_at') as timestamptz) end
-                as v_fetched
+                then try_cast(json_extract_string(j_fetched, '$') as timestamptz) end
+                as v_fetched,
+            case when t_params is null or t_params = 'NULL' then '{{}}' else j_params end
+                as v_params
         from typed
     ),
     checked as (
@@ -241,7 +290,7 @@ def _validate_sql(lines_rel: str) -> str:
                         || '{", ".join(KNOWN_SOURCES)})'
                 when trim(v_endpoint) = '' then 'empty endpoint'
                 when v_fetched is null
-                    then 'fetched_at ''' || left(json_extract_string(line, '$.fetched_at'), 60)
+                    then 'fetched_at ''' || left(json_extract_string(j_fetched, '$'), 60)
                         || ''' is not an ISO-8601 timestamp'
                 when v_fetched < timestamptz '{EARLIEST_FETCH}'
                     or v_fetched > now() + interval 1 day
@@ -249,26 +298,28 @@ def _validate_sql(lines_rel: str) -> str:
                         || ': outside 2005-01-01 .. now + 1 day'
             end as error_message
         from extracted
+    ),
+    hashed as (
+        select
+            *,
+            case when error_message is null then md5(cast(response as varchar)) end
+                as response_md5
+        from checked
     )
     select
         line_no,
         v_source as source,
         v_endpoint as endpoint,
-        case when error_message is null
-            then coalesce(nullif(json_extract(line, '$.params')::varchar, 'null'), '{{}}')
-        end as params,
+        case when error_message is null then v_params end as params,
         case when error_message is null then v_fetched end as fetched_at,
-        case when error_message is null then json_extract(line, '$.response')::varchar end
-            as raw_json,
-        case when error_message is null then md5(json_extract(line, '$.response')::varchar) end
-            as response_hash,
+        case when error_message is null then response end as raw_json,
+        response_md5 as response_hash,
         case when error_message is null then md5(concat_ws(chr(31), v_source, v_endpoint,
-            coalesce(nullif(json_extract(line, '$.params')::varchar, 'null'), '{{}}'),
-            strftime(v_fetched, '%Y-%m-%dT%H:%M:%S.%fZ'),
-            md5(json_extract(line, '$.response')::varchar))) end as call_key,
+            v_params, strftime(v_fetched, '%Y-%m-%dT%H:%M:%S.%fZ'), response_md5)) end
+            as call_key,
         error_message,
         case when error_message is not null then line end as raw_line
-    from checked
+    from hashed
     """
 
 
@@ -356,7 +407,7 @@ def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> 
     stage_conn.execute("drop table if exists _tc_staged")
     stage_conn.execute(
         "create temp table _tc_staged (line_no bigint, source varchar, endpoint varchar, "
-        "params varchar, fetched_at timestamptz, raw_json varchar, response_hash varchar, "
+        "params varchar, fetched_at timestamptz, raw_json json, response_hash varchar, "
         "call_key varchar, error_message varchar, raw_line varchar)"
     )
     if wh.target == "postgres":

@@ -1,24 +1,50 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='content_hashtag_id',
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+        indexes=core_postgres_indexes([['content_hashtag_id'], ['content_id']]),
+    )
+}}
 -- One row per hashtag of a video as an upload / content_update event states it (per delivery).
 -- Reads raw directly (no staging-to-staging); names lower-cased without '#'. Events missing
--- their content_id are left out here (see the filter below).
+-- their content_id are left out here (see the filter below). An incremental table parsed once per
+-- new batch, like stg_platform__events (same lookback), so its tests do not re-parse the stream.
+{%- set content_fields = {
+    'event_id': 'text',
+    'event_type': 'text',
+    'content_id': 'text',
+    'occurred_at': 'text',
+    'hashtags': 'json',
+} %}
+
 with
 
 responses as (
     select * from {{ raw_api_responses('platform') }} as r
+    {% if is_incremental() %}
+        where r.fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
+    {% endif %}
+),
+
+content_records as (
+    select
+        r.batch_id,
+        r.line_no,
+        r.fetched_at,
+        {{ json_array_unnest('r.raw_json', ['events'], content_fields, 'event_record', 'event_index') }}
+    from responses as r
+    where r.endpoint like 'events/%'
 ),
 
 content_events as (
     select
-        r.batch_id,
-        r.line_no,
-        e.event_index,
-        r.fetched_at,
-        e.event
-    from responses as r
-    {{ json_array_rows('r.raw_json', ['events'], 'event', 'event_index', 'e') }}
-    where
-        r.endpoint like 'events/%'
-        and {{ json_text('e.event', ['event_type']) }} in ('upload', 'content_update')
+        batch_id,
+        line_no,
+        fetched_at,
+        {{ json_record_fields('event_record', content_fields, 'event_index') }}
+    from content_records
 ),
 
 exploded as (
@@ -28,12 +54,13 @@ exploded as (
         c.event_index,
         h.hashtag_index,
         c.fetched_at,
-        {{ json_text('c.event', ['event_id']) }} as event_id,
-        {{ json_text('c.event', ['content_id']) }} as content_id,
-        {{ iso_to_timestamp(json_text('c.event', ['occurred_at'])) }} as occurred_at,
+        c.event_id,
+        c.content_id,
+        {{ iso_to_timestamp('c.occurred_at') }} as occurred_at,
         lower(replace({{ json_scalar_text('h.hashtag') }}, '#', '')) as hashtag
     from content_events as c
-    {{ json_array_rows('c.event', ['hashtags'], 'hashtag', 'hashtag_index', 'h') }}
+    {{ json_array_rows('c.hashtags', [], 'hashtag', 'hashtag_index', 'h') }}
+    where c.event_type in ('upload', 'content_update')
 ),
 
 final as (

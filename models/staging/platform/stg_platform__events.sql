@@ -15,6 +15,55 @@
 -- entity, and three facts plus every test would otherwise re-parse its JSON. Incremental on
 -- fetched_at with the same lookback as the facts (var lookback_hours); equal to a full refresh as
 -- long as files land within that window of the newest (docs/STAR_SCHEMA.md).
+{%- set event_fields = {
+    'event_id': 'text',
+    'event_type': 'text',
+    'occurred_at': 'text',
+    'received_at': 'text',
+    'user_id': 'text',
+    'device_os': 'text',
+    'region': 'text',
+    'content_id': 'text',
+    'creator_id': 'text',
+    'target_user_id': 'text',
+    'new_content_id': 'text',
+    'discovery_source': 'text',
+    'discovery_context': 'text',
+    'position_in_feed': 'text',
+    'clicked_through': 'text',
+    'time_to_engagement_seconds': 'text',
+    'watch_duration_seconds': 'text',
+    'video_duration_seconds': 'text',
+    'completion_percentage': 'text',
+    'comment_id': 'text',
+    'comment_length': 'text',
+    'share_channel': 'text',
+    'created_at': 'text',
+    'duration_seconds': 'text',
+    'category': 'text',
+    'content_type': 'text',
+    'parent_content_id': 'text',
+    'sound_id': 'text',
+    'sound_title': 'text',
+    'sound_is_original': 'text',
+    'language': 'text',
+    'description': 'text',
+    'update_reason': 'text',
+    'username': 'text',
+    'display_name': 'text',
+    'user_type': 'text',
+    'creator_tier': 'text',
+    'timezone': 'text',
+    'registered_at': 'text',
+    'follower_count': 'text',
+    'following_count': 'text',
+    'is_verified': 'text',
+    'bio': 'text',
+    'hashtags': 'json',
+    'effect_ids': 'json',
+    'changed_fields': 'json',
+} %}
+
 with
 
 responses as (
@@ -28,14 +77,23 @@ exploded as (
     select
         r.batch_id,
         r.line_no,
-        e.event_index,
         r.fetched_at,
         {{ safe_cast(json_text('r.params', ['partition']), dbt.type_bigint()) }} as stream_partition,
         {{ safe_cast(json_text('r.params', ['offset']), dbt.type_bigint()) }} as batch_offset,
-        e.event
+        {{ json_array_unnest('r.raw_json', ['events'], event_fields, 'event_record', 'event_index') }}
     from responses as r
-    {{ json_array_rows('r.raw_json', ['events'], 'event', 'event_index', 'e') }}
     where r.endpoint like 'events/%'
+),
+
+fields as (
+    select
+        batch_id,
+        line_no,
+        fetched_at,
+        stream_partition,
+        batch_offset,
+        {{ json_record_fields('event_record', event_fields, 'event_index') }}
+    from exploded
 ),
 
 parsed as (
@@ -46,57 +104,57 @@ parsed as (
         stream_partition,
         batch_offset,
         fetched_at,
-        {{ json_text('event', ['event_id']) }} as event_id,
-        {{ json_text('event', ['event_type']) }} as event_type,
-        {{ iso_to_timestamp(json_text('event', ['occurred_at'])) }} as occurred_at,
-        {{ iso_to_timestamp(json_text('event', ['received_at'])) }} as received_at,
-        {{ json_text('event', ['user_id']) }} as user_id,
-        {{ json_text('event', ['device_os']) }} as device_os,
-        {{ json_text('event', ['region']) }} as region,
-        {{ json_text('event', ['content_id']) }} as content_id,
-        {{ json_text('event', ['creator_id']) }} as creator_id,
-        {{ json_text('event', ['target_user_id']) }} as target_user_id,
-        {{ json_text('event', ['new_content_id']) }} as new_content_id,
-        {{ json_text('event', ['discovery_source']) }} as discovery_source,
-        {{ json_text('event', ['discovery_context']) }} as discovery_context,
-        {{ safe_cast(json_text('event', ['position_in_feed']), dbt.type_bigint()) }} as position_in_feed,
-        {{ safe_cast(json_text('event', ['clicked_through']), dbt.type_boolean()) }} as clicked_through,
-        {{ safe_cast(json_text('event', ['time_to_engagement_seconds']), type_double()) }}
+        event_id,
+        event_type,
+        {{ iso_to_timestamp('occurred_at') }} as occurred_at,
+        {{ iso_to_timestamp('received_at') }} as received_at,
+        user_id,
+        device_os,
+        region,
+        content_id,
+        creator_id,
+        target_user_id,
+        new_content_id,
+        discovery_source,
+        discovery_context,
+        {{ safe_cast('position_in_feed', dbt.type_bigint()) }} as position_in_feed,
+        {{ safe_cast('clicked_through', dbt.type_boolean()) }} as clicked_through,
+        {{ safe_cast('time_to_engagement_seconds', type_double()) }}
             as time_to_engagement_seconds,
-        {{ safe_cast(json_text('event', ['watch_duration_seconds']), type_double()) }}
+        {{ safe_cast('watch_duration_seconds', type_double()) }}
             as watch_duration_seconds,
-        {{ safe_cast(json_text('event', ['video_duration_seconds']), dbt.type_bigint()) }}
+        {{ safe_cast('video_duration_seconds', dbt.type_bigint()) }}
             as video_duration_seconds,
-        {{ safe_cast(json_text('event', ['completion_percentage']), type_double()) }}
+        {{ safe_cast('completion_percentage', type_double()) }}
             as completion_percentage,
-        {{ json_text('event', ['comment_id']) }} as comment_id,
-        {{ safe_cast(json_text('event', ['comment_length']), dbt.type_bigint()) }} as comment_length,
-        {{ json_text('event', ['share_channel']) }} as share_channel,
-        {{ iso_to_timestamp(json_text('event', ['created_at'])) }} as created_at,
-        {{ safe_cast(json_text('event', ['duration_seconds']), dbt.type_bigint()) }} as duration_seconds,
-        {{ json_text('event', ['category']) }} as category,
-        {{ json_text('event', ['content_type']) }} as content_type,
-        {{ json_text('event', ['parent_content_id']) }} as parent_content_id,
-        {{ json_text('event', ['sound_id']) }} as sound_id,
-        {{ json_text('event', ['sound_title']) }} as sound_title,
-        {{ safe_cast(json_text('event', ['sound_is_original']), dbt.type_boolean()) }} as sound_is_original,
-        {{ json_to_text(json_value('event', ['hashtags'])) }} as hashtags_json,
-        {{ json_to_text(json_value('event', ['effect_ids'])) }} as effect_ids_json,
-        {{ json_text('event', ['language']) }} as language_code,
-        {{ json_text('event', ['description']) }} as description,
-        {{ json_text('event', ['update_reason']) }} as update_reason,
-        {{ json_to_text(json_value('event', ['changed_fields'])) }} as changed_fields_json,
-        {{ json_text('event', ['username']) }} as username,
-        {{ json_text('event', ['display_name']) }} as display_name,
-        {{ json_text('event', ['user_type']) }} as user_type,
-        {{ json_text('event', ['creator_tier']) }} as creator_tier,
-        {{ json_text('event', ['timezone']) }} as timezone,
-        {{ iso_to_timestamp(json_text('event', ['registered_at'])) }} as registered_at,
-        {{ safe_cast(json_text('event', ['follower_count']), dbt.type_bigint()) }} as follower_count,
-        {{ safe_cast(json_text('event', ['following_count']), dbt.type_bigint()) }} as following_count,
-        {{ safe_cast(json_text('event', ['is_verified']), dbt.type_boolean()) }} as is_verified,
-        {{ json_text('event', ['bio']) }} as bio
-    from exploded
+        comment_id,
+        {{ safe_cast('comment_length', dbt.type_bigint()) }} as comment_length,
+        share_channel,
+        {{ iso_to_timestamp('created_at') }} as created_at,
+        {{ safe_cast('duration_seconds', dbt.type_bigint()) }} as duration_seconds,
+        category,
+        content_type,
+        parent_content_id,
+        sound_id,
+        sound_title,
+        {{ safe_cast('sound_is_original', dbt.type_boolean()) }} as sound_is_original,
+        {{ json_to_text('hashtags') }} as hashtags_json,
+        {{ json_to_text('effect_ids') }} as effect_ids_json,
+        language as language_code,
+        description,
+        update_reason,
+        {{ json_to_text('changed_fields') }} as changed_fields_json,
+        username,
+        display_name,
+        user_type,
+        creator_tier,
+        timezone,
+        {{ iso_to_timestamp('registered_at') }} as registered_at,
+        {{ safe_cast('follower_count', dbt.type_bigint()) }} as follower_count,
+        {{ safe_cast('following_count', dbt.type_bigint()) }} as following_count,
+        {{ safe_cast('is_verified', dbt.type_boolean()) }} as is_verified,
+        bio
+    from fields
 ),
 
 final as (
