@@ -50,6 +50,9 @@ def _loglik(frame: pd.DataFrame, model: Forecaster) -> float:
     if f.empty:
         return float("nan")
     alpha = getattr(model, "alpha", None)
+    if alpha is None and model.kind == "model":
+        # local_level_log: a log-normal, not a count distribution; no comparable likelihood
+        return float("nan")
     if alpha is None:
         from scipy import stats
 
