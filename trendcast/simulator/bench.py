@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bytes                {man['bytes_uncompressed'] / 1e9:.2f} GB raw, "
           f"{man['bytes_gzip'] / 1e6:.0f} MB gzip")  # fmt: skip
     print(f"model                {man['timings']['model_s']:.1f} s")
+    tm = man["timings"]
+    parts = ", ".join(f"{k[:-6]} {v:.1f}" for k, v in tm.items() if k.endswith("_cpu_s"))
+    print(f"cpu by stage         {parts} s")
     print(f"wall                 {wall:.1f} s")
     print(
         f"cpu                  {cpu:.1f} s total, {main_cpu:.1f} s main thread "

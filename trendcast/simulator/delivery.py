@@ -3,13 +3,20 @@
 A file is a sequence of *segments*: zero-copy slices of a string array whose elements are
 pieces of lines (each line ends with a newline), plus a few extra strings (broken lines). The
 writer compresses segments as they are, so a file's bytes are never joined in Python.
+
+Memory is recycled on purpose: on this VM first-touching fresh pages costs ~0.9 s of kernel time
+per GB (measured: 20 x 200 MB fresh 3.5 s sys, reused 0.14 s), and a 10M-event day writes
+4.2 GB of JSON. The large per-hour buffers therefore come from a `BufferPool` and go back to it
+once their file is compressed (`Segments.recycle`).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,7 +28,66 @@ from trendcast.simulator.config import Imperfections
 MALFORMED_KINDS = ("not_json", "missing_key", "wrong_type")
 _FETCHED = re.compile(r'"fetched_at":"[^"]*"')
 
-Segments = list[pa.Array]
+
+class Segments(list):
+    """A file's pieces, in order. `recycle` (if set) runs once they are written and compressed:
+    it hands the memory they live in back to the pool it came from."""
+
+    recycle: Callable[[], None] | None = None
+
+
+class BufferPool:
+    """Byte buffers that are reused instead of freed (see the module docstring for why).
+
+    Thread-safe: buffers are taken on the rendering thread and returned by the writer's threads.
+    At most as many buffers exist as files are in flight, each 25 % larger than the first need
+    so that the following, similar hours fit."""
+
+    def __init__(self) -> None:
+        self._free: list[np.ndarray] = []
+        self._lock = threading.Lock()
+
+    def get(self, nbytes: int) -> np.ndarray:
+        with self._lock:
+            fits = [b for b in self._free if len(b) >= nbytes]
+            if fits:
+                buf = min(fits, key=len)
+                self._free.remove(buf)
+                return buf
+            if self._free:  # too small to be useful again: let one go
+                self._free.remove(min(self._free, key=len))
+        return np.empty(int(nbytes * 1.25) + 4096, np.uint8)
+
+    def put(self, buf: np.ndarray) -> None:
+        with self._lock:
+            self._free.append(buf)
+
+
+class Arena:
+    """Scratch memory for one hour's row matrices, carved sequentially and reused every hour.
+
+    `reset` invalidates everything carved before: call it only when no carved array is in use."""
+
+    def __init__(self, block: int = 64 << 20) -> None:
+        self.block = block
+        self.blocks: list[np.ndarray] = []
+        self.index = 0
+        self.pos = 0
+
+    def reset(self) -> None:
+        self.index, self.pos = 0, 0
+
+    def take(self, nbytes: int) -> np.ndarray:
+        while self.index < len(self.blocks):
+            blk = self.blocks[self.index]
+            if self.pos + nbytes <= len(blk):
+                out = blk[self.pos : self.pos + nbytes]
+                self.pos += -(-nbytes // 64) * 64  # keep rows 64-byte aligned
+                return out
+            self.index, self.pos = self.index + 1, 0
+        self.blocks.append(np.empty(max(nbytes, self.block), np.uint8))
+        self.pos = 0
+        return self.take(nbytes)
 
 
 def _data(arr: pa.Array) -> pa.Buffer:
@@ -50,7 +116,7 @@ def inject(
     counts = {"lines_clean": n, "out_of_order_swaps": 0, "duplicate_lines": 0}
     counts.update({f"malformed_{k}": 0 for k in MALFORMED_KINDS})
     if n <= 0:
-        return [], counts
+        return Segments(), counts
     order = np.arange(n)
     if n > 1:
         swap = np.flatnonzero(rng.random(n - 1) < imp.out_of_order_line_rate)
@@ -81,7 +147,7 @@ def inject(
     )
     items = np.concatenate([order, order[dup], -1 - np.arange(len(bad))])
     items = items[np.argsort(keys, kind="stable")]
-    segments: Segments = []
+    segments = Segments()
     run_start = -1
     prev = -2
     for it in items.tolist():
@@ -114,14 +180,17 @@ class Writer:
         self.pending: list[Future] = []
         self.bytes_raw = 0
         self.bytes_gz = 0
+        self.cpu_s = 0.0  # CPU seconds spent compressing (summed over the worker threads)
 
     def submit(self, path: Path, segments: Segments) -> None:
         bufs = [_data(s) for s in segments]
         self.bytes_raw += sum(b.size for b in bufs)
         path.parent.mkdir(parents=True, exist_ok=True)
         level = self.level
+        recycle = getattr(segments, "recycle", None)
 
-        def work() -> int:
+        def work() -> tuple[int, float]:
+            c0 = time.thread_time()
             co = zlib.compressobj(level, zlib.DEFLATED, 31)
             size = 0
             with open(path, "wb") as fh:
@@ -131,14 +200,22 @@ class Writer:
                     fh.write(chunk)
                 chunk = co.flush()
                 fh.write(chunk)
-            return size + len(chunk)
+            bufs.clear()
+            if recycle is not None:
+                recycle()
+            return size + len(chunk), time.thread_time() - c0
 
         self.pending.append(self.pool.submit(work))
         while len(self.pending) > 2:  # bound memory: at most a few files in flight
-            self.bytes_gz += self.pending.pop(0).result()
+            self._collect(self.pending.pop(0))
+
+    def _collect(self, future: Future) -> None:
+        size, cpu = future.result()
+        self.bytes_gz += size
+        self.cpu_s += cpu
 
     def close(self) -> None:
         for f in self.pending:
-            self.bytes_gz += f.result()
+            self._collect(f)
         self.pending = []
         self.pool.shutdown()

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from trendcast.simulator import fixedjson as fx
 from trendcast.simulator import jsonfmt as jf
 from trendcast.simulator import vocab
-from trendcast.simulator.delivery import Segments, inject
+from trendcast.simulator.delivery import Arena, BufferPool, Segments, inject
 from trendcast.simulator.model import (
     FLAG_COMMENT,
     FLAG_FOLLOW,
@@ -43,22 +43,23 @@ def csr_take(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray):
 
 @dataclass
 class Rendered:
-    json: list[pa.Array] = field(default_factory=list)
+    json: list[fx.Chunk] = field(default_factory=list)  # row matrices or string arrays
     received: list[np.ndarray] = field(default_factory=list)
     partition: list[np.ndarray] = field(default_factory=list)
     seq: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, js: pa.Array, rec: np.ndarray, part: np.ndarray, seq: np.ndarray) -> None:
+    def add(self, js: fx.Chunk, rec: np.ndarray, part: np.ndarray, seq: np.ndarray) -> None:
         self.json.append(js)
         self.received.append(rec)
         self.partition.append(part)
         self.seq.append(seq)
 
-    def merged(self):
+    def merged(self) -> tuple[list[fx.Chunk], np.ndarray, np.ndarray, np.ndarray]:
+        """The rendered chunks as they are (no copy) and their rows' metadata, concatenated."""
         if not self.json:
-            return pa.array([], pa.string()), *(np.zeros(0, np.int64) for _ in range(3))
+            return [], *(np.zeros(0, np.int64) for _ in range(3))
         return (
-            pa.concat_arrays([j.cast(pa.string()) for j in self.json]),
+            list(self.json),
             np.concatenate(self.received),
             np.concatenate(self.partition),
             np.concatenate(self.seq),
@@ -102,6 +103,8 @@ class PlatformStream:
         self.seq_next = 0
         self.run_tag = f"{m.run:06d}"
         self.pending = Rendered()
+        self.arena = Arena()  # this hour's row matrices
+        self.pool = BufferPool()  # laid-out hours, until their file is compressed
         self.offsets = np.zeros(cfg.partitions, dtype=np.int64)
         self.stats: dict[str, int] = {
             "events_unique": 0, "event_deliveries": 0, "duplicate_event_deliveries": 0,
@@ -244,20 +247,21 @@ class PlatformStream:
         received = self._lag(rng, occurred)
         self.by_type[kind] = self.by_type.get(kind, 0) + n
         rb = fx.RowBuilder(n)
+        rb.lit(",")  # the separator before the event in its line (see _batches)
         rb.field("event_id", fx.quoted_id(f"e{self.run_tag}-", seq, 12), first=True)
         rb.lit(f',"event_type":"{kind}"')
         rb.field_ts("occurred_at", occurred)
         rb.field_ts("received_at", received)
-        rb.field("user_id", self.t_user[user])
-        rb.field("device_os", self.t_device[self.m.users.device[user]])
-        rb.field("region", self.t_region[self.m.users.region[user]])
+        rb.field("user_id", fx.take(self.t_user, user))
+        rb.field("device_os", fx.take(self.t_device, self.m.users.device[user]))
+        rb.field("region", fx.take(self.t_region, self.m.users.region[user]))
         return rb, received, seq
 
     def _emit_fixed(self, out: Rendered, rng, rb: fx.RowBuilder, received, user, seq) -> None:
         n = rb.n
         if n == 0:
             return
-        mat = rb.build()
+        mat = rb.build(self.arena.take)
         miss = np.flatnonzero(rng.random(n) < self.imp.missing_field_rate)
         if len(miss):
             optional = [f for f in rb.fields if f not in REQUIRED]
@@ -265,7 +269,7 @@ class PlatformStream:
             fx.blank_fields(mat, rb, miss, names)
             self.stats["missing_field_events"] += len(miss)
         self.stats["events_unique"] += n
-        out.add(fx.to_arrow(mat), received, (user % self.cfg.partitions).astype(np.int64), seq)
+        out.add(mat, received, (user % self.cfg.partitions).astype(np.int64), seq)
 
     def _emit(self, out: Rendered, rng, fields: Fields, received, user, seq) -> None:
         n = len(received)
@@ -301,25 +305,28 @@ class PlatformStream:
         cfg = self.cfg
         rng = rng_for(cfg.seed, 50, self.t0 // HOUR_MS, h)
         hs, he = self.t0 + h * HOUR_MS, self.t0 + (h + 1) * HOUR_MS
+        self.arena.reset()  # the previous hour's matrices are laid out (pending rows are copies)
         out = Rendered()
         a, b = self.hour_view_bounds[h], self.hour_view_bounds[h + 1]
         self._views(out, rng, np.arange(a, b))
         self._unfollows(out, rng, np.arange(a, b))
         self._content(out, rng, hs, he)
         self._users(out, rng, hs, he)
-        js, rec, part, seq = out.merged()
+        chunks, rec, part, seq = out.merged()
+        n_hour = len(rec)
         # at-least-once: some events are delivered again later
-        dup = np.flatnonzero(rng.random(len(rec)) < self.imp.duplicate_event_rate)
+        dup = np.flatnonzero(rng.random(n_hour) < self.imp.duplicate_event_rate)
         if len(dup):
-            js = pa.concat_arrays([js, pc.take(js, pa.array(dup))])
             rec = np.concatenate(
                 [rec, np.minimum(rec[dup] + rng.integers(30_000, 1_800_000, len(dup)), self.t1 - 1)]
             )
             part = np.concatenate([part, part[dup]])
             seq = np.concatenate([seq, seq[dup]])
             self.stats["duplicate_event_deliveries"] += len(dup)
-        pj, pr, pp, ps = self.pending.merged()
-        js = pa.concat_arrays([pj, js]) if len(pj) else js
+        pchunks, pr, pp, ps = self.pending.merged()
+        # rows: carried-over deliveries, this hour's events, re-deliveries (indices, no copies)
+        chunks = pchunks + chunks
+        src = np.concatenate([np.arange(len(pr) + n_hour), len(pr) + dup])
         rec, part, seq = (
             np.concatenate([pr, rec]),
             np.concatenate([pp, part]),
@@ -330,20 +337,37 @@ class PlatformStream:
         later = np.flatnonzero(~now)
         self.pending = Rendered()
         if len(later):
-            self.pending.add(pc.take(js, pa.array(later)), rec[later], part[later], seq[later])
+            # late deliveries: copy their rows (few) so this hour's chunks can be freed
+            g = src[later]
+            c_of = np.searchsorted(_chunk_starts(chunks), g, side="right") - 1
+            by = np.argsort(c_of, kind="stable")
+            for c in np.unique(c_of):
+                sel = later[by][c_of[by] == c]
+                r = src[sel] - _chunk_starts(chunks)[c]
+                ch = chunks[c]
+                rows = ch[r] if isinstance(ch, np.ndarray) else pc.take(ch, pa.array(r))
+                self.pending.add(rows, rec[sel], part[sel], seq[sel])
         idx = np.flatnonzero(now)
-        pieces, starts = self._batches(rng, js, idx, rec[idx], part[idx], seq[idx])
+        taken: list[np.ndarray] = []
+
+        def alloc(nbytes: int) -> np.ndarray:
+            taken.append(self.pool.get(nbytes))
+            return taken[-1][:nbytes]
+
+        pieces, starts = self._batches(rng, chunks, src[idx], rec[idx], part[idx], seq[idx], alloc)
         segments, counts = inject(pieces, starts, rng, self.imp)
+        segments.recycle = lambda: [self.pool.put(b) for b in taken]
         for k, val in counts.items():
             self.stats[k] += val
         self.stats["event_deliveries"] += len(idx)
         return segments
 
-    def _batches(self, rng, js, idx, rec, part, seq) -> tuple[pa.Array, np.ndarray]:
+    def _batches(self, rng, chunks, rows, rec, part, seq, alloc) -> tuple[pa.Array, np.ndarray]:
         """Cut polls (one partition, one poll interval, <= batch_size events) and lay them out.
 
-        Returns pieces (one per event, the first carrying the line head, the last the line
-        tail and newline) and the piece index where each line starts."""
+        Returns pieces (per line: its head, its events, its tail with the newline) and the piece
+        index where each line starts. Every event row starts with a comma; the first event of a
+        line gets a `[` there instead, so a line is written with one gather and no joins."""
         n = len(rec)
         if n == 0:
             return pa.array([], pa.string()), np.zeros(1, np.int64)
@@ -371,26 +395,34 @@ class PlatformStream:
         lens = (ends - starts)[by_time]
         line_start = np.concatenate([[0], np.cumsum(lens)])
         ev = np.repeat(starts[by_time] - line_start[:-1], lens) + np.arange(n)
-        perm = idx[order[ev]]
         p, o = jf.num(bpart[by_time]), jf.num(boff[by_time])
         heads = jf.concat(
             '{"source":"platform","endpoint":"events/v1/poll","params":{"stream":"app-events",'
             '"partition":', p, ',"offset":', o, ',"limit":', str(bsize), '},"fetched_at":"',
             jf.iso_ms(fetched[by_time]), '","response":{"partition":', p, ',"offset":', o,
-            ',"next_offset":', jf.num(bnext[by_time]), ',"events":[',
+            ',"next_offset":', jf.num(bnext[by_time]), ',"events":',
         )  # fmt: skip
         nl = len(by_time)
-        head_tab = pa.concat_arrays([heads.cast(pa.string()), pa.array([""], pa.string())])
-        tail_tab = pa.array([",", "]}}\n"], pa.string())
-        first = np.full(n, nl, dtype=np.int64)
-        first[line_start[:-1]] = np.arange(nl)
-        last = np.zeros(n, dtype=np.int64)
-        last[line_start[1:] - 1] = 1
-        pieces = jf.concat(
-            pc.take(head_tab, pa.array(first)), pc.take(js, pa.array(perm)),
-            pc.take(tail_tab, pa.array(last)),
-        )  # fmt: skip
-        return pieces, line_start
+        # element layout: head_i, events of line i..., tail_i
+        k = 2 * np.arange(nl)
+        head_pos, tail_pos = line_start[:-1] + k, line_start[1:] + k + 1
+        take = np.empty(n + 2 * nl, dtype=np.int64)
+        is_event = np.ones(len(take), bool)
+        is_event[head_pos] = False
+        is_event[tail_pos] = False
+        cstart = _chunk_starts(chunks)
+        take[is_event] = rows[order[ev]]
+        elem_chunk = np.searchsorted(cstart, take, side="right") - 1
+        elem_row = take - cstart[elem_chunk]
+        elem_chunk[head_pos], elem_row[head_pos] = len(chunks), np.arange(nl)
+        elem_chunk[tail_pos], elem_row[tail_pos] = len(chunks) + 1, 0
+        tail = np.frombuffer(b"]}}\n", np.uint8).reshape(1, 4)
+        data, offsets = fx.layout([*chunks, heads, tail], elem_chunk, elem_row, alloc)
+        data[offsets[head_pos + 1]] = ord("[")
+        pieces = pa.Array.from_buffers(
+            pa.large_string(), len(take), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
+        return pieces, np.concatenate([head_pos, [len(take)]])
 
     def _views(self, out: Rendered, rng, rows: np.ndarray) -> None:
         m = self.m
@@ -422,12 +454,12 @@ class PlatformStream:
         rb, rec, seq = self._fixed_common(rng, "impression", imp_t, imp_user)
         d = disc[ir]
         pos = np.where(d == 0, rng.geometric(0.12, len(ir)), rng.geometric(0.4, len(ir)))
-        rb.field("content_id", self.t_content[video[ir]])
-        rb.field("creator_id", self.t_user[creator[ir]])
-        rb.field("discovery_source", self.t_disc[d])
+        rb.field("content_id", fx.take(self.t_content, video[ir]))
+        rb.field("creator_id", fx.take(self.t_user, creator[ir]))
+        rb.field("discovery_source", fx.take(self.t_disc, d))
         rb.field("discovery_context", self._discovery_context(video[ir], d))
         rb.field("position_in_feed", fx.digits(np.minimum(pos, 999), 3))
-        rb.field("clicked_through", fx.BOOL[clicked.astype(np.int64)])
+        rb.field("clicked_through", fx.take(fx.BOOL, clicked.astype(np.int64)))
         rb.field(
             "time_to_engagement_seconds",
             fx.nullable(fx.decimal1(np.minimum(tte, 9999), 6), clicked),
@@ -436,9 +468,9 @@ class PlatformStream:
         # views (short ones included: the warehouse must not count < 3 s)
         rb, rec, seq = self._fixed_common(rng, "view", t, viewer)
         dur = v.duration_s[video]
-        rb.field("content_id", self.t_content[video])
-        rb.field("creator_id", self.t_user[creator])
-        rb.field("discovery_source", self.t_disc[disc])
+        rb.field("content_id", fx.take(self.t_content, video))
+        rb.field("creator_id", fx.take(self.t_user, creator))
+        rb.field("discovery_source", fx.take(self.t_disc, disc))
         rb.field("watch_duration_seconds", fx.decimal1(watch, 6))
         rb.field("video_duration_seconds", fx.digits(dur, 3))
         rb.field("completion_percentage", fx.decimal1(np.minimum(100.0, watch / dur * 100.0), 5))
@@ -467,12 +499,12 @@ class PlatformStream:
             sel, occ = sel[ok], occ[ok]
             rb, rec, seq = self._fixed_common(rng, kind, occ, viewer[sel])
             if kind == "follow":
-                rb.field("target_user_id", self.t_user[creator[sel]])
-                rb.field("content_id", self.t_content[video[sel]])
+                rb.field("target_user_id", fx.take(self.t_user, creator[sel]))
+                rb.field("content_id", fx.take(self.t_content, video[sel]))
             else:
-                rb.field("content_id", self.t_content[video[sel]])
-                rb.field("creator_id", self.t_user[creator[sel]])
-                rb.field("discovery_source", self.t_disc[disc[sel]])
+                rb.field("content_id", fx.take(self.t_content, video[sel]))
+                rb.field("creator_id", fx.take(self.t_user, creator[sel]))
+                rb.field("discovery_source", fx.take(self.t_disc, disc[sel]))
             if kind == "comment":
                 rb.field("comment_id", fx.quoted_id(f"m{self.run_tag}-", seq, 12))
                 rb.field(
@@ -480,21 +512,27 @@ class PlatformStream:
                 )
             if kind == "share":
                 ch = rng.choice(len(vocab.SHARE_CHANNELS), len(sel), p=vocab.SHARE_WEIGHTS)
-                rb.field("share_channel", self.t_share[ch])
+                rb.field("share_channel", fx.take(self.t_share, ch))
             self._emit_fixed(out, rng, rb, rec, viewer[sel], seq)
 
     def _discovery_context(self, video: np.ndarray, disc: np.ndarray) -> np.ndarray:
         """Hashtag name (search, hashtag), sound id (sound) or null, right-aligned."""
         m = self.m
-        tag = self.t_ctx_tag[m.videos.hashtag[video]]
-        w = max(tag.shape[1], 12)
-        out = np.full((len(video), w), fx.SPACE, np.uint8)
-        out[:, w - tag.shape[1] :] = tag
-        snd = fx.quoted_id("s", m.videos.sound[video] + 1_000_000, 9)
         is_sound = disc == 4
-        out[is_sound] = fx.SPACE
-        out[is_sound, w - snd.shape[1] :] = snd[is_sound]
-        out[disc < 2] = np.frombuffer(b"null".rjust(w), np.uint8)
+        is_tag = disc >= 2
+        is_tag &= ~is_sound
+        tw = self.t_ctx_tag.shape[1]
+        w = max(tw, 12)
+        out = np.empty((len(video), w), np.uint8)
+        items = fx.rows(out)
+        items[disc < 2] = b"null".rjust(w)
+        sel = np.flatnonzero(is_tag)
+        tag = fx.take(self.t_ctx_tag, m.videos.hashtag[video[sel]])
+        items[sel] = fx.rows(np.hstack([np.full((len(sel), w - tw), fx.SPACE, np.uint8), tag]))
+        sel = np.flatnonzero(is_sound)
+        snd = fx.quoted_id("s", m.videos.sound[video[sel]] + 1_000_000, 9)
+        pad = np.full((len(sel), w - snd.shape[1]), fx.SPACE, np.uint8)
+        items[sel] = fx.rows(np.hstack([pad, snd]))
         return out
 
     def _unfollows(self, out: Rendered, rng, rows: np.ndarray) -> None:
@@ -510,7 +548,7 @@ class PlatformStream:
         ok = occ < self.t1
         user, target, occ = user[ok], target[ok], occ[ok]
         rb, rec, seq = self._fixed_common(rng, "unfollow", occ, user)
-        rb.field("target_user_id", self.t_user[target])
+        rb.field("target_user_id", fx.take(self.t_user, target))
         rb.field("content_id", np.broadcast_to(np.frombuffer(b"null", np.uint8), (len(occ), 4)))
         self._emit_fixed(out, rng, rb, rec, user, seq)
 
@@ -656,6 +694,13 @@ class PlatformStream:
             self._emit(out, rng, fields, rec, uu, seq)
 
 
+def _chunk_starts(chunks: list[fx.Chunk]) -> np.ndarray:
+    """Global row number of each chunk's first row (plus the total), rows counted across chunks."""
+    out = np.zeros(len(chunks) + 1, np.int64)
+    np.cumsum([len(c) for c in chunks], out=out[1:])
+    return out
+
+
 def _tier(u, user: np.ndarray, followers: np.ndarray) -> np.ndarray:
     t = 1 + np.searchsorted(TIER_THRESHOLDS, followers, side="right")
     return np.where(u.user_type[user] > 0, t, 0)
@@ -664,7 +709,7 @@ def _tier(u, user: np.ndarray, followers: np.ndarray) -> np.ndarray:
 def _render(fields: Fields) -> pa.Array:
     parts: list = []
     for i, (name, val) in enumerate(fields):
-        parts.append(('{"' if i == 0 else ',"') + name + '":')
+        parts.append((',{"' if i == 0 else ',"') + name + '":')
         parts.append(val)
     parts.append("}")
     return jf.concat(*parts)
