@@ -40,7 +40,7 @@ class BufferPool:
     """Byte buffers that are reused instead of freed (see the module docstring for why).
 
     Thread-safe: buffers are taken on the rendering thread and returned by the writer's threads.
-    At most as many buffers exist as files are in flight, each 25 % larger than the first need
+    At most as many buffers exist as files are in flight, each 15 % larger than the first need
     so that the following, similar hours fit."""
 
     def __init__(self) -> None:
@@ -49,14 +49,13 @@ class BufferPool:
 
     def get(self, nbytes: int) -> np.ndarray:
         with self._lock:
-            fits = [b for b in self._free if len(b) >= nbytes]
+            # by position, never list.remove: arrays compare element-wise
+            fits = [i for i, b in enumerate(self._free) if len(b) >= nbytes]
             if fits:
-                buf = min(fits, key=len)
-                self._free.remove(buf)
-                return buf
-            if self._free:  # too small to be useful again: let one go
-                self._free.remove(min(self._free, key=len))
-        return np.empty(int(nbytes * 1.25) + 4096, np.uint8)
+                return self._free.pop(min(fits, key=lambda i: len(self._free[i])))
+            if self._free:  # all too small to be useful again: let the smallest go
+                self._free.pop(min(range(len(self._free)), key=lambda i: len(self._free[i])))
+        return np.empty(int(nbytes * 1.15) + 4096, np.uint8)
 
     def put(self, buf: np.ndarray) -> None:
         with self._lock:
@@ -66,28 +65,32 @@ class BufferPool:
 class Arena:
     """Scratch memory for one hour's row matrices, carved sequentially and reused every hour.
 
-    `reset` invalidates everything carved before: call it only when no carved array is in use."""
+    One block sized by the busiest hour so far (+15 %); an hour that needs more gets overflow
+    blocks, and the next `reset` replaces them all by one block large enough. `reset`
+    invalidates everything carved before: call it only when no carved array is in use."""
 
-    def __init__(self, block: int = 64 << 20) -> None:
-        self.block = block
+    def __init__(self) -> None:
         self.blocks: list[np.ndarray] = []
         self.index = 0
         self.pos = 0
+        self.used = 0  # bytes carved since the last reset
 
     def reset(self) -> None:
-        self.index, self.pos = 0, 0
+        if len(self.blocks) > 1:
+            self.blocks = [np.empty(int(self.used * 1.15) + 4096, np.uint8)]
+        self.index, self.pos, self.used = 0, 0, 0
 
     def take(self, nbytes: int) -> np.ndarray:
-        while self.index < len(self.blocks):
-            blk = self.blocks[self.index]
-            if self.pos + nbytes <= len(blk):
-                out = blk[self.pos : self.pos + nbytes]
-                self.pos += -(-nbytes // 64) * 64  # keep rows 64-byte aligned
-                return out
+        size = -(-nbytes // 64) * 64  # keep every matrix 64-byte aligned
+        self.used += size
+        if self.index < len(self.blocks) and self.pos + nbytes > len(self.blocks[self.index]):
             self.index, self.pos = self.index + 1, 0
-        self.blocks.append(np.empty(max(nbytes, self.block), np.uint8))
-        self.pos = 0
-        return self.take(nbytes)
+        if self.index == len(self.blocks):
+            self.blocks.append(np.empty(max(size, 16 << 20), np.uint8))
+            self.pos = 0
+        out = self.blocks[self.index][self.pos : self.pos + nbytes]
+        self.pos += size
+        return out
 
 
 def _data(arr: pa.Array) -> pa.Buffer:
@@ -177,6 +180,7 @@ class Writer:
     def __init__(self, level: int = 1, workers: int = 2) -> None:
         self.level = level
         self.pool = ThreadPoolExecutor(max_workers=workers)
+        self.in_flight = workers  # submitted files not yet written; more only costs memory
         self.pending: list[Future] = []
         self.bytes_raw = 0
         self.bytes_gz = 0
@@ -206,7 +210,7 @@ class Writer:
             return size + len(chunk), time.thread_time() - c0
 
         self.pending.append(self.pool.submit(work))
-        while len(self.pending) > 2:  # bound memory: at most a few files in flight
+        while len(self.pending) > self.in_flight:  # bound memory: few files in flight
             self._collect(self.pending.pop(0))
 
     def _collect(self, future: Future) -> None:

@@ -30,6 +30,8 @@ def rows(mat: np.ndarray) -> np.ndarray:
 
 def cols(mat: np.ndarray, pos: int, width: int) -> np.ndarray:
     """Columns pos:pos+width of a C-contiguous byte matrix as a writable 1-D item view."""
+    if mat.shape[0] == 0:
+        return np.empty(0, np.dtype((np.void, width)))
     return np.ndarray(
         (mat.shape[0],), np.dtype((np.void, width)), buffer=mat, offset=pos, strides=(mat.shape[1],)
     )
@@ -37,6 +39,8 @@ def cols(mat: np.ndarray, pos: int, width: int) -> np.ndarray:
 
 def windows(buf: np.ndarray, width: int) -> np.ndarray:
     """Every width-byte window of a byte buffer (item i = buf[i:i+width]): scatter/gather target."""
+    if len(buf) < width:
+        return np.empty(0, np.dtype((np.void, width)))
     return np.ndarray((len(buf) - width + 1,), np.dtype((np.void, width)), buffer=buf, strides=(1,))
 
 

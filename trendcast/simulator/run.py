@@ -45,13 +45,22 @@ def normal_pages() -> Iterator[None]:
         _set_madvise_hugepage(previous)
 
 
-def simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None = None) -> dict:
-    """Write archives for cfg into out_dir; returns the manifest (also in _truth/manifest.json)."""
+def simulate(
+    cfg: SimConfig, out_dir: Path, progress: ProgressFn | None = None, workers: int = 2
+) -> dict:
+    """Write archives for cfg into out_dir; returns the manifest (also in _truth/manifest.json).
+
+    `workers` threads compress files (zlib and NumPy release the GIL, so threads use both cores
+    without copying gigabytes between processes); with more than one, the TikTok and Mastodon
+    hours also render on a side thread. The bytes written never depend on `workers`: every random
+    stream is seeded by (seed, stream, hour) and files are assembled in a fixed order."""
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
     with normal_pages():
-        return _simulate(cfg, out_dir, progress)
+        return _simulate(cfg, out_dir, progress, workers)
 
 
-def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None) -> dict:
+def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None, workers: int) -> dict:
     from trendcast.simulator.mastodon import Mastodon
     from trendcast.simulator.platform import PlatformStream
     from trendcast.simulator.tiktok import TikTok
@@ -74,7 +83,7 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None) -> dic
         streams["tiktok"] = TikTok(m)
     if "mastodon" in cfg.sources:
         streams["mastodon"] = Mastodon(m)
-    writer = Writer(cfg.gzip_level)
+    writer = Writer(cfg.gzip_level, workers)
     files: list[dict] = []
 
     cpu = {f"{s}_cpu_s": 0.0 for s in streams}
@@ -89,13 +98,13 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None) -> dic
 
     # the API sources render on a side thread while the event stream renders here (most of the
     # work is NumPy/Arrow, which releases the GIL); results are written in a fixed order
-    side = ThreadPoolExecutor(max_workers=1)
+    side = ThreadPoolExecutor(max_workers=1) if workers > 1 else None
+    others = [s for s in streams if s != "platform"]
     for h in range(cfg.hours):
         hour_ms = cfg.start_ms + h * HOUR_MS
-        others = [s for s in streams if s != "platform"]
-        future = side.submit(lambda h=h, others=others: [render(s, h) for s in others])
+        future = side.submit(lambda h=h: [render(s, h) for s in others]) if side else None
         results = [render("platform", h)] if "platform" in streams else []
-        results += future.result()
+        results += future.result() if future else [render(s, h) for s in others]
         for source, segments, delta in results:
             if not segments:
                 continue
@@ -114,7 +123,8 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None) -> dic
                 "out_of_order_swaps": delta["out_of_order_swaps"],
             })  # fmt: skip
         report("hours", h + 1, cfg.hours)
-    side.shutdown()
+    if side:
+        side.shutdown()
     writer.close()
     timings["total_s"] = round(time.perf_counter() - started, 3)
     timings.update({k: round(v, 3) for k, v in cpu.items()})
@@ -135,6 +145,7 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None) -> dic
         "bytes_uncompressed": writer.bytes_raw,
         "bytes_gzip": writer.bytes_gz,
         "timings": timings,
+        "workers": workers,
         "truth_files": truth_files,
         "notes": {
             "duplicate_lines": "exact copies of a line a few lines later: landing marks them duplicate",
