@@ -115,19 +115,29 @@ def load(
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def build(ctx: typer.Context) -> None:
+def build(
+    ctx: typer.Context,
+    hourly: Annotated[
+        bool,
+        typer.Option(
+            "--hourly",
+            help="Only what new data changes (selectors.yml `hourly`) and the primary-key tests.",
+        ),
+    ] = False,
+) -> None:
     """Run `dbt build` (seeds, models, tests) on the target; extra args go to dbt."""
-    from flows.dbt import run_dbt
+    from flows.dbt import hourly_build, run_dbt
 
     cfg = settings()
     started = time.perf_counter()
-    with console.status(f"dbt build on {cfg.target}..."):
-        run = run_dbt(["build", *ctx.args], cfg)
+    with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
+        runs = hourly_build(cfg) if hourly else [run_dbt(["build", *ctx.args], cfg)]
+    results = [r for run in runs for r in run.results]
     counts: dict[str, int] = {}
-    for r in run.results:
+    for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     console.print(
-        f"dbt build: {len(run.results)} nodes "
+        f"dbt {'hourly' if hourly else 'build'}: {len(results)} nodes "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         + f" in {time.perf_counter() - started:.1f}s"
     )

@@ -79,3 +79,16 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+def hourly_build(settings: Settings | None = None) -> list[DbtRun]:
+    """The hourly run: rebuild what new data changes, then test the incremental primary keys.
+
+    `dbt run --selector hourly` (incremental models, their children and the tables they read;
+    selectors.yml) and `dbt test --select tag:hourly`. The full test suite belongs to the daily
+    `dbt build`: at ~500 tests its fixed per-node cost alone exceeds an hourly budget.
+    """
+    return [
+        run_dbt(["run", "--selector", "hourly"], settings),
+        run_dbt(["test", "--select", "tag:hourly"], settings),
+    ]

@@ -98,3 +98,26 @@ def pipeline(
         if "publish" not in summary["stages"]:
             summary["stages"]["publish"] = publish_task(target)
     return summary
+
+
+@task(retries=1, retry_delay_seconds=5)
+def dbt_hourly_task(target: str) -> dict:
+    from flows.dbt import hourly_build
+
+    results = [r for run in hourly_build(Settings.from_env(target)) for r in run.results]
+    return {
+        "nodes": len(results),
+        "failures": sum(r["status"] in ("error", "fail") for r in results),
+    }
+
+
+@flow(name="hourly", log_prints=True)
+def hourly(paths: list[str], target: str = "duckdb") -> dict[str, Any]:
+    """The hourly refresh: land new archives (files landed before are no-ops), rebuild what they
+    change (selectors.yml `hourly`) and test the incremental primary keys. The full `pipeline`
+    (all tests, features, training, forecasts) runs daily."""
+    return {
+        "target": target,
+        "batches": load_task(paths, target),
+        "dbt": dbt_hourly_task(target),
+    }

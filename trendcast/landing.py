@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,7 @@ from trendcast.sources import KNOWN_SOURCES
 from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
 
 CHUNK_BYTES = 64 * 1024 * 1024
-BATCH_LINES = 8  # lines per Arrow record batch (see _lines_table)
+LOAD_WORKERS = 2  # files read and validated at once (see load_paths)
 EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
 STATUSES = ("pending", "processed", "failed", "duplicate")
 
@@ -158,19 +160,13 @@ def iter_line_chunks(
 
 
 def _lines_table(line_nos: list[int], lines: list[str], errors: list[str | None]) -> pa.Table:
-    """Arrow table of a chunk of lines, in small record batches.
-
-    DuckDB scans an Arrow table in parallel one record batch per task, and a chunk holds only a
-    few dozen lines when each is a megabyte-sized poll: small batches keep both cores busy.
-    """
-    table = pa.table(
+    return pa.table(
         {
             "line_no": pa.array(line_nos, pa.int64()),
             "line": pa.array(lines, pa.large_string()),
             "decode_error": pa.array(errors, pa.string()),
         }
     )
-    return pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_LINES))
 
 
 # -- validation (DuckDB SQL over one chunk of lines) -------------------------------------------
@@ -380,12 +376,47 @@ def _maybe_crash(stage: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> BatchResult:
-    """Land one archive file as one batch (see module docstring)."""
+@dataclass
+class PreparedFile:
+    """An archive file read, decoded and validated, not yet landed (see `prepare_file`)."""
+
+    path: Path
+    sha256: str
+    chunks: list[pa.Table]
+
+
+def prepare_file(path: Path, progress: ProgressFn | None = None) -> PreparedFile:
+    """Read and validate one archive file on a private in-memory DuckDB connection.
+
+    Touches no warehouse, so several files can be prepared at once in threads (DuckDB and zlib
+    release the GIL) while the main thread lands the previous one: landing stays one file, one
+    transaction, in order.
+    """
     import duckdb
 
-    ensure_raw_schema(wh)
     sha = file_sha256(path)
+    con = duckdb.connect()
+    try:
+        con.execute("set timezone = 'UTC'")
+        chunks = []
+        for chunk in iter_line_chunks(path, progress=progress):
+            con.register("_tc_lines", chunk)
+            chunks.append(con.sql(_validate_sql("_tc_lines")).to_arrow_table())
+            con.unregister("_tc_lines")
+    finally:
+        con.close()
+    return PreparedFile(path, sha, chunks)
+
+
+def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> BatchResult:
+    """Land one archive file as one batch (see module docstring)."""
+    return land_prepared(wh, prepare_file(path, progress))
+
+
+def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
+    """Write a prepared file as one batch in one transaction (a no-op if it was landed before)."""
+    ensure_raw_schema(wh)
+    path, sha = prepared.path, prepared.sha256
     batch_id = sha[:20]
     existing = wh.query(
         "select total_records, processed_records, failed_records, duplicate_records, source "
@@ -399,36 +430,27 @@ def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> 
         )
 
     started = wh.scalar("select now()")
-    if wh.target == "duckdb":
-        stage_conn = wh.conn
-    else:
-        stage_conn = duckdb.connect()
-        stage_conn.execute("set timezone = 'UTC'")
-    stage_conn.execute("drop table if exists _tc_staged")
-    stage_conn.execute(
-        "create temp table _tc_staged (line_no bigint, source varchar, endpoint varchar, "
-        "params varchar, fetched_at timestamptz, raw_json json, response_hash varchar, "
-        "call_key varchar, error_message varchar, raw_line varchar)"
-    )
-    if wh.target == "postgres":
-        wh.execute("begin")
-        wh.execute(
-            "create temp table _tc_staged (line_no bigint, source text, endpoint text, "
-            "params text, fetched_at timestamptz, raw_json text, response_hash text, "
-            "call_key text, error_message text, raw_line text) on commit drop"
-        )
+    duck = wh.target == "duckdb"
+    text = "varchar" if duck else "text"
+    js = "json" if duck else "text"
+    if duck:
+        wh.execute("drop table if exists _tc_staged")
+    wh.execute("begin transaction" if duck else "begin")
     try:
-        if wh.target == "duckdb":
-            wh.execute("begin transaction")
-        for chunk in iter_line_chunks(path, progress=progress):
-            stage_conn.register("_tc_lines", chunk)
-            if wh.target == "duckdb":
-                stage_conn.execute(f"insert into _tc_staged {_validate_sql('_tc_lines')}")
+        wh.execute(
+            f"create temp table _tc_staged (line_no bigint, source {text}, endpoint {text}, "
+            f"params {text}, fetched_at timestamptz, raw_json {js}, response_hash {text}, "
+            f"call_key {text}, error_message {text}, raw_line {text})"
+            + ("" if duck else " on commit drop")
+        )
+        for chunk in prepared.chunks:
+            if duck:
+                wh.conn.register("_tc_chunk", chunk)
+                wh.execute("insert into _tc_staged select * from _tc_chunk")
+                wh.conn.unregister("_tc_chunk")
             else:
-                validated = stage_conn.sql(_validate_sql("_tc_lines")).to_arrow_table()
                 with wh.conn.cursor() as cur:
-                    copy_arrow_to_postgres(cur, validated, "_tc_staged", _STAGED_COLUMNS)
-            stage_conn.unregister("_tc_lines")
+                    copy_arrow_to_postgres(cur, chunk, "_tc_staged", _STAGED_COLUMNS)
             _maybe_crash("chunk")
         wh.execute(_final_insert_sql(wh, "_tc_staged"), [batch_id, started])
         _maybe_crash("insert")
@@ -470,10 +492,8 @@ def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> 
         wh.execute("rollback")
         raise
     finally:
-        if wh.target == "duckdb":
-            stage_conn.execute("drop table if exists _tc_staged")
-        else:
-            stage_conn.close()
+        if duck:
+            wh.execute("drop table if exists _tc_staged")
     return BatchResult(
         str(path), batch_id, sha, sources or "", total, processed, failed, duplicate, False
     )
@@ -483,12 +503,32 @@ def load_paths(
     wh: Warehouse,
     paths: list[str | Path],
     on_file: Callable[[Path, int], ProgressFn | None] | None = None,
+    workers: int | None = None,
 ) -> list[BatchResult]:
-    """Land every archive under `paths`, one batch per file, in a stable order."""
-    results = []
-    for path in discover(paths):
-        progress = on_file(path, path.stat().st_size) if on_file else None
-        results.append(load_file(wh, path, progress))
+    """Land every archive under `paths`, one batch per file, in a stable order.
+
+    Files are prepared (read + validated) by `workers` threads, at most `workers` files ahead of
+    the one being landed, so memory stays bounded by a few files.
+    """
+    files = discover(paths)
+    workers = workers or max(1, min(LOAD_WORKERS, os.cpu_count() or 1))
+    results: list[BatchResult] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tc-load") as pool:
+        pending: deque[Future[PreparedFile]] = deque()
+        queue = iter(files)
+
+        def submit_next() -> None:
+            path = next(queue, None)
+            if path is not None:
+                progress = on_file(path, path.stat().st_size) if on_file else None
+                pending.append(pool.submit(prepare_file, path, progress))
+
+        for _ in range(workers + 1):
+            submit_next()
+        while pending:
+            prepared = pending.popleft().result()
+            submit_next()
+            results.append(land_prepared(wh, prepared))
     return results
 
 

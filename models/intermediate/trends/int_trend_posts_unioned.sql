@@ -1,3 +1,6 @@
+-- Materialized as a table: the trend models and a dozen tests read it, and a view would re-parse
+-- the raw JSON of three sources for each of them.
+{{ config(materialized='table') }}
 -- One row per post (TikTok video, YouTube video, Mastodon status) per fetch, in one shape: the
 -- cumulative counts as reported at fetched_at. Creator and post ids are prefixed with the platform
 -- where the native id is not globally unique (Mastodon ids are per instance).

@@ -10,7 +10,7 @@
 -- One row per hashtag of a video as an upload / content_update event states it (per delivery).
 -- Reads raw directly (no staging-to-staging); names lower-cased without '#'. Events missing
 -- their content_id are left out here (see the filter below). An incremental table parsed once per
--- new batch, like stg_platform__events (same lookback), so its tests do not re-parse the stream.
+-- new batch, like stg_platform__events, so its tests do not re-parse the stream.
 {%- set content_fields = {
     'event_id': 'text',
     'event_type': 'text',
@@ -24,7 +24,8 @@ with
 responses as (
     select * from {{ raw_api_responses('platform') }} as r
     {% if is_incremental() %}
-        where r.fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
+        -- only batches not parsed yet: a batch is immutable once landed (one transaction)
+        where r.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
     {% endif %}
 ),
 

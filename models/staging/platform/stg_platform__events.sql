@@ -12,9 +12,9 @@
 -- two polls (at-least-once), and downstream facts dedupe on event_id after their incremental
 -- window filter. All fields of all event types are columns (NULL where a type has none).
 -- A table, not a view (unlike other staging models): the event stream is by far the largest raw
--- entity, and three facts plus every test would otherwise re-parse its JSON. Incremental on
--- fetched_at with the same lookback as the facts (var lookback_hours); equal to a full refresh as
--- long as files land within that window of the newest (docs/STAR_SCHEMA.md).
+-- entity, and three facts plus every test would otherwise re-parse its JSON. Incremental by
+-- batch: a run parses only the batches landed since the last run (late files included, whatever
+-- their fetched_at), so it equals a full refresh exactly and an hourly run parses one hour.
 {%- set event_fields = {
     'event_id': 'text',
     'event_type': 'text',
@@ -69,7 +69,8 @@ with
 responses as (
     select * from {{ raw_api_responses('platform') }} as r
     {% if is_incremental() %}
-        where r.fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
+        -- only batches not parsed yet: a batch is immutable once landed (one transaction)
+        where r.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
     {% endif %}
 ),
 
