@@ -15,7 +15,7 @@
         'trends_hashtag_viral_24h': {'entity_type': 'hashtag', 'window_hours': 24, 'definition_id': 'growth_100pct'},
         'trends_video_viral_24h': {'entity_type': 'video', 'window_hours': 24, 'definition_id': 'growth_100pct'},
     }) -%}
-    {%- set double = trends_type_double() -%}
+    {%- set double = type_double() -%}
     {%- set predictions = trends_relation_or_empty(source('trends_ml', 'predictions'), [
         ['task', dbt.type_string()], ['entity_type', dbt.type_string()], ['entity_id', dbt.type_string()],
         ['as_of', 'timestamp with time zone'], ['score', double], ['scored_at', 'timestamp with time zone'],

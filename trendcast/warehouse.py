@@ -36,32 +36,27 @@ def ident(name: str) -> str:
     return name
 
 
-def _pg_type(dtype: pa.DataType) -> str:
+# Names that differ by target; every other Arrow type maps to the same SQL name on both.
+_TARGET_TYPES = {
+    "duckdb": {"double": "double", "text": "varchar"},
+    "postgres": {"double": "double precision", "text": "text"},
+}
+
+
+def sql_type(dtype: pa.DataType, target: str) -> str:
+    """The column type a Python-written table gets for an Arrow type, on `target`."""
+    names = _TARGET_TYPES[target]
     if pa.types.is_boolean(dtype):
         return "boolean"
     if pa.types.is_integer(dtype):
         return "bigint"
     if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
-        return "double precision"
+        return names["double"]
     if pa.types.is_timestamp(dtype):
         return "timestamptz" if dtype.tz else "timestamp"
     if pa.types.is_date(dtype):
         return "date"
-    return "text"
-
-
-def _duck_type(dtype: pa.DataType) -> str:
-    if pa.types.is_boolean(dtype):
-        return "boolean"
-    if pa.types.is_integer(dtype):
-        return "bigint"
-    if pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
-        return "double"
-    if pa.types.is_timestamp(dtype):
-        return "timestamptz" if dtype.tz else "timestamp"
-    if pa.types.is_date(dtype):
-        return "date"
-    return "varchar"
+    return names["text"]
 
 
 class Warehouse:
@@ -153,17 +148,18 @@ class Warehouse:
         arrow = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
         schema, table = ident(schema), ident(table)
         names = [ident(c) for c in arrow.column_names]
-        typer = _duck_type if self.target == "duckdb" else _pg_type
         with self.transaction():
             self.execute(f"create schema if not exists {schema}")
             if not self.table_exists(schema, table):
-                cols = ", ".join(f"{n} {typer(arrow.schema.field(n).type)}" for n in names)
+                cols = ", ".join(
+                    f"{n} {sql_type(arrow.schema.field(n).type, self.target)}" for n in names
+                )
                 self.execute(f"create table {schema}.{table} ({cols})")
             else:
                 existing = set(self.columns(schema, table))
                 for n in names:
                     if n not in existing:
-                        kind = typer(arrow.schema.field(n).type)
+                        kind = sql_type(arrow.schema.field(n).type, self.target)
                         self.execute(f"alter table {schema}.{table} add column {n} {kind}")
             if arrow.num_rows == 0:
                 return 0

@@ -58,3 +58,20 @@
 {% macro postgres__to_local_timestamp(expr, tz) -%}
     ({{ expr }} at time zone '{{ tz }}')
 {%- endmacro %}
+
+{# a 64-bit float on every target (dbt.type_float() is a 4-byte REAL on DuckDB) #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'trendcast')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro duckdb__type_double() -%}
+    double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}

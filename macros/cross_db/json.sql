@@ -127,68 +127,74 @@
     cast({{ expr }} as jsonb)
 {%- endmacro %}
 
-{# For large arrays of objects whose fields are known (the event stream): a SELECT-list fragment
-   that turns each row into one row per array element, as a record column `record_name` plus its
-   1-based position `index_name`; json_record_fields(record_name, fields, index_name) then selects
-   the fields in the next CTE. `fields` maps a field name to 'text' (the value's text: strings
-   unquoted, numbers/booleans as literals) or 'json' (the sub-document). Missing fields are NULL;
-   non-arrays give no rows; elements that are not objects give all-NULL fields.
+{# For large arrays of objects whose fields are known (the event stream), in three steps over
+   three CTEs, all in the select list:
+     1. json_array_records(column, keys, fields) as records   -- parse each document once
+     2. {{ unnest_records('records', 'event_record', 'event_index') }}  -- a row per element
+     3. {{ json_record_fields('x.event_record', fields) }}    -- the fields as columns
+   `fields` maps a field name to 'text' (the value's text: strings unquoted, numbers/booleans as
+   literals) or 'json' (the sub-document). Missing fields are NULL; non-arrays give no rows;
+   elements that are not objects give all-NULL fields.
    Why not a FROM-clause fragment like json_array_rows: DuckDB decorrelates a lateral join on the
    raw document by hashing every distinct document (out of memory at 1M events, measured), while
    an unnest in the select list streams; and from_json parses each document once instead of once
    per field. #}
-{% macro json_array_unnest(column, keys, fields, record_name, index_name) -%}
-    {{ return(adapter.dispatch('json_array_unnest', 'trendcast')(column, keys, fields, record_name, index_name)) }}
+{% macro json_array_records(column, keys, fields) -%}
+    {{ return(adapter.dispatch('json_array_records', 'trendcast')(column, keys, fields)) }}
 {%- endmacro %}
 
-{% macro json_record_fields(record_name, fields, index_name) -%}
-    {{ return(adapter.dispatch('json_record_fields', 'trendcast')(record_name, fields, index_name)) }}
+{% macro unnest_records(records, record_name, index_name) -%}
+    {{ return(adapter.dispatch('unnest_records', 'trendcast')(records, record_name, index_name)) }}
 {%- endmacro %}
 
-{% macro duckdb__json_array_unnest(column, keys, fields, record_name, index_name) -%}
+{% macro json_record_fields(record, fields) -%}
+    {{ return(adapter.dispatch('json_record_fields', 'trendcast')(record, fields)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_records(column, keys, fields) -%}
     {%- set record -%}
         {%- for name, kind in fields.items() -%}
             "{{ name }}":"{{ 'JSON' if kind == 'json' else 'VARCHAR' }}"{{ ',' if not loop.last }}
         {%- endfor -%}
     {%- endset -%}
-    {%- set ns = namespace(spec='[{' ~ record ~ '}]', access='') -%}
+    {%- set ns = namespace(spec='[{' ~ record ~ '}]', expr='') -%}
     {%- for k in keys | reverse -%}
         {%- set ns.spec = '{"' ~ k ~ '":' ~ ns.spec ~ '}' -%}
     {%- endfor -%}
+    {%- set ns.expr = "from_json(" ~ column ~ ", '" ~ ns.spec ~ "')" -%}
     {%- for k in keys -%}
-        {%- set ns.access = ns.access ~ '.' ~ k -%}
+        {%- set ns.expr = "struct_extract(" ~ ns.expr ~ ", '" ~ k ~ "')" -%}
     {%- endfor -%}
-    unnest(
-        list_transform(
-            (from_json({{ column }}, '{{ ns.spec }}')){{ ns.access }},
-            lambda x, i: struct_insert(x, {{ index_name }} := i)
-        )
-    ) as {{ record_name }}
+    {{ ns.expr }}
 {%- endmacro %}
 
-{% macro duckdb__json_record_fields(record_name, fields, index_name) -%}
-    {{ record_name }}.{{ index_name }} as {{ index_name }},
+{% macro duckdb__unnest_records(records, record_name, index_name) -%}
+    unnest({{ records }}) as {{ record_name }},
+    generate_subscripts({{ records }}, 1) as {{ index_name }}
+{%- endmacro %}
+
+{% macro duckdb__json_record_fields(record, fields) -%}
     {%- for name in fields %}
-    {{ record_name }}.{{ name }} as {{ name }}{{ ',' if not loop.last }}
+    {{ record }}.{{ name }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
-{% macro postgres__json_array_unnest(column, keys, fields, record_name, index_name) -%}
-    {#- Set-returning functions in one select list run in lockstep (PostgreSQL 10+). -#}
-    {%- set arr -%}
-        case
-            when jsonb_typeof({{ column }} #> {{ trendcast._postgres_json_path(keys) }}) = 'array'
-                then {{ column }} #> {{ trendcast._postgres_json_path(keys) }}
-            else '[]'::jsonb
-        end
-    {%- endset -%}
-    jsonb_array_elements({{ arr }}) as {{ record_name }},
-    generate_series(1, jsonb_array_length({{ arr }})) as {{ index_name }}
+{% macro postgres__json_array_records(column, keys, fields) -%}
+    case
+        when jsonb_typeof({{ column }} #> {{ trendcast._postgres_json_path(keys) }}) = 'array'
+            then {{ column }} #> {{ trendcast._postgres_json_path(keys) }}
+        else '[]'::jsonb
+    end
 {%- endmacro %}
 
-{% macro postgres__json_record_fields(record_name, fields, index_name) -%}
-    {{ index_name }},
+{% macro postgres__unnest_records(records, record_name, index_name) -%}
+    {#- Set-returning functions in one select list run in lockstep (PostgreSQL 10+). -#}
+    jsonb_array_elements({{ records }}) as {{ record_name }},
+    generate_series(1, jsonb_array_length({{ records }})) as {{ index_name }}
+{%- endmacro %}
+
+{% macro postgres__json_record_fields(record, fields) -%}
     {%- for name, kind in fields.items() %}
-    ({{ record_name }} {{ '->' if kind == 'json' else '->>' }} '{{ name }}') as {{ name }}{{ ',' if not loop.last }}
+    ({{ record }} {{ '->' if kind == 'json' else '->>' }} '{{ name }}') as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}

@@ -59,7 +59,7 @@ final as (
                 case when hashtag_post_fetch_number = 1 then 1 else 0 end
                 + like_delta + comment_delta + share_delta
         end as reach_delta,
-        cast({{ trends_epoch_seconds("as_of_at") }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
+        cast({{ epoch_seconds("as_of_at") }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
     from joined
 )
 

@@ -5,8 +5,8 @@
 -- cumulative; one that goes down (an API glitch, deleted likes) is flagged and not trusted: the
 -- running maximum so far is the trusted value, so deltas are never negative and use only
 -- observations fetched at or before the row's own fetch.
-{% set seconds_since_previous = trends_epoch_seconds('fetched_at')
-    ~ ' - ' ~ trends_epoch_seconds('previous_fetched_at') %}
+{% set seconds_since_previous = epoch_seconds('fetched_at')
+    ~ ' - ' ~ epoch_seconds('previous_fetched_at') %}
 with
 
 posts as (
@@ -16,7 +16,7 @@ posts as (
 running as (
     select
         *,
-        {{ trends_epoch_seconds('fetched_at') }} as fetched_epoch,
+        {{ epoch_seconds('fetched_at') }} as fetched_epoch,
         row_number() over (partition by platform, post_id order by fetched_at) as fetch_number,
         lag(fetched_at) over (partition by platform, post_id order by fetched_at) as previous_fetched_at,
         max(view_count) over (

@@ -8,7 +8,7 @@
         post_hook=trends_post_hook(),
     )
 }}
-{%- set double = trends_type_double() -%}
+{%- set double = type_double() -%}
 {%- set baseline_hours = 24 * trends_baseline_days() -%}
 -- One row per hashtag per hashtag_metrics hour. Every feature at as_of_at is computed from
 -- hashtag_metrics rows at or before as_of_at (themselves built from fetches before as_of_at),
@@ -260,9 +260,9 @@ final as (
         {{ trends_ratio('w.new_co_tags_24h', 'w.co_tags_24h') }} as cross_hashtag_novelty_24h,
         {{ trends_ratio('w.new_sound_posts_24h', 'w.sound_posts_24h') }} as sound_novelty_24h,
         -- F temporal patterns
-        {{ trends_hour_of_day('w.as_of_at') }} as hour_of_day,
-        {{ trends_day_of_week('w.as_of_at') }} as day_of_week,
-        {{ trends_day_of_week('w.as_of_at') }} in (0, 6) as is_weekend,
+        {{ hour_of_day('w.as_of_at') }} as hour_of_day,
+        {{ day_of_week('w.as_of_at') }} as day_of_week,
+        {{ day_of_week('w.as_of_at') }} in (0, 6) as is_weekend,
         case
             when w.created_posts_7d > 0
                 then greatest(0.0, least(1.0, 1 - sqrt(

@@ -147,7 +147,7 @@ final as (
         ) as cumulative_view_count,
         cast(cumulative_video_count as {{ dbt.type_bigint() }}) as cumulative_video_count,
         cast(cumulative_reach_count as {{ dbt.type_bigint() }}) as cumulative_reach_count,
-        cast({{ trends_epoch_seconds('as_of_at') }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
+        cast({{ epoch_seconds('as_of_at') }} / 3600 as {{ dbt.type_bigint() }}) as hour_number
     from cumulative
     where 1 = 1 {{ trends_incremental_filter('as_of_at') }}
 )

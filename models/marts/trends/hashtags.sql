@@ -1,4 +1,4 @@
-{%- set double = trends_type_double() -%}
+{%- set double = type_double() -%}
 -- One row per hashtag per platform: the current state, from everything fetched so far (not a
 -- point-in-time table; features never read it). lifecycle_status rule, relative to the platform's
 -- latest collection hour ("now"):

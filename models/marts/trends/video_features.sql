@@ -8,7 +8,7 @@
         post_hook=trends_post_hook(),
     )
 }}
-{%- set double = trends_type_double() -%}
+{%- set double = type_double() -%}
 {%- set creator_average = trends_ratio('a.creator_views_known - a.trusted_view_count', 'a.creator_videos_known - 1') -%}
 -- One row per video per fetch (TikTok, YouTube); as_of_at is the fetch time. Every feature uses
 -- only fetches at or before as_of_at: the video's own earlier fetches (numeric RANGE frames over
@@ -184,15 +184,15 @@ final as (
         case
             when a.post_created_at <= a.fetched_at
                 then cast(
-                    {{ trends_epoch_seconds('a.fetched_at') }} - {{ trends_epoch_seconds('a.post_created_at') }}
+                    {{ epoch_seconds('a.fetched_at') }} - {{ epoch_seconds('a.post_created_at') }}
                     as {{ double }}
                 ) / 3600
         end as video_age_hours,
         -- F temporal patterns
-        {{ trends_hour_of_day('a.fetched_at') }} as hour_of_day,
-        {{ trends_day_of_week('a.fetched_at') }} as day_of_week,
-        {{ trends_day_of_week('a.fetched_at') }} in (0, 6) as is_weekend,
-        {{ trends_hour_of_day('a.post_created_at') }} as created_hour_of_day,
+        {{ hour_of_day('a.fetched_at') }} as hour_of_day,
+        {{ day_of_week('a.fetched_at') }} as day_of_week,
+        {{ day_of_week('a.fetched_at') }} in (0, 6) as is_weekend,
+        {{ hour_of_day('a.post_created_at') }} as created_hour_of_day,
         a.region_code,
         -- G prediction residuals
         r.last_prediction_error,

@@ -8,7 +8,7 @@
         post_hook=trends_post_hook(),
     )
 }}
-{%- set double = trends_type_double() -%}
+{%- set double = type_double() -%}
 {%- set windows = trends_label_windows() -%}
 {%- set max_window = windows | max -%}
 -- Outcome labels for hashtags (per hashtag_metrics hour) and videos (per fetch), for every

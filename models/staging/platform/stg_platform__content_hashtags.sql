@@ -29,23 +29,33 @@ responses as (
     {% endif %}
 ),
 
-content_records as (
+documents as (
     select
         r.batch_id,
         r.line_no,
         r.fetched_at,
-        {{ json_array_unnest('r.raw_json', ['events'], content_fields, 'event_record', 'event_index') }}
+        {{ json_array_records('r.raw_json', ['events'], content_fields) }} as event_records
     from responses as r
     where r.endpoint like 'events/%'
 ),
 
+content_records as (
+    select
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        {{ unnest_records('d.event_records', 'event_record', 'event_index') }}
+    from documents as d
+),
+
 content_events as (
     select
-        batch_id,
-        line_no,
-        fetched_at,
-        {{ json_record_fields('event_record', content_fields, 'event_index') }}
-    from content_records
+        c.batch_id,
+        c.line_no,
+        c.fetched_at,
+        c.event_index,
+        {{ json_record_fields('c.event_record', content_fields) }}
+    from content_records as c
 ),
 
 exploded as (

@@ -74,27 +74,39 @@ responses as (
     {% endif %}
 ),
 
-exploded as (
+documents as (
     select
         r.batch_id,
         r.line_no,
         r.fetched_at,
         {{ safe_cast(json_text('r.params', ['partition']), dbt.type_bigint()) }} as stream_partition,
         {{ safe_cast(json_text('r.params', ['offset']), dbt.type_bigint()) }} as batch_offset,
-        {{ json_array_unnest('r.raw_json', ['events'], event_fields, 'event_record', 'event_index') }}
+        {{ json_array_records('r.raw_json', ['events'], event_fields) }} as event_records
     from responses as r
     where r.endpoint like 'events/%'
 ),
 
+exploded as (
+    select
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        d.stream_partition,
+        d.batch_offset,
+        {{ unnest_records('d.event_records', 'event_record', 'event_index') }}
+    from documents as d
+),
+
 fields as (
     select
-        batch_id,
-        line_no,
-        fetched_at,
-        stream_partition,
-        batch_offset,
-        {{ json_record_fields('event_record', event_fields, 'event_index') }}
-    from exploded
+        x.batch_id,
+        x.line_no,
+        x.fetched_at,
+        x.stream_partition,
+        x.batch_offset,
+        x.event_index,
+        {{ json_record_fields('x.event_record', event_fields) }}
+    from exploded as x
 ),
 
 parsed as (

@@ -3,8 +3,8 @@
 -- call: the entry itself, the rest of the same chart, earlier charts of any region, and only the
 -- labels whose t+3 window had closed by as_of_date.
 {{ config(
-    pre_hook=youtube_prefer_hash_joins(true),
-    post_hook=youtube_prefer_hash_joins(false),
+    pre_hook=prefer_hash_joins(true),
+    post_hook=prefer_hash_joins(false),
 ) }}
 
 with
