@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> dict:
     )  # fmt: skip
     load_before = _load()
     machine0, (user0, sys0) = machine_cpu_seconds(), own_cpu_seconds()
-    t = time.perf_counter()
+    t, main0 = time.perf_counter(), time.thread_time()
     man = simulate(cfg, out, None if args.quiet else _progress, workers=args.workers)
-    wall = time.perf_counter() - t
+    wall, main_cpu = time.perf_counter() - t, time.thread_time() - main0
     machine1, (user1, sys1) = machine_cpu_seconds(), own_cpu_seconds()
     load_after = _load()
     if not args.quiet:
@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> dict:
         "wall_s": round(wall, 1),
         "cpu_user_s": round(user, 1),
         "cpu_sys_s": round(system, 1),
+        "cpu_main_thread_s": round(main_cpu, 1),
         "cpu_by_stage_s": {k[:-6]: v for k, v in tm.items() if k.endswith("_cpu_s")},
+        # what 2 idle cores would need: the main thread is serial, the rest spreads over cores
+        "idle_cores_bound_s": round(max(main_cpu, (user + system) / (os.cpu_count() or 1)), 1),
         "events_per_s": round(events / wall),
         "peak_rss_mb": round(rss_mb),
         "load_before": load_before,
@@ -115,6 +118,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"wall                 {wall:.1f} s  ({events / wall:,.0f} events/s)")
     print(f"cpu (this process)   {user + system:.1f} s = user {user:.1f} + sys {system:.1f}"
           f"  by stage: {stages} s")  # fmt: skip
+    print(f"bound on idle cores  {report['idle_cores_bound_s']:.1f} s = max(main thread "
+          f"{main_cpu:.1f}, cpu / {os.cpu_count()} cores)")  # fmt: skip
     print(f"peak RSS             {rss_mb:,.0f} MB")
     print(f"machine              {os.cpu_count()} cores, load average {load_before} before, "
           f"{load_after} after")  # fmt: skip
