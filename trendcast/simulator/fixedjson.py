@@ -3,8 +3,8 @@
 Why: JSON allows whitespace before any value, so every value can be right-aligned in a slot of
 fixed width. One event type is then an (n, width) uint8 matrix: literals are broadcast, numbers
 become digits by integer arithmetic, vocabulary values are gathered from padded tables, and a
-dropped field is blanked with spaces. No per-event Python and no per-field string kernels; the
-matrix becomes an Arrow string array without a copy.
+dropped field is blanked with spaces. No per-event Python and no per-field string kernels;
+`layout` then writes an hour's rows, in delivery order, into the file buffer with one scatter.
 """
 
 from __future__ import annotations
@@ -135,14 +135,6 @@ def blank_fields(mat: np.ndarray, rb: RowBuilder, rows: np.ndarray, names: list[
         cols(mat, start, end - start)[sel] = b" " * (end - start)
 
 
-def to_arrow(mat: np.ndarray) -> pa.Array:
-    n, w = mat.shape
-    data = np.ascontiguousarray(mat).reshape(-1)
-    offsets = np.arange(0, (n + 1) * w, w, dtype=np.int32 if n * w < 2**31 else np.int64)
-    typ = pa.string() if offsets.dtype == np.int32 else pa.large_string()
-    return pa.Array.from_buffers(typ, n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-
-
 _D4 = np.frombuffer("".join(f"{i:04d}" for i in range(10_000)).encode(), np.uint8).reshape(
     10_000, 4
 )
@@ -193,10 +185,6 @@ def table(values: list[str], quote: bool = True) -> np.ndarray:
     enc = [v.encode() for v in vals]
     w = max(len(e) for e in enc)
     return np.frombuffer(b"".join(e.rjust(w) for e in enc), dtype=np.uint8).reshape(len(enc), w)
-
-
-def gather(tab: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    return take(tab, codes)
 
 
 def quoted_id(prefix: str, number: np.ndarray, width: int) -> np.ndarray:
