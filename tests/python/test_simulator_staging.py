@@ -27,7 +27,7 @@ def test_stg_platform_events_match_manifest(warehouse: Settings, tmp_path) -> No
     with connect(warehouse) as wh:
         load_paths(wh, [tmp_path / "sim"])
     run_dbt(
-        ["build", "--select", "stg_platform__events", "stg_platform__content_hashtags"], warehouse
+        ["build", "--select", "stg_platform__events", "int_platform_content_hashtags_exploded"], warehouse
     )
     with connect(warehouse) as wh:
         deliveries, unique, short = wh.query(
@@ -42,7 +42,7 @@ def test_stg_platform_events_match_manifest(warehouse: Settings, tmp_path) -> No
             )
         )
         tags, tagged = wh.query(
-            "select count(*), count(distinct event_id) from staging.stg_platform__content_hashtags"
+            "select count(*), count(distinct event_id) from intermediate.int_platform_content_hashtags_exploded"
         )[0]
         content_events = wh.query(
             "select count(distinct event_id) from staging.stg_platform__events "
