@@ -27,9 +27,9 @@ content_events as (
     where
         e.event_type in ('upload', 'content_update')
         and e.hashtags_json is not null
-        {% if is_incremental() %}
-            and e.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
-        {% endif %}
+    {% if is_incremental() %}
+        and e.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
+    {% endif %}
 ),
 
 exploded as (
