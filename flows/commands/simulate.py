@@ -41,6 +41,9 @@ def simulate_command(
     sources: Annotated[
         str, typer.Option(help="Comma-separated sources to write.")
     ] = "platform,tiktok,mastodon",
+    workers: Annotated[
+        int, typer.Option(help="Compression threads (the bytes written never depend on it).")
+    ] = 2,
 ) -> None:
     """Simulate a social platform and write archive files (see docs/SIMULATOR.md)."""
     from trendcast.simulator import SimConfig, simulate
@@ -64,7 +67,7 @@ def simulate_command(
                 tasks[stage] = progress.add_task(stage, total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        manifest = simulate(cfg, out, report)
+        manifest = simulate(cfg, out, report, workers=max(1, workers))
     by_type = manifest["platform_events_by_type"]
     total = sum(by_type.values())
     secs = manifest["timings"]["total_s"]

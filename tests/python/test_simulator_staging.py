@@ -27,7 +27,8 @@ def test_stg_platform_events_match_manifest(warehouse: Settings, tmp_path) -> No
     with connect(warehouse) as wh:
         load_paths(wh, [tmp_path / "sim"])
     run_dbt(
-        ["build", "--select", "stg_platform__events", "int_platform_content_hashtags_exploded"], warehouse
+        ["build", "--select", "stg_platform__events", "int_platform_content_hashtags_exploded"],
+        warehouse,
     )
     with connect(warehouse) as wh:
         deliveries, unique, short = wh.query(
