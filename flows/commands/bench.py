@@ -26,14 +26,25 @@ def bench(
     keep: Annotated[
         Path | None, typer.Option(help="Keep the simulated archives in this folder.")
     ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", "-t", help="duckdb or postgres (same as the global --target)."),
+    ] = None,
 ) -> None:
     """Simulate a day, then time load, full build, hourly incremental, features, train, score.
 
     Runs against a throwaway warehouse of the chosen --target (a temp DuckDB file, or a temp
     database on the configured Postgres server), never the one `trendcast run` uses.
     """
+    import os
+
     from flows.bench import run_bench, write_json
     from flows.isolated import exported, throwaway_warehouse
+    from trendcast.settings import Settings
+
+    if target:
+        os.environ["TRENDCAST_TARGET"] = target
+        Settings.from_env()  # a bad target is one clear line
 
     def show(stage) -> None:
         console.print(
