@@ -92,7 +92,9 @@ def test_checker_reports_missing_and_stale_definitions() -> None:
 def test_seed_matches_the_built_tables(built_duckdb: Settings, model: str) -> None:
     from trendcast.warehouse import connect
 
-    with connect(built_duckdb, read_only=True) as wh:
+    # not read_only: dbt (run in this process by the fixture) may still hold the file open
+    # read-write, and DuckDB refuses a second connection with a different configuration
+    with connect(built_duckdb) as wh:
         columns = wh.columns("trends", model)
     assert columns, f"trends.{model} was not built"
     assert definition_problems(load_definitions(), {model: columns}) == []
