@@ -9,7 +9,13 @@
     )
 }}
 {%- set double = type_double() -%}
-{%- set creator_average = trends_ratio('a.creator_views_known - a.trusted_view_count', 'a.creator_videos_known - 1') -%}
+{#- The creator's other videos' views: the running sum of the creator's view deltas minus this
+    video's own. A fetch that lost its creator field (missing fields happen) puts that video's
+    delta under another creator_id, so the difference can dip below zero; it is floored at 0
+    (an estimate of views, never negative) instead of reading the future to repair attribution. -#}
+{%- set creator_average = trends_ratio(
+    'greatest(a.creator_views_known - a.trusted_view_count, 0)', 'a.creator_videos_known - 1'
+) -%}
 -- One row per video per fetch (TikTok, YouTube); as_of_at is the fetch time. Every feature uses
 -- only fetches at or before as_of_at: the video's own earlier fetches (numeric RANGE frames over
 -- epoch seconds), its creator's and sound's history up to as_of_at, and the latest hashtag_features
