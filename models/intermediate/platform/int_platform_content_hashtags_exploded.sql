@@ -1,12 +1,13 @@
 {{
     config(
         materialized='incremental',
-        unique_key='content_hashtag_id',
-        incremental_strategy=incremental_strategy_for_target(),
+        incremental_strategy='append',
         on_schema_change='fail',
         indexes=core_postgres_indexes([['content_hashtag_id'], ['content_id']]),
     )
 }}
+-- Append-only: a run adds only batches not parsed yet and every key carries its batch_id, so
+-- new rows never replace old ones (no delete pass over the whole table).
 -- One row per hashtag of a video as an upload / content_update event states it (per delivery),
 -- exploded from the hashtags stg_platform__events already parsed (the stream is parsed once).
 -- Names lower-cased without '#'. Events missing their content_id are left out (see the filter

@@ -1,12 +1,13 @@
 {{
     config(
         materialized='incremental',
-        unique_key='event_delivery_id',
-        incremental_strategy=incremental_strategy_for_target(),
+        incremental_strategy='append',
         on_schema_change='fail',
         indexes=core_postgres_indexes([['event_delivery_id'], ['fetched_at'], ['event_id']]),
     )
 }}
+-- Append-only: a run adds only batches not parsed yet and every key carries its batch_id, so
+-- new rows never replace old ones (no delete pass over the whole table).
 -- One row per delivery of a first-party event (docs/EVENTS.md): each events/v1/poll line carries
 -- a batch of events, exploded here. Not deduplicated on purpose: the same event_id can arrive in
 -- two polls (at-least-once), and downstream facts dedupe on event_id after their incremental
