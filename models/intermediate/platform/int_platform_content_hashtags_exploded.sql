@@ -29,7 +29,7 @@ content_events as (
         e.event_type in ('upload', 'content_update')
         and e.hashtags_json is not null
     {% if is_incremental() %}
-        and e.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
+        and not exists (select 1 from {{ this }} as parsed where parsed.batch_id = e.batch_id)
     {% endif %}
 ),
 

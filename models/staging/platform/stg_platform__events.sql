@@ -71,7 +71,7 @@ responses as (
     select * from {{ raw_api_responses('platform') }} as r
     {% if is_incremental() %}
         -- only batches not parsed yet: a batch is immutable once landed (one transaction)
-        where r.batch_id not in (select parsed.batch_id from {{ this }} as parsed)
+        where not exists (select 1 from {{ this }} as parsed where parsed.batch_id = r.batch_id)
     {% endif %}
 ),
 
