@@ -53,7 +53,7 @@ def settings() -> Settings:
 
 def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
     from trendcast.archive import discover
-    from trendcast.landing import load_file
+    from trendcast.landing import load_file, refresh_statistics
     from trendcast.warehouse import connect
 
     files = discover(paths)
@@ -76,6 +76,8 @@ def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
             res = load_file(wh, f, progress=lambda n, tid=tid: progress.advance(tid, n))
             progress.update(tid, completed=progress.tasks[tid].total)
             results.append(res)
+        if any(not r.skipped for r in results):
+            refresh_statistics(wh)
     return results
 
 

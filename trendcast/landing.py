@@ -529,7 +529,21 @@ def load_paths(
             prepared = pending.popleft().result()
             submit_next()
             results.append(land_prepared(wh, prepared))
+    if any(not r.skipped for r in results):
+        refresh_statistics(wh)
     return results
+
+
+def refresh_statistics(wh: Warehouse) -> None:
+    """ANALYZE the raw tables after a bulk load (Postgres; DuckDB keeps its statistics itself).
+
+    Without it Postgres still believes raw.api_responses holds a handful of rows and plans
+    nested loops: measured, an hourly dbt run spent 142 s anti-joining ~800 new polls against
+    the parsed event table one row at a time.
+    """
+    if wh.target == "postgres":
+        wh.execute("analyze raw.api_responses")
+        wh.execute("analyze raw.ingestion_batches")
 
 
 def status_counts(wh: Warehouse) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        indexes=core_postgres_indexes([['content_hashtag_id'], ['content_id']]),
+        indexes=core_postgres_indexes([['content_hashtag_id'], ['content_id'], ['batch_id']]),
     )
 }}
 -- Append-only: a run adds only batches not parsed yet and every key carries its batch_id, so
