@@ -191,12 +191,12 @@ def run_bench(
         with timed(stages, "incremental", on_stage) as st:
             with connect(settings) as wh:
                 inc = load_paths(wh, last_hour)
-            results = [r for run in hourly_build(settings) for r in run.results]
+            run = hourly_build(settings)
             st.rows = int(events / 24)
             st.detail = {
                 "lines": sum(r.total for r in inc),
-                "nodes": len(results),
-                "slowest": _slowest(results),
+                "nodes": len(run.results),
+                "slowest": _slowest(run.results),
             }
     finally:
         if own_dir and not keep:

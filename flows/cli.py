@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from flows.commands import use_target
 from trendcast.settings import PROJECT_DIR, Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -42,9 +43,7 @@ def _global(
         ),
     ] = None,
 ) -> None:
-    if target:
-        os.environ["TRENDCAST_TARGET"] = target
-    Settings.from_env()  # validate early: a bad target is one clear line
+    use_target(target)
 
 
 def settings() -> Settings:
@@ -53,13 +52,12 @@ def settings() -> Settings:
 
 def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
     from trendcast.archive import discover
-    from trendcast.landing import load_file, refresh_statistics
+    from trendcast.landing import load_paths
     from trendcast.warehouse import connect
 
     files = discover(paths)
     if not files:
         raise FileNotFoundError(f"no archive files (*.jsonl, *.jsonl.gz) under {paths}")
-    results = []
     with (
         connect(cfg) as wh,
         Progress(
@@ -71,14 +69,12 @@ def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
             transient=True,
         ) as progress,
     ):
-        for f in files:
-            tid = progress.add_task(f.name[:48], total=_uncompressed_hint(f))
-            res = load_file(wh, f, progress=lambda n, tid=tid: progress.advance(tid, n))
-            progress.update(tid, completed=progress.tasks[tid].total)
-            results.append(res)
-        if any(not r.skipped for r in results):
-            refresh_statistics(wh)
-    return results
+
+        def on_file(path: Path, size: int) -> Any:
+            tid = progress.add_task(path.name[:48], total=_uncompressed_hint(path))
+            return lambda n: progress.advance(tid, n)
+
+        return load_paths(wh, files, on_file=on_file)
 
 
 def _uncompressed_hint(path: Path) -> int:
@@ -133,14 +129,10 @@ def build(
     cfg = settings()
     started = time.perf_counter()
     with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
-        runs = hourly_build(cfg) if hourly else [run_dbt(["build", *ctx.args], cfg)]
-    results = [r for run in runs for r in run.results]
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
+        run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
     console.print(
-        f"dbt {'hourly' if hourly else 'build'}: {len(results)} nodes "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        f"dbt {'hourly' if hourly else 'build'}: {len(run.results)} nodes "
+        + ", ".join(f"{k} {v}" for k, v in sorted(run.statuses.items()))
         + f" in {time.perf_counter() - started:.1f}s"
     )
 

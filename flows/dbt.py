@@ -30,6 +30,14 @@ class DbtRun:
     def failures(self) -> list[dict[str, Any]]:
         return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
 
+    @property
+    def statuses(self) -> dict[str, int]:
+        """Nodes per status (success, pass, error, ...)."""
+        counts: dict[str, int] = {}
+        for r in self.results:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        return counts
+
 
 def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
     """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
@@ -81,14 +89,13 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
     return run
 
 
-def hourly_build(settings: Settings | None = None) -> list[DbtRun]:
+def hourly_build(settings: Settings | None = None) -> DbtRun:
     """The hourly run: rebuild what new data changes, then test the incremental primary keys.
 
     `dbt run --selector hourly` (incremental models, their children and the tables they read;
     selectors.yml) and `dbt test --select tag:hourly`. The full test suite belongs to the daily
     `dbt build`: at ~500 tests its fixed per-node cost alone exceeds an hourly budget.
     """
-    return [
-        run_dbt(["run", "--selector", "hourly"], settings),
-        run_dbt(["test", "--select", "tag:hourly"], settings),
-    ]
+    models = run_dbt(["run", "--selector", "hourly"], settings)
+    tests = run_dbt(["test", "--select", "tag:hourly"], settings)
+    return DbtRun(models.success and tests.success, models.args, models.results + tests.results)

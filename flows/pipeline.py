@@ -38,10 +38,7 @@ def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = 
     if full_refresh:
         args.append("--full-refresh")
     run = run_dbt(args, Settings.from_env(target))
-    statuses: dict[str, int] = {}
-    for r in run.results:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    return {"nodes": len(run.results), "statuses": statuses}
+    return {"nodes": len(run.results), "statuses": run.statuses}
 
 
 # (module, flow name) in pipeline order; a stage whose module is not installed is skipped.
@@ -104,11 +101,8 @@ def pipeline(
 def dbt_hourly_task(target: str) -> dict:
     from flows.dbt import hourly_build
 
-    results = [r for run in hourly_build(Settings.from_env(target)) for r in run.results]
-    return {
-        "nodes": len(results),
-        "failures": sum(r["status"] in ("error", "fail") for r in results),
-    }
+    run = hourly_build(Settings.from_env(target))
+    return {"nodes": len(run.results), "statuses": run.statuses}
 
 
 @flow(name="hourly", log_prints=True)

@@ -179,11 +179,12 @@ def _type_name(col: str) -> str:
 
 
 def _json_kind(text: str) -> str:
-    """JSON type name of an extracted JSON text, read from its first character (no re-parse)."""
+    """JSON type name of a valid JSON text, read from its first character (no re-parse)."""
+    first = f"left({text}, 1)"
     return (
-        f"case when {text} is null then null when left({text}, 1) = '{{' then 'OBJECT' "
-        f"when left({text}, 1) = '[' then 'ARRAY' when left({text}, 1) = '\"' then 'VARCHAR' "
-        f"when {text} in ('true', 'false') then 'BOOLEAN' when {text} = 'null' then 'NULL' "
+        f"case when {text} is null then null when {first} = '{{' then 'OBJECT' "
+        f"when {first} = '[' then 'ARRAY' when {first} = '\"' then 'VARCHAR' "
+        f"when {first} in ('t', 'f') then 'BOOLEAN' when {first} = 'n' then 'NULL' "
         f"else 'DOUBLE' end"
     )
 
@@ -224,20 +225,12 @@ def _validate_sql(lines_rel: str) -> str:
     typed as (
         select
             *,
-            case
-                when not is_json then null
-                when first_char = '{{' then 'OBJECT'
-                when first_char = '[' then 'ARRAY'
-                when first_char = '"' then 'VARCHAR'
-                when first_char in ('t', 'f') then 'BOOLEAN'
-                when first_char = 'n' then 'NULL'
-                else 'DOUBLE'
-            end as top_type,
+            case when is_json then {_json_kind("first_char")} end as top_type,
             {_json_kind("j_source")} as t_source,
             {_json_kind("j_endpoint")} as t_endpoint,
             {_json_kind("j_params")} as t_params,
             {_json_kind("j_fetched")} as t_fetched,
-            {_json_kind("left(cast(response as varchar), 5)")} as t_response
+            {_json_kind("cast(response as varchar)")} as t_response
         from split
     ),
     extracted as (
@@ -385,16 +378,21 @@ class PreparedFile:
     chunks: list[pa.Table]
 
 
-def prepare_file(path: Path, progress: ProgressFn | None = None) -> PreparedFile:
+def prepare_file(
+    path: Path, progress: ProgressFn | None = None, landed: frozenset[str] = frozenset()
+) -> PreparedFile:
     """Read and validate one archive file on a private in-memory DuckDB connection.
 
     Touches no warehouse, so several files can be prepared at once in threads (DuckDB and zlib
     release the GIL) while the main thread lands the previous one: landing stays one file, one
-    transaction, in order.
+    transaction, in order. A file whose batch id is in `landed` is not read at all: landing it
+    again is a no-op (`land_prepared` checks the warehouse itself).
     """
     import duckdb
 
     sha = file_sha256(path)
+    if sha[:20] in landed:
+        return PreparedFile(path, sha, [])
     con = duckdb.connect()
     try:
         con.execute("set timezone = 'UTC'")
@@ -408,9 +406,15 @@ def prepare_file(path: Path, progress: ProgressFn | None = None) -> PreparedFile
     return PreparedFile(path, sha, chunks)
 
 
+def landed_batch_ids(wh: Warehouse) -> frozenset[str]:
+    """Batch ids already in the warehouse (a file is identified by its sha256)."""
+    ensure_raw_schema(wh)
+    return frozenset(r[0] for r in wh.query("select batch_id from raw.ingestion_batches"))
+
+
 def load_file(wh: Warehouse, path: Path, progress: ProgressFn | None = None) -> BatchResult:
     """Land one archive file as one batch (see module docstring)."""
-    return land_prepared(wh, prepare_file(path, progress))
+    return land_prepared(wh, prepare_file(path, progress, landed_batch_ids(wh)))
 
 
 def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
@@ -507,10 +511,12 @@ def load_paths(
 ) -> list[BatchResult]:
     """Land every archive under `paths`, one batch per file, in a stable order.
 
-    Files are prepared (read + validated) by `workers` threads, at most `workers` files ahead of
-    the one being landed, so memory stays bounded by a few files.
+    Files are prepared (read + validated) by `workers` threads, at most `workers + 1` files
+    ahead of the one being landed, so memory stays bounded by a few files. Files landed before
+    are not read again. `on_file(path, size)` may return a progress callback for that file.
     """
     files = discover(paths)
+    landed = landed_batch_ids(wh)
     workers = workers or max(1, min(LOAD_WORKERS, os.cpu_count() or 1))
     results: list[BatchResult] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tc-load") as pool:
@@ -521,7 +527,7 @@ def load_paths(
             path = next(queue, None)
             if path is not None:
                 progress = on_file(path, path.stat().st_size) if on_file else None
-                pending.append(pool.submit(prepare_file, path, progress))
+                pending.append(pool.submit(prepare_file, path, progress, landed))
 
         for _ in range(workers + 1):
             submit_next()

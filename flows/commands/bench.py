@@ -36,15 +36,11 @@ def bench(
     Runs against a throwaway warehouse of the chosen --target (a temp DuckDB file, or a temp
     database on the configured Postgres server), never the one `trendcast run` uses.
     """
-    import os
-
     from flows.bench import run_bench, write_json
+    from flows.commands import use_target
     from flows.isolated import exported, throwaway_warehouse
-    from trendcast.settings import Settings
 
-    if target:
-        os.environ["TRENDCAST_TARGET"] = target
-        Settings.from_env()  # a bad target is one clear line
+    use_target(target)
 
     def show(stage) -> None:
         console.print(

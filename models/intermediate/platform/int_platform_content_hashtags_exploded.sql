@@ -6,12 +6,10 @@
         indexes=core_postgres_indexes([['content_hashtag_id'], ['content_id'], ['batch_id']]),
     )
 }}
--- Append-only: a run adds only batches not parsed yet and every key carries its batch_id, so
--- new rows never replace old ones (no delete pass over the whole table).
 -- One row per hashtag of a video as an upload / content_update event states it (per delivery),
 -- exploded from the hashtags stg_platform__events already parsed (the stream is parsed once).
 -- Names lower-cased without '#'. Events missing their content_id are left out (see the filter
--- below). Incremental by batch like stg_platform__events: batches are immutable once landed.
+-- below). Incremental by batch and append-only like stg_platform__events (batch_not_yet_loaded).
 with
 
 content_events as (
@@ -29,7 +27,7 @@ content_events as (
         e.event_type in ('upload', 'content_update')
         and e.hashtags_json is not null
     {% if is_incremental() %}
-        and not exists (select 1 from {{ this }} as parsed where parsed.batch_id = e.batch_id)
+        and {{ batch_not_yet_loaded('e.batch_id') }}
     {% endif %}
 ),
 

@@ -6,16 +6,14 @@
         indexes=core_postgres_indexes([['event_delivery_id'], ['fetched_at'], ['event_id'], ['batch_id']]),
     )
 }}
--- Append-only: a run adds only batches not parsed yet and every key carries its batch_id, so
--- new rows never replace old ones (no delete pass over the whole table).
 -- One row per delivery of a first-party event (docs/EVENTS.md): each events/v1/poll line carries
 -- a batch of events, exploded here. Not deduplicated on purpose: the same event_id can arrive in
 -- two polls (at-least-once), and downstream facts dedupe on event_id after their incremental
 -- window filter. All fields of all event types are columns (NULL where a type has none).
 -- A table, not a view (unlike other staging models): the event stream is by far the largest raw
 -- entity, and three facts plus every test would otherwise re-parse its JSON. Incremental by
--- batch: a run parses only the batches landed since the last run (late files included, whatever
--- their fetched_at), so it equals a full refresh exactly and an hourly run parses one hour.
+-- batch and append-only (batch_not_yet_loaded): a run parses only the batches landed since the
+-- last one, so it equals a full refresh exactly and an hourly run parses one hour.
 {%- set event_fields = {
     'event_id': 'text',
     'event_type': 'text',
@@ -70,8 +68,7 @@ with
 responses as (
     select * from {{ raw_api_responses('platform') }} as r
     {% if is_incremental() %}
-        -- only batches not parsed yet: a batch is immutable once landed (one transaction)
-        where not exists (select 1 from {{ this }} as parsed where parsed.batch_id = r.batch_id)
+        where {{ batch_not_yet_loaded('r.batch_id') }}
     {% endif %}
 ),
 
