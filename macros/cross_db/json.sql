@@ -132,6 +132,7 @@
      1. json_array_records(column, keys, fields) as records   -- parse each document once
      2. {{ unnest_records('records', 'event_record', 'event_index') }}  -- a row per element
      3. {{ json_record_fields('x.event_record', fields) }}    -- the fields as columns
+        (named prefix ~ field name: a prefix keeps keys such as `desc` or `text` legal names)
    `fields` maps a field name to 'text' (the value's text: strings unquoted, numbers/booleans as
    literals) or 'json' (the sub-document). Missing fields are NULL; non-arrays give no rows;
    elements that are not objects give all-NULL fields.
@@ -147,8 +148,8 @@
     {{ return(adapter.dispatch('unnest_records', 'trendcast')(records, record_name, index_name)) }}
 {%- endmacro %}
 
-{% macro json_record_fields(record, fields) -%}
-    {{ return(adapter.dispatch('json_record_fields', 'trendcast')(record, fields)) }}
+{% macro json_record_fields(record, fields, prefix='') -%}
+    {{ return(adapter.dispatch('json_record_fields', 'trendcast')(record, fields, prefix)) }}
 {%- endmacro %}
 
 {% macro duckdb__json_array_records(column, keys, fields) -%}
@@ -173,9 +174,9 @@
     generate_subscripts({{ records }}, 1) as {{ index_name }}
 {%- endmacro %}
 
-{% macro duckdb__json_record_fields(record, fields) -%}
+{% macro duckdb__json_record_fields(record, fields, prefix) -%}
     {%- for name in fields %}
-    {{ record }}.{{ name }} as {{ name }}{{ ',' if not loop.last }}
+    struct_extract({{ record }}, '{{ name }}') as {{ prefix }}{{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -193,8 +194,8 @@
     generate_series(1, jsonb_array_length({{ records }})) as {{ index_name }}
 {%- endmacro %}
 
-{% macro postgres__json_record_fields(record, fields) -%}
+{% macro postgres__json_record_fields(record, fields, prefix) -%}
     {%- for name, kind in fields.items() %}
-    ({{ record }} {{ '->' if kind == 'json' else '->>' }} '{{ name }}') as {{ name }}{{ ',' if not loop.last }}
+    ({{ record }} {{ '->' if kind == 'json' else '->>' }} '{{ name }}') as {{ prefix }}{{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
