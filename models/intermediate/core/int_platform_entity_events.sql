@@ -4,74 +4,70 @@
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        indexes=core_postgres_indexes([['event_id'], ['fetched_at']]),
+        indexes=core_postgres_indexes([['event_id'], ['batch_id']]),
     )
 }}
 -- One row per user-profile or video-attribute event (registration, profile_update, upload,
--- content_update), deduplicated on event_id (the first delivery wins). Parsed once and kept as a
--- small incremental table so the SCD2 user history and dim_content do not re-read the whole raw
--- event stream on every build. Same lookback and re-delivery rule as the facts, so it equals a
--- full refresh.
+-- content_update), deduplicated on event_id (the first delivery by fetched_at, batch_id, line_no,
+-- event_index wins; batch_id / line_no / event_index name it). Parsed once and kept as a small
+-- incremental table so the SCD2 user history and dim_content do not re-read the whole raw event
+-- stream on every build. Incremental by landing batch like the event facts
+-- (macros/core_incremental.sql): a run takes the deliveries of the batches no row names yet; a
+-- re-delivery is ignored, a late earlier delivery replaces the row, so it equals a full refresh.
+-- Its batch_id also tells the facts which users' profile history changed (they re-key those users).
+{%- set event_columns = [
+    'event_id',
+    'event_type',
+    'occurred_at',
+    'fetched_at',
+    'user_id',
+    'region',
+    'content_id',
+    'creator_id',
+    'created_at',
+    'duration_seconds',
+    'category',
+    'content_type',
+    'parent_content_id',
+    'sound_id',
+    'sound_title',
+    'sound_is_original',
+    'hashtags_json',
+    'effect_ids_json',
+    'update_reason',
+    'username',
+    'user_type',
+    'registered_at',
+    'follower_count',
+    'following_count',
+    'is_verified',
+] %}
+
 with
 
-deliveries as (
-    select * from {{ ref('stg_platform__events') }}
-    where
-        event_type in ('registration', 'profile_update', 'upload', 'content_update')
-    {% if is_incremental() %}
-            and fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
-        {% endif %}
-),
+{% if is_incremental() %}
+    processed_batches as (
+        {{ core_processed_batches() }}
+    ),
+{% endif %}
 
-ranked as (
+deliveries as (
     select
-        *,
-        row_number() over (
-            partition by event_id
-            order by fetched_at, batch_id, line_no, event_index
-        ) as delivery_rank
-    from deliveries
+        {%- for column in event_columns %}
+        d.{{ column }},
+        {%- endfor %}
+        d.batch_id,
+        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
+        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
+        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
+    from {{ ref('stg_platform__events') }} as d
+    where
+        d.event_type in ('registration', 'profile_update', 'upload', 'content_update')
+        and {{ core_batch_is_new('d.batch_id') }}
 ),
 
 final as (
-    select
-        event_id,
-        event_type,
-        occurred_at,
-        fetched_at,
-        user_id,
-        region,
-        content_id,
-        creator_id,
-        created_at,
-        duration_seconds,
-        category,
-        content_type,
-        parent_content_id,
-        sound_id,
-        sound_title,
-        sound_is_original,
-        hashtags_json,
-        effect_ids_json,
-        update_reason,
-        username,
-        user_type,
-        registered_at,
-        follower_count,
-        following_count,
-        is_verified
-    from ranked
-    where
-        delivery_rank = 1
-    {% if is_incremental() %}
-            and not exists (
-                select 1
-                from {{ this }} as t
-                where
-                    t.event_id = ranked.event_id
-                    and t.fetched_at < {{ core_incremental_cutoff('fetched_at') }}
-            )
-        {% endif %}
+    {{ core_first_deliveries('deliveries', event_columns) }}
 )
 
 select * from final

@@ -4,116 +4,72 @@
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        indexes=core_postgres_indexes([['event_id'], ['fetched_at']]),
+        indexes=core_postgres_indexes([['event_id'], ['fetched_at'], ['batch_id']]),
     )
 }}
 -- One row per engagement event (view, like, comment, share, save, follow, unfollow, duet, remix),
--- deduplicated on event_id (the first delivery wins), with the user_key of the profile version
--- valid at event time. Incremental: deliveries fetched within var('lookback_hours') of the latest
--- fetched_at already loaded are re-processed; the result equals a full refresh (proved by
--- tests/python/test_star_schema_incremental.py):
---   * an event first delivered before the window is final, a re-delivery inside it is ignored;
---   * when a user's profile history changes (a profile event fetched in the window, possibly late),
---     that user's older rows are re-keyed against the new history.
+-- deduplicated on event_id (the first delivery by fetched_at, batch_id, line_no, event_index
+-- wins; batch_id / line_no / event_index name it), with the user_key of the profile version valid
+-- at event time. Incremental by landing batch (macros/core_incremental.sql has the reasoning): a
+-- run takes the deliveries of the batches no row names yet, whatever their fetched_at, and equals a
+-- full refresh (proved by tests/python/test_star_schema_incremental.py):
+--   * a re-delivery of a stored event is ignored; a delivery that comes before the stored one (a
+--     late file with an earlier fetched_at) replaces the row (delete+insert on event_id);
+--   * when a user's profile history changes (a profile event from a batch not processed here yet,
+--     possibly late), that user's stored rows are re-keyed against the new history.
+{%- set event_columns = [
+    'event_id',
+    'engagement_type',
+    'occurred_at',
+    'received_at',
+    'fetched_at',
+    'user_id',
+    'content_id',
+    'creator_id',
+    'discovery_source',
+    'engagement_context',
+    'watch_duration_seconds',
+    'video_duration_seconds',
+    'completion_percentage',
+    'is_qualified_view',
+    'comment_length',
+    'share_channel',
+    'new_content_id',
+    'device_os',
+    'region',
+] %}
+
 with
 
+{% if is_incremental() %}
+    processed_batches as (
+        {{ core_processed_batches() }}
+    ),
+{% endif %}
+
 deliveries as (
-    select * from {{ ref('int_platform_engagements_prepared') }}
-    {% if is_incremental() %}
-        where fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
-    {% endif %}
+    select
+        {%- for column in event_columns %}
+        d.{{ column }},
+        {%- endfor %}
+        d.batch_id,
+        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
+        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
+        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
+    from {{ ref('int_platform_engagements_prepared') }} as d
+    where {{ core_batch_is_new('d.batch_id') }}
 ),
 
 profile_versions as (
     select * from {{ ref('int_user_profile_versions') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by fetched_at, batch_id, line_no, event_index
-        ) as delivery_rank
-    from deliveries
+first_deliveries as (
+    {{ core_first_deliveries('deliveries', event_columns) }}
 ),
-
-new_events as (
-    select
-        event_id,
-        engagement_type,
-        occurred_at,
-        received_at,
-        fetched_at,
-        user_id,
-        content_id,
-        creator_id,
-        discovery_source,
-        engagement_context,
-        watch_duration_seconds,
-        video_duration_seconds,
-        completion_percentage,
-        is_qualified_view,
-        comment_length,
-        share_channel,
-        new_content_id,
-        device_os,
-        region
-    from ranked
-    where
-        delivery_rank = 1
-    {% if is_incremental() %}
-            -- first delivered before the window: already final in this table
-            and not exists (
-                select 1
-                from {{ this }} as t
-                where
-                    t.event_id = ranked.event_id
-                    and t.fetched_at < {{ core_incremental_cutoff('fetched_at') }}
-            )
-        {% endif %}
-),
-
-{% if is_incremental() %}
-    rekeyed_events as (
-        -- rows loaded before the window whose user's profile history changed in the window
-        select
-            t.event_id,
-            t.engagement_type,
-            t.occurred_at,
-            t.received_at,
-            t.fetched_at,
-            t.user_id,
-            t.content_id,
-            t.creator_id,
-            t.discovery_source,
-            t.engagement_context,
-            t.watch_duration_seconds,
-            t.video_duration_seconds,
-            t.completion_percentage,
-            t.is_qualified_view,
-            t.comment_length,
-            t.share_channel,
-            t.new_content_id,
-            t.device_os,
-            t.region
-        from {{ this }} as t
-        where
-            t.fetched_at < {{ core_incremental_cutoff('fetched_at') }}
-            and t.user_id in (
-                select h.user_id
-                from profile_versions as h
-                where h.fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
-            )
-    ),
-{% endif %}
 
 events as (
-    select * from new_events
-    {% if is_incremental() %}
-        union all
-        select * from rekeyed_events
-    {% endif %}
+    {{ core_events_to_key('first_deliveries', ref('int_platform_entity_events'), event_columns) }}
 ),
 
 final as (
@@ -139,13 +95,16 @@ final as (
         e.share_channel,
         e.new_content_id,
         e.device_os,
-        e.region
+        e.region,
+        e.batch_id,
+        e.line_no,
+        e.event_index
     from events as e
     left join profile_versions as h
-        on
-            e.user_id = h.user_id
-            and (h.version_number = 1 or e.occurred_at >= h.valid_from)
-            and (h.valid_to is null or e.occurred_at < h.valid_to)
+        on {{ core_version_valid_at('h', 'e.user_id', 'e.occurred_at') }}
+    {% if is_incremental() %}
+        where {{ core_row_is_new_or_rekeyed('e', 'h.user_key') }}
+    {% endif %}
 )
 
 select * from final

@@ -4,100 +4,73 @@
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        indexes=core_postgres_indexes([['event_id'], ['fetched_at']]),
+        indexes=core_postgres_indexes([['event_id'], ['fetched_at'], ['batch_id']]),
     )
 }}
 -- One row per impression (a video shown to a user in a feed), deduplicated on event_id (first
--- delivery wins): where it was shown (discovery_source, position_in_feed), whether the user
--- clicked through and how long that took. Incremental with the same lookback, re-delivery and
--- re-keying rules as fact_content_engagements, so it equals a full refresh.
+-- delivery wins; batch_id / line_no / event_index name it): where it was shown (discovery_source,
+-- position_in_feed), whether the user clicked through and how long that took. Incremental by
+-- landing batch with the same dedupe, late-delivery and re-keying rules as
+-- fact_content_engagements (macros/core_incremental.sql), so it equals a full refresh.
+{%- set event_columns = [
+    'event_id',
+    'discovery_timestamp',
+    'received_at',
+    'fetched_at',
+    'user_id',
+    'content_id',
+    'creator_id',
+    'discovery_source',
+    'discovery_context',
+    'position_in_feed',
+    'clicked_through',
+    'time_to_engagement_seconds',
+    'device_os',
+    'region',
+] %}
+
 with
 
+{% if is_incremental() %}
+    processed_batches as (
+        {{ core_processed_batches() }}
+    ),
+{% endif %}
+
 deliveries as (
-    select * from {{ ref('int_platform_impressions_prepared') }}
-    {% if is_incremental() %}
-        where fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
-    {% endif %}
+    select
+        d.event_id,
+        d.occurred_at as discovery_timestamp,
+        d.received_at,
+        d.fetched_at,
+        d.user_id,
+        d.content_id,
+        d.creator_id,
+        d.discovery_source,
+        d.discovery_context,
+        d.position_in_feed,
+        d.clicked_through,
+        d.time_to_engagement_seconds,
+        d.device_os,
+        d.region,
+        d.batch_id,
+        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
+        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
+        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
+    from {{ ref('int_platform_impressions_prepared') }} as d
+    where {{ core_batch_is_new('d.batch_id') }}
 ),
 
 profile_versions as (
     select * from {{ ref('int_user_profile_versions') }}
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by event_id
-            order by fetched_at, batch_id, line_no, event_index
-        ) as delivery_rank
-    from deliveries
+first_deliveries as (
+    {{ core_first_deliveries('deliveries', event_columns) }}
 ),
-
-new_events as (
-    select
-        event_id,
-        occurred_at as discovery_timestamp,
-        received_at,
-        fetched_at,
-        user_id,
-        content_id,
-        creator_id,
-        discovery_source,
-        discovery_context,
-        position_in_feed,
-        clicked_through,
-        time_to_engagement_seconds,
-        device_os,
-        region
-    from ranked
-    where
-        delivery_rank = 1
-    {% if is_incremental() %}
-            and not exists (
-                select 1
-                from {{ this }} as t
-                where
-                    t.event_id = ranked.event_id
-                    and t.fetched_at < {{ core_incremental_cutoff('fetched_at') }}
-            )
-        {% endif %}
-),
-
-{% if is_incremental() %}
-    rekeyed_events as (
-        select
-            t.event_id,
-            t.discovery_timestamp,
-            t.received_at,
-            t.fetched_at,
-            t.user_id,
-            t.content_id,
-            t.creator_id,
-            t.discovery_source,
-            t.discovery_context,
-            t.position_in_feed,
-            t.clicked_through,
-            t.time_to_engagement_seconds,
-            t.device_os,
-            t.region
-        from {{ this }} as t
-        where
-            t.fetched_at < {{ core_incremental_cutoff('fetched_at') }}
-            and t.user_id in (
-                select h.user_id
-                from profile_versions as h
-                where h.fetched_at >= {{ core_incremental_cutoff('fetched_at') }}
-            )
-    ),
-{% endif %}
 
 events as (
-    select * from new_events
-    {% if is_incremental() %}
-        union all
-        select * from rekeyed_events
-    {% endif %}
+    {{ core_events_to_key('first_deliveries', ref('int_platform_entity_events'), event_columns) }}
 ),
 
 final as (
@@ -118,13 +91,16 @@ final as (
         e.clicked_through,
         e.time_to_engagement_seconds,
         e.device_os,
-        e.region
+        e.region,
+        e.batch_id,
+        e.line_no,
+        e.event_index
     from events as e
     left join profile_versions as h
-        on
-            e.user_id = h.user_id
-            and (h.version_number = 1 or e.discovery_timestamp >= h.valid_from)
-            and (h.valid_to is null or e.discovery_timestamp < h.valid_to)
+        on {{ core_version_valid_at('h', 'e.user_id', 'e.discovery_timestamp') }}
+    {% if is_incremental() %}
+        where {{ core_row_is_new_or_rekeyed('e', 'h.user_key') }}
+    {% endif %}
 )
 
 select * from final

@@ -1,0 +1,167 @@
+{#- Incremental by landing batch for the deduplicated event tables of the star schema
+    (int_platform_entity_events, fact_content_engagements, fact_discovery_events): the dedupe and
+    re-key skeleton they share. Plain SQL only (no dialect differences: those live in
+    macros/cross_db/); the strategy is delete+insert on event_id through
+    incremental_strategy_for_target() (no merge, so Spark keeps its insert_overwrite door).
+
+    The rules, and why an incremental run equals a full refresh:
+    * Delivery order. An event's row is its first delivery by (fetched_at, batch_id, line_no,
+      event_index), the columns core_delivery_key lists. Every row keeps that key (its lineage:
+      batch_id, line_no, event_index and fetched_at of the winning delivery), so the stored row is
+      "the first of every delivery processed so far" and a new delivery only has to be compared
+      with it: the first of (stored, new) is the first of all.
+    * Which batches are processed. A landed batch is immutable (one transaction), and the parsed
+      stream stg_platform__events appends whole batches. A batch counts as processed when a row of
+      {{ this }} names it (batch_id); a run takes the deliveries of every other batch. A batch that
+      left no row (all its deliveries lost to earlier ones, or none was of this table's event
+      types) is taken again on every run: its deliveries lose again (the stored rows can only get
+      earlier), so the result is the same, and the cost is a few rows at most (re-delivery-only
+      polls are rare; the filter itself is one anti-join against the distinct batch ids).
+    * Late file. A new delivery that comes before the stored one (an earlier fetched_at in a file
+      landed late) replaces it: it is emitted and delete+insert on event_id swaps the row.
+    * Re-keying (facts only). A user's profile history changes only when a registration or
+      profile_update event of theirs enters int_platform_entity_events, and that row then names a
+      batch the fact has not processed yet (entity events run before the facts in every dbt
+      invocation, and a batch enters the fact's processed set only in a run in which the entity
+      events had already taken it). So the users to re-key are the users of profile events whose
+      batch is not processed in the fact, whatever their fetched_at; their stored rows are keyed
+      again and written back only when the key changed.
+-#}
+
+{# the delivery order: the first delivery of an event by these columns is its row #}
+{% macro core_delivery_key() -%}
+    {{ return(['fetched_at', 'batch_id', 'line_no', 'event_index']) }}
+{%- endmacro %}
+
+{# the batches this table has processed, for the CTE `processed_batches` (incremental runs only).
+   distinct first: the anti-joins below then probe one row per batch, not one per stored event #}
+{% macro core_processed_batches() -%}
+    select distinct processed.batch_id
+    from {{ this }} as processed
+{%- endmacro %}
+
+{# true when `batch_column` names a batch this table has not processed (needs the CTE
+   `processed_batches` in an incremental run); in a full refresh every batch is new #}
+{% macro core_batch_is_new(batch_column) -%}
+    {%- if is_incremental() -%}
+        not exists (
+            select 1
+            from processed_batches
+            where processed_batches.batch_id = {{ batch_column }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{# true when delivery `a` comes strictly before delivery `b` in the delivery order (both carry the
+   key columns, none NULL) #}
+{% macro core_delivery_precedes(a, b) -%}
+    {%- set key = core_delivery_key() -%}
+    {%- set ns = namespace(sql='') -%}
+    {%- for column in key | reverse -%}
+        {%- if loop.first -%}
+            {%- set ns.sql = a ~ '.' ~ column ~ ' < ' ~ b ~ '.' ~ column -%}
+        {%- else -%}
+            {%- set ns.sql = a ~ '.' ~ column ~ ' < ' ~ b ~ '.' ~ column ~ ' or (' ~ a ~ '.' ~ column
+                ~ ' = ' ~ b ~ '.' ~ column ~ ' and (' ~ ns.sql ~ '))' -%}
+        {%- endif -%}
+    {%- endfor -%}
+    ({{ ns.sql }})
+{%- endmacro %}
+
+{#- The first delivery of every event among `deliveries` (a CTE with `columns`, event_id among them,
+    and the lineage columns), kept only when it comes before the row already stored for the event
+    (or none is): a re-delivery is ignored, a late earlier delivery replaces the row. -#}
+{% macro core_first_deliveries(deliveries, columns) -%}
+    select
+        {% for column in columns -%}
+            r.{{ column }},
+        {% endfor -%}
+        r.batch_id,
+        r.line_no,
+        r.event_index
+    from (
+        select
+            d.*,
+            row_number() over (
+                partition by d.event_id
+                order by {% for column in core_delivery_key() %}d.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+            ) as delivery_rank
+        from {{ deliveries }} as d
+    ) as r
+    {% if is_incremental() -%}
+        left join {{ this }} as t
+            on r.event_id = t.event_id
+    {%- endif %}
+    where
+        r.delivery_rank = 1
+        {% if is_incremental() -%}
+            and (t.event_id is null or {{ core_delivery_precedes('r', 't') }})
+        {%- endif %}
+{%- endmacro %}
+
+{#- The rows a fact keys to a profile version: its new first deliveries and, in an incremental run,
+    the stored rows of every user whose profile history changed (a profile event of theirs in
+    `entity_events`, the relation int_platform_entity_events, comes from a batch the fact has not
+    processed). is_stored_row / stored_user_key let the fact write a stored row back only when its
+    key changes (core_row_is_new_or_rekeyed). -#}
+{% macro core_events_to_key(first_deliveries, entity_events, columns) -%}
+    select
+        {% for column in columns -%}
+            n.{{ column }},
+        {% endfor -%}
+        n.batch_id,
+        n.line_no,
+        n.event_index,
+        false as is_stored_row,
+        cast(null as {{ dbt.type_string() }}) as stored_user_key
+    from {{ first_deliveries }} as n
+    {% if is_incremental() -%}
+        union all
+        select
+            {% for column in columns -%}
+                t.{{ column }},
+            {% endfor -%}
+            t.batch_id,
+            t.line_no,
+            t.event_index,
+            true as is_stored_row,
+            t.user_key as stored_user_key
+        from {{ this }} as t
+        where
+            t.user_id in (
+                select profile_event.user_id
+                from {{ entity_events }} as profile_event
+                where
+                    profile_event.event_type in ('registration', 'profile_update')
+                    and {{ core_batch_is_new('profile_event.batch_id') }}
+            )
+            and not exists (
+                select 1
+                from {{ first_deliveries }} as n
+                where n.event_id = t.event_id
+            )
+    {%- endif %}
+{%- endmacro %}
+
+{# the profile version of `versions` (int_user_profile_versions) valid for a user at a time; the
+   first version also covers anything before it #}
+{% macro core_version_valid_at(versions, user_id, at) -%}
+    {{ user_id }} = {{ versions }}.user_id
+    and ({{ versions }}.version_number = 1 or {{ at }} >= {{ versions }}.valid_from)
+    and ({{ versions }}.valid_to is null or {{ at }} < {{ versions }}.valid_to)
+{%- endmacro %}
+
+{# filter of a fact's final rows: every new delivery, and a re-keyed stored row only when its key
+   changed, NULL-safe (a user whose first profile event arrives goes from NULL to a key); the other
+   stored rows are already right in the table #}
+{% macro core_row_is_new_or_rekeyed(events, user_key) -%}
+    (
+        not {{ events }}.is_stored_row
+        or coalesce(
+            {{ user_key }} <> {{ events }}.stored_user_key,
+            {{ user_key }} is not null or {{ events }}.stored_user_key is not null
+        )
+    )
+{%- endmacro %}
