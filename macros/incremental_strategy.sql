@@ -16,7 +16,12 @@
     event stream): the batches not yet in {{ this }}. Batches are immutable once landed (one
     transaction each) and every row key carries its batch_id, so these models append and still
     equal a full refresh, whatever a late file's fetched_at. NOT EXISTS (not NOT IN): Postgres
-    plans it as a hash anti-join. Use inside `{% if is_incremental() %}`. -#}
+    plans it as a hash anti-join; against the distinct batch ids (a few per hour), so neither
+    engine builds a hash table over every stored row. Use inside `{% if is_incremental() %}`. -#}
 {% macro batch_not_yet_loaded(batch_column) -%}
-    not exists (select 1 from {{ this }} as loaded where loaded.batch_id = {{ batch_column }})
+    not exists (
+        select 1
+        from (select distinct b.batch_id from {{ this }} as b) as loaded
+        where loaded.batch_id = {{ batch_column }}
+    )
 {%- endmacro %}

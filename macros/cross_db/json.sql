@@ -152,13 +152,16 @@
     {{ return(adapter.dispatch('json_record_fields', 'trendcast')(record, fields, prefix)) }}
 {%- endmacro %}
 
+{% macro _duckdb_record_spec(fields) -%}
+    {
+    {%- for name, kind in fields.items() -%}
+        "{{ name }}":"{{ 'JSON' if kind == 'json' else 'VARCHAR' }}"{{ ',' if not loop.last }}
+    {%- endfor -%}
+    }
+{%- endmacro %}
+
 {% macro duckdb__json_array_records(column, keys, fields) -%}
-    {%- set record -%}
-        {%- for name, kind in fields.items() -%}
-            "{{ name }}":"{{ 'JSON' if kind == 'json' else 'VARCHAR' }}"{{ ',' if not loop.last }}
-        {%- endfor -%}
-    {%- endset -%}
-    {%- set ns = namespace(spec='[{' ~ record ~ '}]', expr='') -%}
+    {%- set ns = namespace(spec='[' ~ trendcast._duckdb_record_spec(fields) ~ ']', expr='') -%}
     {%- for k in keys | reverse -%}
         {%- set ns.spec = '{"' ~ k ~ '":' ~ ns.spec ~ '}' -%}
     {%- endfor -%}
@@ -178,6 +181,19 @@
     {%- for name in fields %}
     struct_extract({{ record }}, '{{ name }}') as {{ prefix }}{{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
+{%- endmacro %}
+
+{# One JSON object already on its own row (raw.response_items) parsed once for json_record_fields. #}
+{% macro json_object_record(column, fields) -%}
+    {{ return(adapter.dispatch('json_object_record', 'trendcast')(column, fields)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_object_record(column, fields) -%}
+    from_json({{ column }}, '{{ trendcast._duckdb_record_spec(fields) }}')
+{%- endmacro %}
+
+{% macro postgres__json_object_record(column, fields) -%}
+    {{ column }}
 {%- endmacro %}
 
 {% macro postgres__json_array_records(column, keys, fields) -%}

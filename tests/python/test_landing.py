@@ -229,3 +229,48 @@ def test_killed_load_leaves_no_trace_and_reload_equals_clean_load(
         rows = [r for r in reloaded if r[0] != "batch"]
         assert len(rows) == 9
         assert sum(1 for r in rows if r[5] == "duplicate") == 2
+
+
+def test_event_poll_arrays_are_split_losslessly(warehouse: Settings, tmp_path: Path) -> None:
+    """A poll's `events` go to raw.response_items one per row; the rest of the response stays in
+    raw_json, and the two give back the exact response. Polls whose `events` is not an array,
+    other sources, and failed or duplicate lines are not split."""
+    events = [
+        {"event_id": "e1", "event_type": "view", "watch_duration_seconds": 3.5},
+        {"event_id": "e2", "event_type": "like", "hashtags": ["a", "b"]},
+        7,
+        {"event_id": "e3", "nested": {"k": [1, {"x": None}]}},
+    ]
+    poll = {
+        "source": "platform",
+        "endpoint": "events/v1/poll",
+        "params": {"partition": 0, "offset": 10},
+        "fetched_at": "2025-01-01T00:00:00Z",
+        "response": {"events": events, "next_offset": 14, "partition": 0},
+    }
+    odd = {**poll, "params": {"partition": 1}, "response": {"events": {"not": "a list"}}}
+    empty = {**poll, "params": {"partition": 2}, "response": {"events": [], "next_offset": 10}}
+    other = {**GOOD, "response": {"events": [1, 2]}}
+    lines = [json.dumps(x) for x in (poll, odd, empty, other, poll)]  # the last is a duplicate
+    with connect(warehouse) as wh:
+        result = load_file(wh, _write_lines(tmp_path / "p.jsonl", lines))
+        assert (result.processed, result.duplicate) == (4, 1)
+        rows = {
+            r[0]: r[1]
+            for r in wh.query(
+                "select line_no, cast(raw_json as text) from raw.api_responses where batch_id = ?",
+                [result.batch_id],
+            )
+        }
+        items = wh.query(
+            "select line_no, item_index, cast(item_json as text) from raw.response_items "
+            "where batch_id = ? order by line_no, item_index",
+            [result.batch_id],
+        )
+    assert [(r[0], r[1]) for r in items] == [(1, 1), (1, 2), (1, 3), (1, 4)]
+    stored = json.loads(rows[1])
+    assert "events" not in stored
+    assert {**stored, "events": [json.loads(r[2]) for r in items]} == poll["response"]
+    assert json.loads(rows[2]) == odd["response"]  # not an array: kept whole
+    assert json.loads(rows[3]) == {"next_offset": 10}  # empty array: split into no items
+    assert json.loads(rows[4]) == other["response"]  # another source: kept whole

@@ -7,9 +7,10 @@
     )
 }}
 -- One row per delivery of a first-party event (docs/EVENTS.md): each events/v1/poll line carries
--- a batch of events, exploded here. Not deduplicated on purpose: the same event_id can arrive in
--- two polls (at-least-once), and downstream facts dedupe on event_id after their incremental
--- window filter. All fields of all event types are columns (NULL where a type has none).
+-- a batch of events, split at landing into raw.response_items (one row per event, so the parse
+-- streams and runs on every core; trendcast/landing.py says why). Not deduplicated on purpose:
+-- the same event_id can arrive in two polls (at-least-once), and downstream facts dedupe on
+-- event_id. All fields of all event types are columns (NULL where a type has none).
 -- A table, not a view (unlike other staging models): the event stream is by far the largest raw
 -- entity, and three facts plus every test would otherwise re-parse its JSON. Incremental by
 -- batch and append-only (batch_not_yet_loaded): a run parses only the batches landed since the
@@ -66,33 +67,33 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('platform') }} as r
+    select r.* from {{ raw_api_responses('platform') }} as r
+    where
+        r.endpoint like 'events/%'
     {% if is_incremental() %}
-        where {{ batch_not_yet_loaded('r.batch_id') }}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
+),
+
+items as (
+    select i.* from {{ source('raw', 'response_items') }} as i
+    {% if is_incremental() %}
+        where {{ batch_not_yet_loaded('i.batch_id') }}
     {% endif %}
 ),
 
-documents as (
+exploded as (
     select
         r.batch_id,
         r.line_no,
         r.fetched_at,
         {{ safe_cast(json_text('r.params', ['partition']), dbt.type_bigint()) }} as stream_partition,
         {{ safe_cast(json_text('r.params', ['offset']), dbt.type_bigint()) }} as batch_offset,
-        {{ json_array_records('r.raw_json', ['events'], event_fields) }} as event_records
-    from responses as r
-    where r.endpoint like 'events/%'
-),
-
-exploded as (
-    select
-        d.batch_id,
-        d.line_no,
-        d.fetched_at,
-        d.stream_partition,
-        d.batch_offset,
-        {{ unnest_records('d.event_records', 'event_record', 'event_index') }}
-    from documents as d
+        i.item_index as event_index,
+        {{ json_object_record('i.item_json', event_fields) }} as event_record
+    from items as i
+    inner join responses as r
+        on i.batch_id = r.batch_id and i.line_no = r.line_no
 ),
 
 fields as (
