@@ -32,6 +32,21 @@ def exported(settings: Settings) -> Iterator[Settings]:
 
 
 @contextmanager
+def env_override(name: str, value: str | None) -> Iterator[None]:
+    """Set (or, with None, leave alone) one environment variable while active."""
+    saved = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = saved
+
+
+@contextmanager
 def throwaway_warehouse(settings: Settings | None = None) -> Iterator[Settings]:
     """Yield settings for a fresh, empty warehouse of the configured target; drop it afterwards."""
     base = settings or Settings.from_env()

@@ -15,13 +15,11 @@
 {#- Incremental by landing batch, for tables derived from raw rows one batch at a time (the parsed
     event stream): the batches not yet in {{ this }}. Batches are immutable once landed (one
     transaction each) and every row key carries its batch_id, so these models append and still
-    equal a full refresh, whatever a late file's fetched_at. NOT EXISTS (not NOT IN): Postgres
-    plans it as a hash anti-join; against the distinct batch ids (a few per hour), so neither
-    engine builds a hash table over every stored row. Use inside `{% if is_incremental() %}`. -#}
+    equal a full refresh, whatever a late file's fetched_at. NOT IN against the distinct batch
+    ids (a few per hour), not a correlated NOT EXISTS: DuckDB decorrelates NOT EXISTS into a join
+    that materialises every candidate row first; NOT IN is an uncorrelated hash probe on both
+    engines (Postgres: a hashed subplan). batch_id is never NULL (raw primary key), so NOT IN's
+    NULL rule cannot bite. Use inside `{% if is_incremental() %}`. -#}
 {% macro batch_not_yet_loaded(batch_column) -%}
-    not exists (
-        select 1
-        from (select distinct b.batch_id from {{ this }} as b) as loaded
-        where loaded.batch_id = {{ batch_column }}
-    )
+    {{ batch_column }} not in (select distinct loaded.batch_id from {{ this }} as loaded)
 {%- endmacro %}

@@ -39,6 +39,7 @@ from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
 
 CHUNK_BYTES = 64 * 1024 * 1024
 LOAD_WORKERS = 2  # files read and validated at once (see load_paths)
+PREPARE_MEMORY_LIMIT = "1GB"  # per worker's private DuckDB (validation of one chunk)
 EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
 STATUSES = ("pending", "processed", "failed", "duplicate")
 # source -> (endpoint prefix, top-level response key whose array goes to raw.response_items)
@@ -425,7 +426,9 @@ def prepare_file(
     sha = file_sha256(path)
     if sha[:20] in landed:
         return PreparedFile(path, sha, [])
-    con = duckdb.connect()
+    # one thread and a small cap per file: LOAD_WORKERS files are prepared at once on the
+    # machine's cores, and a 64 MB chunk needs a few hundred MB
+    con = duckdb.connect(config={"threads": 1, "memory_limit": PREPARE_MEMORY_LIMIT})
     try:
         con.execute("set timezone = 'UTC'")
         chunks, items = [], []

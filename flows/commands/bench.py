@@ -30,6 +30,14 @@ def bench(
         str | None,
         typer.Option("--target", "-t", help="duckdb or postgres (same as the global --target)."),
     ] = None,
+    memory_limit: Annotated[
+        str,
+        typer.Option(
+            help="DuckDB memory_limit for the run (TRENDCAST_DUCKDB_MEMORY_LIMIT): the 4 GB RSS "
+            "budget of issue 8 leaves ~1 GB for Python, Arrow and the OS. 'default' keeps "
+            "DuckDB's own (80% of RAM)."
+        ),
+    ] = "3GB",
 ) -> None:
     """Simulate a day, then time load, full build, hourly incremental, features, train, score.
 
@@ -38,9 +46,10 @@ def bench(
     """
     from flows.bench import run_bench, write_json
     from flows.commands import use_target
-    from flows.isolated import exported, throwaway_warehouse
+    from flows.isolated import env_override, exported, throwaway_warehouse
 
     use_target(target)
+    limit = None if memory_limit == "default" else memory_limit
 
     def show(stage) -> None:
         console.print(
@@ -48,9 +57,17 @@ def bench(
             f"{stage.rows_per_second:>12,.0f} rows/s  peak {stage.peak_rss_mb:8.0f} MB"
         )
 
-    with throwaway_warehouse() as tmp, exported(tmp) as settings:
-        console.print(f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}")
+    with (
+        throwaway_warehouse() as tmp,
+        exported(tmp) as settings,
+        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
+    ):
+        console.print(
+            f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}"
+            + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
+        )
         report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
+        report["duckdb_memory_limit"] = limit if settings.target == "duckdb" else None
     table = Table(title=f"trendcast bench: {events:,} events, {report['target']}")
     for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
         table.add_column(col, justify="left" if col == "stage" else "right")
