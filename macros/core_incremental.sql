@@ -61,6 +61,45 @@
     {%- endif -%}
 {%- endmacro %}
 
+{# the columns a delivery's lineage adds to a row (with fetched_at, the delivery key) #}
+{% macro core_lineage_columns() -%}
+    {{ return(['batch_id', 'line_no', 'event_index']) }}
+{%- endmacro %}
+
+{# `alias.column` for every column and the lineage columns, comma-separated #}
+{% macro core_select_columns(alias, columns) -%}
+    {%- for column in columns + core_lineage_columns() -%}
+        {{ alias }}.{{ column }}{% if not loop.last %},
+        {% endif %}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- The CTEs `processed_batches` (incremental runs only) and `deliveries`: the deliveries in
+    `relation` (one row per delivery, with batch_id, line_no, event_index) of the batches this table
+    has not processed, that pass `where`, with `columns` (`renames` maps a column to the delivery
+    column it is read from) and the lineage. -#}
+{% macro core_new_deliveries(relation, columns, renames={}, where='true') -%}
+    {%- if is_incremental() %}
+processed_batches as (
+    {{ core_processed_batches() }}
+),
+    {% endif %}
+deliveries as (
+    select
+        {% for column in columns -%}
+            d.{{ renames.get(column, column) }}{% if column in renames %} as {{ column }}{% endif %},
+        {% endfor -%}
+        d.batch_id,
+        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
+        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
+        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
+    from {{ relation }} as d
+    where
+        {{ where }}
+        and {{ core_batch_is_new('d.batch_id') }}
+)
+{%- endmacro %}
+
 {# true when delivery `a` comes strictly before delivery `b` in the delivery order (both carry the
    key columns, none NULL) #}
 {% macro core_delivery_precedes(a, b) -%}
@@ -82,12 +121,7 @@
     (or none is): a re-delivery is ignored, a late earlier delivery replaces the row. -#}
 {% macro core_first_deliveries(deliveries, columns) -%}
     select
-        {% for column in columns -%}
-            r.{{ column }},
-        {% endfor -%}
-        r.batch_id,
-        r.line_no,
-        r.event_index
+        {{ core_select_columns('r', columns) }}
     from (
         select
             d.*,
@@ -115,24 +149,14 @@
     key changes (core_row_is_new_or_rekeyed). -#}
 {% macro core_events_to_key(first_deliveries, entity_events, columns) -%}
     select
-        {% for column in columns -%}
-            n.{{ column }},
-        {% endfor -%}
-        n.batch_id,
-        n.line_no,
-        n.event_index,
+        {{ core_select_columns('n', columns) }},
         false as is_stored_row,
         cast(null as {{ dbt.type_string() }}) as stored_user_key
     from {{ first_deliveries }} as n
     {% if is_incremental() -%}
         union all
         select
-            {% for column in columns -%}
-                t.{{ column }},
-            {% endfor -%}
-            t.batch_id,
-            t.line_no,
-            t.event_index,
+            {{ core_select_columns('t', columns) }},
             true as is_stored_row,
             t.user_key as stored_user_key
         from {{ this }} as t

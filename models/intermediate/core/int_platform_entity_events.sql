@@ -45,26 +45,11 @@
 
 with
 
-{% if is_incremental() %}
-    processed_batches as (
-        {{ core_processed_batches() }}
-    ),
-{% endif %}
-
-deliveries as (
-    select
-        {%- for column in event_columns %}
-        d.{{ column }},
-        {%- endfor %}
-        d.batch_id,
-        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
-        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
-        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
-    from {{ ref('stg_platform__events') }} as d
-    where
-        d.event_type in ('registration', 'profile_update', 'upload', 'content_update')
-        and {{ core_batch_is_new('d.batch_id') }}
-),
+{{ core_new_deliveries(
+    ref('stg_platform__events'),
+    event_columns,
+    where="d.event_type in ('registration', 'profile_update', 'upload', 'content_update')"
+) }},
 
 final as (
     {{ core_first_deliveries('deliveries', event_columns) }}

@@ -41,24 +41,7 @@
 
 with
 
-{% if is_incremental() %}
-    processed_batches as (
-        {{ core_processed_batches() }}
-    ),
-{% endif %}
-
-deliveries as (
-    select
-        {%- for column in event_columns %}
-        d.{{ column }},
-        {%- endfor %}
-        d.batch_id,
-        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
-        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
-        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
-    from {{ ref('int_platform_engagements_prepared') }} as d
-    where {{ core_batch_is_new('d.batch_id') }}
-),
+{{ core_new_deliveries(ref('int_platform_engagements_prepared'), event_columns) }},
 
 profile_versions as (
     select * from {{ ref('int_user_profile_versions') }}

@@ -31,35 +31,11 @@
 
 with
 
-{% if is_incremental() %}
-    processed_batches as (
-        {{ core_processed_batches() }}
-    ),
-{% endif %}
-
-deliveries as (
-    select
-        d.event_id,
-        d.occurred_at as discovery_timestamp,
-        d.received_at,
-        d.fetched_at,
-        d.user_id,
-        d.content_id,
-        d.creator_id,
-        d.discovery_source,
-        d.discovery_context,
-        d.position_in_feed,
-        d.clicked_through,
-        d.time_to_engagement_seconds,
-        d.device_os,
-        d.region,
-        d.batch_id,
-        -- Postgres numbers array elements as integer, DuckDB as bigint: one type on every target
-        cast(d.line_no as {{ dbt.type_bigint() }}) as line_no,
-        cast(d.event_index as {{ dbt.type_bigint() }}) as event_index
-    from {{ ref('int_platform_impressions_prepared') }} as d
-    where {{ core_batch_is_new('d.batch_id') }}
-),
+{{ core_new_deliveries(
+    ref('int_platform_impressions_prepared'),
+    event_columns,
+    renames={'discovery_timestamp': 'occurred_at'}
+) }},
 
 profile_versions as (
     select * from {{ ref('int_user_profile_versions') }}
