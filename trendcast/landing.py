@@ -37,7 +37,7 @@ from trendcast.archive import discover, open_binary
 from trendcast.sources import KNOWN_SOURCES
 from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
 
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024  # a chunk and its parsed copies must fit PREPARE_MEMORY_LIMIT
 LOAD_WORKERS = 2  # files read and validated at once (see load_paths)
 PREPARE_MEMORY_LIMIT = "1GB"  # per worker's private DuckDB (validation of one chunk)
 EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
