@@ -14,6 +14,7 @@ from prefect import flow, task
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 FEATURE_SELECT = [
+    "viral_labels",  # read only by the feature marts; not in the hourly selector (selectors.yml)
     "hashtag_features+",
     "video_features+",
     "--exclude",

@@ -34,10 +34,10 @@ def bench(
         str,
         typer.Option(
             help="DuckDB memory_limit for the run (TRENDCAST_DUCKDB_MEMORY_LIMIT): the 4 GB RSS "
-            "budget of issue 8 leaves ~1 GB for Python, Arrow and the OS. 'default' keeps "
+            "budget of issue 8 leaves ~1.5 GB for Python, dbt and Arrow. 'default' keeps "
             "DuckDB's own (80% of RAM)."
         ),
-    ] = "3GB",
+    ] = "2500MB",
 ) -> None:
     """Simulate a day, then time load, full build, hourly incremental, features, train, score.
 
