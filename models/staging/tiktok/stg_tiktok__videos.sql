@@ -16,6 +16,11 @@
 -- Incremental by landing batch: a run parses only the batches landed since the last one. The
 -- same (video_id, fetched_at) seen again in a new batch is ranked against the stored row, and
 -- delete+insert on that key keeps the winner, so the table equals a full refresh exactly.
+{%- set columns = [
+    'video_id', 'fetched_at', 'api_shape', 'username', 'author_id', 'region_code', 'created_at',
+    'description', 'music_id', 'duration_seconds', 'view_count', 'like_count', 'comment_count',
+    'share_count', 'hashtags_json', 'batch_id', 'line_no', 'item_index',
+] %}
 {%- set research_fields = {
     'id': 'text', 'video_id': 'text', 'username': 'text', 'region_code': 'text',
     'create_time': 'text', 'video_description': 'text', 'music_id': 'text',
@@ -206,48 +211,14 @@ unioned as (
 
 candidates as (
     select
-        video_id,
-        fetched_at,
-        api_shape,
-        username,
-        author_id,
-        region_code,
-        created_at,
-        description,
-        music_id,
-        duration_seconds,
-        view_count,
-        like_count,
-        comment_count,
-        share_count,
-        hashtags_json,
-        batch_id,
-        line_no,
-        item_index
+        {{ columns | join(',\n        ') }}
     from unioned
     where video_id is not null
     {% if is_incremental() %}
         -- the stored observation of a key seen again, so the ranking below sees both
         union all
         select
-            t.video_id,
-            t.fetched_at,
-            t.api_shape,
-            t.username,
-            t.author_id,
-            t.region_code,
-            t.created_at,
-            t.description,
-            t.music_id,
-            t.duration_seconds,
-            t.view_count,
-            t.like_count,
-            t.comment_count,
-            t.share_count,
-            t.hashtags_json,
-            t.batch_id,
-            t.line_no,
-            t.item_index
+            t.{{ columns | join(',\n            t.') }}
         from {{ this }} as t
         inner join (select distinct u.video_id, u.fetched_at from unioned as u) as seen
             on t.video_id = seen.video_id and t.fetched_at = seen.fetched_at
@@ -266,24 +237,7 @@ deduped as (
 
 final as (
     select
-        video_id,
-        fetched_at,
-        api_shape,
-        username,
-        author_id,
-        region_code,
-        created_at,
-        description,
-        music_id,
-        duration_seconds,
-        view_count,
-        like_count,
-        comment_count,
-        share_count,
-        hashtags_json,
-        batch_id,
-        line_no,
-        item_index
+        {{ columns | join(',\n        ') }}
     from deduped
     where observation_rank = 1
 )
