@@ -1,6 +1,6 @@
 -- One row per delivery of an engagement event (view, like, comment, share, save, follow, unfollow,
 -- duet, remix), with the business columns the engagement fact needs. Not deduplicated: the fact
--- dedupes on event_id after its incremental window filter, so the filter reaches the raw scan.
+-- dedupes on event_id after its new-batch filter, so the filter reaches the parsed stream.
 with
 
 events as (
