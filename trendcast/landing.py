@@ -219,7 +219,7 @@ def _validate_sql(lines_rel: str) -> str:
     json_* call re-parses its input). Types are read from the first character of those texts.
     """
     known = ", ".join(f"'{s}'" for s in KNOWN_SOURCES)
-    ((split_source, (split_prefix, split_key)),) = SPLIT_ARRAYS.items()
+    ((split_source, (split_prefix, split_key)),) = SPLIT_ARRAYS.items()  # one entry today
     return f"""
     with l as (
         select
@@ -427,7 +427,7 @@ def prepare_file(
     if sha[:20] in landed:
         return PreparedFile(path, sha, [])
     # one thread and a small cap per file: LOAD_WORKERS files are prepared at once on the
-    # machine's cores, and a 64 MB chunk needs a few hundred MB
+    # machine's cores, and one 16 MB chunk with its parsed copies needs a few hundred MB
     con = duckdb.connect(config={"threads": 1, "memory_limit": PREPARE_MEMORY_LIMIT})
     try:
         con.execute("set timezone = 'UTC'")
