@@ -252,7 +252,8 @@ def _connect_postgres(settings: Settings) -> Any:
             user=settings.pg_user,
             password=settings.pg_password or None,
             dbname=settings.pg_dbname,
-            options="-c timezone=UTC",
+            # work_mem: the same session memory dbt's models get (macro session_settings)
+            options=f"-c timezone=UTC -c work_mem={os.environ.get('TRENDCAST_PG_WORK_MEM', '256MB')}",
             connect_timeout=5,
             autocommit=True,
         )

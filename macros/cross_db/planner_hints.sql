@@ -12,3 +12,20 @@
 {% macro postgres__prefer_hash_joins(enable) -%}
     {%- if enable -%}set enable_nestloop = off{%- else -%}reset enable_nestloop{%- endif -%}
 {%- endmacro %}
+
+{#- Session memory for the warehouse's big sorts and hashes, run before every model
+    (dbt_project.yml +pre-hook). Postgres' default work_mem (4 MB) sends every sort and hash of a
+    10M-row fact to temp files: at 10M events/day `trending_content` and `content_lifecycle`
+    wrote 20 GB of temp files and ran for minutes (measured). TRENDCAST_PG_WORK_MEM sets it
+    (default 256MB; dbt runs two models at a time). DuckDB manages its own memory. -#}
+{% macro session_settings() -%}
+    {{ return(adapter.dispatch('session_settings', 'trendcast')()) }}
+{%- endmacro %}
+
+{% macro default__session_settings() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__session_settings() -%}
+    set work_mem = '{{ env_var("TRENDCAST_PG_WORK_MEM", "256MB") }}'
+{%- endmacro %}
