@@ -274,3 +274,41 @@ def test_event_poll_arrays_are_split_losslessly(warehouse: Settings, tmp_path: P
     assert json.loads(rows[2]) == odd["response"]  # not an array: kept whole
     assert json.loads(rows[3]) == {"next_offset": 10}  # empty array: split into no items
     assert json.loads(rows[4]) == other["response"]  # another source: kept whole
+
+
+def test_polls_landed_whole_by_an_earlier_version_are_split_on_the_next_load(
+    warehouse: Settings, tmp_path: Path
+) -> None:
+    """A warehouse from before the split keeps whole polls in raw_json and has no items: the next
+    load moves it to the current layout, exactly as if the polls had been landed today."""
+    events = [{"event_id": f"e{i}", "event_type": "view"} for i in range(5)]
+    poll = {
+        "source": "platform",
+        "endpoint": "events/v1/poll",
+        "params": {"partition": 3, "offset": 0},
+        "fetched_at": "2025-01-01T00:00:00Z",
+        "response": {"events": events, "next_offset": 5},
+    }
+    path = _write_lines(tmp_path / "old.jsonl", [json.dumps(poll), json.dumps(GOOD)])
+    snapshot = (
+        "select batch_id, line_no, cast(raw_json as text) from raw.api_responses order by 1, 2",
+        "select batch_id, line_no, item_index, cast(item_json as text) from raw.response_items "
+        "order by 1, 2, 3",
+    )
+    with connect(warehouse) as wh:
+        load_paths(wh, [path])
+        today = [wh.query(q) for q in snapshot]
+        # what an earlier version left behind: the whole response, no items
+        json_type = "json" if warehouse.target == "duckdb" else "jsonb"
+        wh.execute(
+            f"update raw.api_responses set raw_json = cast(? as {json_type}) where line_no = 1",
+            [json.dumps(poll["response"])],
+        )
+        wh.execute("delete from raw.response_items")
+        load_paths(wh, [path])  # already landed: only the upgrade runs
+        after = [wh.query(q) for q in snapshot]
+    assert len(today[1]) == 5
+    assert [json.loads(r[2]) for r in after[0]] == [json.loads(r[2]) for r in today[0]]
+    assert [(r[:3], json.loads(r[3])) for r in after[1]] == [
+        (r[:3], json.loads(r[3])) for r in today[1]
+    ]
