@@ -127,7 +127,7 @@
     cast({{ expr }} as jsonb)
 {%- endmacro %}
 
-{# For large arrays of objects whose fields are known (the event stream), in three steps over
+{# For arrays of objects whose fields are known (TikTok video lists), in three steps over
    three CTEs, all in the select list:
      1. json_array_records(column, keys, fields) as records   -- parse each document once
      2. {{ unnest_records('records', 'event_record', 'event_index') }}  -- a row per element
@@ -139,7 +139,9 @@
    Why not a FROM-clause fragment like json_array_rows: DuckDB decorrelates a lateral join on the
    raw document by hashing every distinct document (out of memory at 1M events, measured), while
    an unnest in the select list streams; and from_json parses each document once instead of once
-   per field. #}
+   per field (stg_tiktok__videos: 27.5 s and 14.5 GB with the lateral form at 10M events, ~1 s now).
+   When the elements are already one per row (raw.response_items), json_object_record parses one
+   object, and json_record_fields works the same on it. #}
 {% macro json_array_records(column, keys, fields) -%}
     {{ return(adapter.dispatch('json_array_records', 'trendcast')(column, keys, fields)) }}
 {%- endmacro %}
