@@ -67,7 +67,13 @@ def bench(
             + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
         )
         report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
-        report["duckdb_memory_limit"] = limit if settings.target == "duckdb" else None
+        report["duckdb_memory_limit"] = None
+        if settings.target == "duckdb":
+            from trendcast.warehouse import connect
+
+            # what DuckDB itself reports for the warehouse (dbt reads the same variable)
+            with connect(settings) as wh:
+                report["duckdb_memory_limit"] = wh.scalar("select current_setting('memory_limit')")
     table = Table(title=f"trendcast bench: {events:,} events, {report['target']}")
     for col in ("stage", "seconds", "rows", "rows/s", "peak RSS MB"):
         table.add_column(col, justify="left" if col == "stage" else "right")

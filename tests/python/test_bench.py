@@ -33,6 +33,8 @@ def test_bench_smoke_reports_every_stage(tmp_path: Path) -> None:
             "4000",
             "--json",
             str(report_path),
+            "--memory-limit",
+            "1500MB",
         ],
         cwd=PROJECT_DIR,
         env=env,
@@ -47,6 +49,8 @@ def test_bench_smoke_reports_every_stage(tmp_path: Path) -> None:
                 "floor_seconds", "peak_rss_mb"):  # fmt: skip
         assert key in report, key
     assert report["events"] == 4000 and report["target"] == "duckdb"
+    # the warehouse ran under the limit it was given (DuckDB prints 1500MB as 1.3 GiB)
+    assert report["duckdb_memory_limit"] == "1.3 GiB"
     stages = report["stages"]
     for name in ("simulate", "load", "build", "features", "incremental"):
         assert name in stages, name
