@@ -125,8 +125,14 @@ def build(
 ) -> None:
     """Run `dbt build` (seeds, models, tests) on the target; extra args go to dbt."""
     from flows.dbt import hourly_build, run_dbt
+    from trendcast.landing import split_legacy_responses
+    from trendcast.warehouse import connect
 
     cfg = settings()
+    # the raw tables dbt reads exist, in the current layout (a no-op unless the warehouse was
+    # landed by an earlier version: docs in README "Landing")
+    with connect(cfg) as wh:
+        split_legacy_responses(wh)
     started = time.perf_counter()
     with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
         run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
