@@ -15,14 +15,12 @@ from trendcast.settings import Settings
 
 
 @contextmanager
-def exported(settings: Settings) -> Iterator[Settings]:
-    """Export `settings` as TRENDCAST_* variables while active: flows that take only a target
-    name (fn(target=...)) then reach this warehouse too."""
-    env = {k: v for k, v in settings.dbt_env().items() if k != "DBT_PROFILES_DIR"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    """Set these environment variables while active, then put back what was there."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
-        yield settings
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
@@ -32,18 +30,18 @@ def exported(settings: Settings) -> Iterator[Settings]:
 
 
 @contextmanager
+def exported(settings: Settings) -> Iterator[Settings]:
+    """Export `settings` as TRENDCAST_* variables while active: flows that take only a target
+    name (fn(target=...)) then reach this warehouse too."""
+    with _environ({k: v for k, v in settings.dbt_env().items() if k != "DBT_PROFILES_DIR"}):
+        yield settings
+
+
+@contextmanager
 def env_override(name: str, value: str | None) -> Iterator[None]:
     """Set (or, with None, leave alone) one environment variable while active."""
-    saved = os.environ.get(name)
-    if value is not None:
-        os.environ[name] = value
-    try:
+    with _environ({} if value is None else {name: value}):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = saved
 
 
 @contextmanager

@@ -37,14 +37,6 @@
     {{ return(['fetched_at', 'batch_id', 'line_no', 'event_index']) }}
 {%- endmacro %}
 
-{# the batches this table has processed, for the CTE `processed_batches` (incremental runs only):
-   one row per batch (a few per hour), not one per stored event #}
-{% macro core_processed_batches() -%}
-    select distinct processed.batch_id
-    from {{ this }} as processed
-    where processed.batch_id is not null
-{%- endmacro %}
-
 {#- True when `batch_column` names a batch this table has not processed (needs the CTE
     `processed_batches` in an incremental run); in a full refresh every batch is new.
     NOT IN against the distinct list, not a correlated NOT EXISTS: DuckDB decorrelates a NOT EXISTS
@@ -81,7 +73,7 @@
 {% macro core_new_deliveries(relation, columns, renames={}, where='true') -%}
     {%- if is_incremental() %}
 processed_batches as (
-    {{ core_processed_batches() }}
+    {{ processed_batch_ids() }}
 ),
     {% endif %}
 deliveries as (

@@ -21,5 +21,13 @@
     engines (Postgres: a hashed subplan). batch_id is never NULL (raw primary key), so NOT IN's
     NULL rule cannot bite. Use inside `{% if is_incremental() %}`. -#}
 {% macro batch_not_yet_loaded(batch_column) -%}
-    {{ batch_column }} not in (select distinct loaded.batch_id from {{ this }} as loaded)
+    {{ batch_column }} not in ({{ processed_batch_ids() }})
+{%- endmacro %}
+
+{# the batch ids {{ this }} already holds: one row per batch (a few per hour), not one per row;
+   batch_not_yet_loaded and the event tables' CTE processed_batches (core_incremental.sql) #}
+{% macro processed_batch_ids() -%}
+    select distinct processed.batch_id
+    from {{ this }} as processed
+    where processed.batch_id is not null
 {%- endmacro %}

@@ -536,21 +536,15 @@ def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
         wh.execute("drop table if exists _tc_staged")
     wh.execute("begin transaction" if duck else "begin")
     try:
-        wh.execute(
-            f"create temp table _tc_staged (line_no bigint, source {text}, endpoint {text}, "
-            f"params {text}, fetched_at timestamptz, raw_json {js}, response_hash {text}, "
-            f"call_key {text}, error_message {text}, raw_line {text})"
-            + ("" if duck else " on commit drop")
+        _stage_chunks(
+            wh,
+            "_tc_staged",
+            f"line_no bigint, source {text}, endpoint {text}, params {text}, "
+            f"fetched_at timestamptz, raw_json {js}, response_hash {text}, call_key {text}, "
+            f"error_message {text}, raw_line {text}",
+            _STAGED_COLUMNS,
+            prepared.chunks,
         )
-        for chunk in prepared.chunks:
-            if duck:
-                wh.conn.register("_tc_chunk", chunk)
-                wh.execute("insert into _tc_staged select * from _tc_chunk")
-                wh.conn.unregister("_tc_chunk")
-            else:
-                with wh.conn.cursor() as cur:
-                    copy_arrow_to_postgres(cur, chunk, "_tc_staged", _STAGED_COLUMNS)
-            _maybe_crash("chunk")
         wh.execute(_final_insert_sql(wh, "_tc_staged"), [batch_id, started])
         _land_items(wh, prepared.items, batch_id)
         _maybe_crash("insert")
@@ -600,6 +594,24 @@ def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
     )
 
 
+def _stage_chunks(
+    wh: Warehouse, table: str, columns_ddl: str, names: list[str], chunks: list[pa.Table]
+) -> None:
+    """Copy Arrow chunks into a new temp table (inside the caller's transaction): DuckDB reads
+    the Arrow table directly, Postgres gets it with COPY (dropped at commit)."""
+    duck = wh.target == "duckdb"
+    wh.execute(f"create temp table {table} ({columns_ddl})" + ("" if duck else " on commit drop"))
+    for chunk in chunks:
+        if duck:
+            wh.conn.register("_tc_chunk", chunk)
+            wh.execute(f"insert into {table} select * from _tc_chunk")
+            wh.conn.unregister("_tc_chunk")
+        else:
+            with wh.conn.cursor() as cur:
+                copy_arrow_to_postgres(cur, chunk, table, names)
+        _maybe_crash("chunk")
+
+
 def _land_items(wh: Warehouse, items: list[pa.Table], batch_id: str) -> None:
     """Split response arrays of the batch's processed lines into raw.response_items (inside the
     batch's transaction). Items of failed or duplicate lines are not kept: their raw_json is
@@ -610,20 +622,13 @@ def _land_items(wh: Warehouse, items: list[pa.Table], batch_id: str) -> None:
     text = "varchar" if duck else "text"
     if duck:
         wh.execute("drop table if exists _tc_items")
-    wh.execute(
-        f"create temp table _tc_items (line_no bigint, item_index bigint, item_json {text})"
-        + ("" if duck else " on commit drop")
+    _stage_chunks(
+        wh,
+        "_tc_items",
+        f"line_no bigint, item_index bigint, item_json {text}",
+        ["line_no", "item_index", "item_json"],
+        items,
     )
-    for chunk in items:
-        if duck:
-            wh.conn.register("_tc_item_chunk", chunk)
-            wh.execute("insert into _tc_items select * from _tc_item_chunk")
-            wh.conn.unregister("_tc_item_chunk")
-        else:
-            with wh.conn.cursor() as cur:
-                copy_arrow_to_postgres(
-                    cur, chunk, "_tc_items", ["line_no", "item_index", "item_json"]
-                )
     js = "json" if duck else "jsonb"
     wh.execute(
         "insert into raw.response_items (batch_id, line_no, item_index, item_json) "
