@@ -1,6 +1,8 @@
 -- One row per X post (deduplicated over every timeline page that returned it), counts only: the
 -- text is never selected. The account handle is not in a timeline response, so it comes from the
 -- var x_account_handles ({account_id: handle}); unknown ids keep the id as their handle.
+-- last_landed_at: when the latest file with a sighting of the post was landed (raw_tweets'
+-- incremental watermark; a late file can carry fetch times older than what is already landed).
 {%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
 {%- set handle_expr -%}
 {%- if handles -%}
@@ -25,6 +27,10 @@ timeline_pages as (
         r.raw_json
     from responses as r
     where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
+),
+
+batches as (
+    select * from {{ source('raw', 'ingestion_batches') }}
 ),
 
 items as (
@@ -58,17 +64,27 @@ parsed as (
     from items
 ),
 
+landed as (
+    select
+        p.*,
+        coalesce(b.completed_at, b.created_at) as landed_at
+    from parsed as p
+    left join batches as b
+        on p.batch_id = b.batch_id
+),
+
 ranked as (
     select
         *,
         min(fetched_at) over (partition by post_id) as first_fetched_at,
         max(fetched_at) over (partition by post_id) as last_fetched_at,
+        max(landed_at) over (partition by post_id) as last_landed_at,
         count(*) over (partition by post_id) as times_seen,
         row_number() over (
             partition by post_id
             order by fetched_at, batch_id, line_no, item_index
         ) as sighting_rank
-    from parsed
+    from landed
     where post_id is not null
 ),
 
@@ -80,7 +96,8 @@ final as (
         created_at,
         first_fetched_at as fetched_at,
         last_fetched_at,
-        times_seen
+        times_seen,
+        last_landed_at
     from ranked
     where sighting_rank = 1
 )

@@ -1,5 +1,8 @@
 -- One row per timeline API call (a page of GET /2/users/:id/tweets) with its request window from
--- the params: the collection log that coverage and gap detection are derived from.
+-- the params: the collection log that coverage and gap detection are derived from. landed_at is
+-- when the page's file was landed (its batch committed), which incremental models watermark on:
+-- fetched_at says when the data became known, not when it reached the warehouse (a late file
+-- can carry old fetch times).
 {%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
 {%- set handle_expr -%}
 {%- if handles -%}
@@ -27,6 +30,10 @@ timeline_pages as (
     where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
 ),
 
+batches as (
+    select * from {{ source('raw', 'ingestion_batches') }}
+),
+
 parsed as (
     select
         batch_id,
@@ -41,9 +48,20 @@ parsed as (
     from timeline_pages
 ),
 
+landed as (
+    select
+        p.*,
+        coalesce(b.completed_at, b.created_at) as landed_at
+    from parsed as p
+    left join batches as b
+        on p.batch_id = b.batch_id
+),
+
 final as (
     select
         {{ dbt.concat(['batch_id', "'-'", dbt.safe_cast('line_no', dbt.type_string())]) }} as request_id,
+        batch_id,
+        line_no,
         account_id,
         {{ handle_expr }} as account,  -- noqa: RF04
         window_start_at,
@@ -53,8 +71,9 @@ final as (
         coalesce(result_count, 0) as result_count,
         pagination_token is not null as is_continuation_page,
         next_token is null as is_last_page,
-        fetched_at
-    from parsed
+        fetched_at,
+        landed_at
+    from landed
 )
 
 select * from final
