@@ -119,35 +119,50 @@ def write_forecasts(wh: Warehouse, df: pd.DataFrame) -> int:
     return len(out)
 
 
+# the actual a forecast row gets from its bucket (b): NULL on gaps, never a zero
+_ACTUAL = "case when b.is_gap then null else cast(b.post_count as double precision) end"
+
+
 def backfill_actuals(wh: Warehouse) -> int:
-    """Fill actual_count / is_gap of forecasts whose target bucket has been collected since.
+    """Bring actual_count / is_gap of every forecast whose target bucket is in the warehouse in
+    line with that bucket; returns how many rows changed.
 
     Hourly targets read forecasting.fct_post_counts_hourly, daily targets
-    forecasting.fct_post_counts_daily; gap buckets get is_gap = true and stay NULL."""
+    forecasting.fct_post_counts_daily; gap buckets get is_gap = true and stay NULL. Not only NULL
+    actuals: a later delivery can change a bucket already filled (a re-fetch that returned more
+    posts, a day whose coverage or gap flag changed), and the stored actual follows it. Targets
+    not collected yet are left as they are."""
     if not wh.table_exists(ML_SCHEMA, FORECASTS_TABLE):
         return 0
-    before = wh.scalar(
-        f"select count(*) from {ML_SCHEMA}.{FORECASTS_TABLE} where actual_count is not null"
-    )
+    changed = 0
     for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
-        wh.execute(
-            f"""
-            update {ML_SCHEMA}.{FORECASTS_TABLE} as f
-            set
-                actual_count = case when b.is_gap then null else cast(b.post_count as double precision) end,
-                is_gap = b.is_gap
+        if not wh.table_exists("forecasting", table):
+            continue
+        match = f"""
             from forecasting.{table} as b
             where
                 f.granularity = '{gran}'
-                and f.actual_count is null
                 and (b.account = f.account or b.account_id = f.account)
                 and b.bucket_start = f.target_time
+                and (
+                    f.actual_count is distinct from {_ACTUAL}
+                    or f.is_gap is distinct from b.is_gap
+                )
+        """
+        changed += int(
+            wh.scalar(
+                f"select count(*) from {ML_SCHEMA}.{FORECASTS_TABLE} as f "
+                f"where exists (select 1 {match})"
+            )
+        )
+        wh.execute(
+            f"""
+            update {ML_SCHEMA}.{FORECASTS_TABLE} as f
+            set actual_count = {_ACTUAL}, is_gap = b.is_gap
+            {match}
             """
         )
-    after = wh.scalar(
-        f"select count(*) from {ML_SCHEMA}.{FORECASTS_TABLE} where actual_count is not null"
-    )
-    return int(after - before)
+    return changed
 
 
 def latest_chosen_model(wh: Warehouse, account: str, granularity: str) -> str | None:

@@ -137,7 +137,8 @@ def _assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None
 def test_split_delivery_equals_one_shot_and_backfills(warehouse: Settings, tmp_path: Path):
     """Two deliveries split by date: incremental build == full rebuild of the same raw data; the
     gap flags of the first delivery's days do not move when later days arrive (point in time);
-    a forecast made after the first delivery gets its actuals from backfill after the second."""
+    a forecast made after the first delivery gets its actuals from backfill after the second, and
+    they follow a later re-fetch that returned one post more."""
     from flows.cli import app
     from python_ml.forecast.store import backfill_actuals
     from trendcast.warehouse import connect
@@ -177,23 +178,55 @@ def test_split_delivery_equals_one_shot_and_backfills(warehouse: Settings, tmp_p
     ]
     pd.testing.assert_frame_equal(daily_a[cols], later[cols], check_dtype=False)
 
-    with connect(warehouse) as wh:
-        filled = backfill_actuals(wh)
-        fc = wh.query_df(
-            "select granularity, target_time, actual_count, is_gap from ml.forecasts "
-            "where run_type = 'forecast'"
-        )
+    def check_actuals(marts: dict[str, pd.DataFrame]) -> tuple[int, pd.DataFrame]:
+        with connect(warehouse) as wh:
+            changed = backfill_actuals(wh)
+            fc = wh.query_df(
+                "select granularity, target_time, actual_count, is_gap from ml.forecasts "
+                "where run_type = 'forecast'"
+            )
+        fc["target_time"] = pd.to_datetime(fc["target_time"], utc=True)
+        buckets = {
+            "hourly": marts["fct_post_counts_hourly"].set_index("bucket_start"),
+            "daily": marts["fct_post_counts_daily"].set_index("bucket_start"),
+        }
+        for r in fc.itertuples():
+            bucket = buckets[r.granularity].loc[r.target_time]
+            assert bool(r.is_gap) == bool(bucket["is_gap"])
+            if bucket["is_gap"]:
+                assert pd.isna(r.actual_count)
+            else:
+                assert r.actual_count == bucket["post_count"]
+        return changed, fc
+
+    filled, fc = check_actuals(incremental)
     assert len(fc) == 48 + 2 and filled == len(fc) - int(fc["is_gap"].astype(bool).sum())
-    fc["target_time"] = pd.to_datetime(fc["target_time"], utc=True)
+
+    # the first forecast day is fetched again later and returns one post more: the incremental
+    # build and the backfill both follow (the hour's and the day's actuals go up by one)
+    day_pages = [json.loads(json.dumps(p)) for p in pages if p["params"]["start_time"] == cut]
+    late = _ts(day_pages[-1]["fetched_at"]) + timedelta(days=1)
+    created = _ts(cut) + timedelta(hours=12, minutes=30)
+    ms = int(created.timestamp() * 1000) - 1288834974657
+    extra = {
+        "id": str((ms << 22) + 12345),
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    for p in day_pages:
+        p["fetched_at"] = _iso(late)
+    day_pages[-1]["response"]["data"].append(extra)
+    day_pages[-1]["response"]["meta"]["result_count"] += 1
+    _land(warehouse, _write(tmp_path / "c" / "x_c.jsonl.gz", day_pages))
+    _build(warehouse)
+    incremental = _marts(warehouse)
+    hour = pd.Timestamp(created).floor("h")
+    actual_before = fc.set_index(["granularity", "target_time"])["actual_count"]
     hourly = incremental["fct_post_counts_hourly"].set_index("bucket_start")
-    daily = incremental["fct_post_counts_daily"].set_index("bucket_start")
-    for r in fc.itertuples():
-        bucket = (hourly if r.granularity == "hourly" else daily).loc[r.target_time]
-        assert bool(r.is_gap) == bool(bucket["is_gap"])
-        if not bucket["is_gap"]:
-            assert r.actual_count == bucket["post_count"]
-        else:
-            assert pd.isna(r.actual_count)
+    assert hourly.loc[hour, "post_count"] == actual_before[("hourly", hour)] + 1
+    changed, fc = check_actuals(incremental)
+    assert changed >= 2  # the hour and the day (later days' medians may move too)
+    tweets = incremental["raw_tweets"].set_index("post_id")
+    assert not tweets.loc[extra["id"], "is_deleted"] and not tweets["is_deleted"].any()
 
     _build(warehouse, "--full-refresh")
     _assert_same(incremental, _marts(warehouse))
