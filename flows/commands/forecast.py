@@ -60,8 +60,12 @@ def _min_history_days() -> int:
 
 def _check_forecast_history(account: str) -> None:
     """One clear error when the account's data is too short to fit a forecast."""
+    import pandas as pd
+
     first, last = _history(account)
-    days = (last.floor("D") - first.ceil("D")).days
+    # whole days from the first midnight to the forecast's origin (the hour after the data), the
+    # count python_ml/forecast/service.py needs 42 of (28 warm-up + 14 training origins)
+    days = ((last + pd.Timedelta("1h")).floor("D") - first.ceil("D")).days
     need = _min_history_days()
     if days < need:
         raise ValueError(
