@@ -210,30 +210,64 @@ class LocalLevelLog(Forecaster):
     exponential smoothing for exactly that, with its gain fitted rather than chosen.
 
     Point forecast = exp(level) - 1, the median of the predictive distribution (MAE-optimal).
-    Interval: the model's own forecast variance grows with the horizon; the standardized log
-    residuals of a rolling holdout (origins in the `CALIBRATION_DAYS` before the fit, forecast
-    with parameters fitted before the holdout) give the 2.5% and 97.5% quantiles (split-conformal
-    ranks), which replace +-1.96 and make the interval asymmetric where the data are (slow days
-    fall further below the level than busy days rise above it).
+    Interval (calibration="online", the default): the log-scale interval is m + [q_lo, q_hi] * sd
+    with sd the model's own forecast sd for the horizon, and q from `intervals.OnlineConformal`
+    on the standardized log residuals z = (log1p(y) - m) / sd of every forecast whose target day
+    ended before the origin: a local scale (exponentially weighted RMS of z, half-life 14 days)
+    times recency-weighted conformal quantiles (half-life 91 days) of z over the scale at issue.
+    `fit` builds that state by replaying the `ONLINE_DAYS` origins before the fit (parameters
+    refitted weekly on the days before; each origin sees only the days before it), so the
+    production path (fit, then forecast from the end of the data) starts from the same state as
+    the backtest; `predict` at a later origin continues it with the forecasts issued since the
+    fit whose targets have ended. calibration="conformal" is the earlier static rule: the
+    split-conformal ranks of the last `CALIBRATION_DAYS` of those residuals, fixed until the next
+    fit.
     """
 
     name = "local_level_log"
     kind = "model"
     FIT_DAYS = 365
-    CALIBRATION_DAYS = 91
+    CALIBRATION_DAYS = 91  # static conformal holdout (calibration="conformal")
+    ONLINE_DAYS = 365  # origins replayed before each fit for the online calibration
+    REPLAY_REFIT_DAYS = 7  # parameters refitted weekly during the replay (on fixed weekdays)
+    HORIZON = 7  # days forecast from each origin (as in the backtest), all scored online
 
-    def __init__(self, granularity: str, daily: pd.Series) -> None:
+    def __init__(
+        self,
+        granularity: str,
+        daily: pd.Series,
+        calibration: str = "online",
+        gamma: float = 0.0,
+        scale_halflife: float = iv.SCALE_HALFLIFE_DAYS,
+        quantile_halflife: float = iv.QUANTILE_HALFLIFE_DAYS,
+    ) -> None:
         if granularity != "daily":
             raise ValueError("local_level_log forecasts daily totals only")
+        if calibration not in ("online", "conformal"):
+            raise ValueError("calibration is 'online' (adaptive) or 'conformal' (static)")
         super().__init__(granularity)
         self.daily = daily  # the full series; only days before each origin are ever read
+        self.calibration = calibration
+        self._online_args = {
+            "gamma": gamma,
+            "scale_halflife": scale_halflife,
+            "quantile_halflife": quantile_halflife,
+        }
         self.params = {
             "transform": "log1p",
             "fit_days": self.FIT_DAYS,
-            "calibration_days": self.CALIBRATION_DAYS,
+            "calibration": calibration,
         }
         self.state_params: np.ndarray | None = None
         self.z_low, self.z_high = -1.96, 1.96
+        self._issued: dict[pd.Timestamp, tuple[np.ndarray, np.ndarray]] = {}
+        self._issued_z: dict[pd.Timestamp, tuple[float, float]] = {}
+        self.online = iv.OnlineConformal(**self._online_args)
+        self.cutoff: pd.Timestamp | None = None
+        # replay caches (pure functions of the origin: parameters fitted on the days before a
+        # fixed weekly anchor, forecasts from the days before the origin), shared by refits
+        self._anchor_params: dict[pd.Timestamp, np.ndarray] = {}
+        self._replay_fc: dict[pd.Timestamp, tuple[np.ndarray, np.ndarray]] = {}
 
     def _history(self, origin: pd.Timestamp) -> np.ndarray:
         s = self.daily[
@@ -265,44 +299,121 @@ class LocalLevelLog(Forecaster):
             np.asarray(f.var_pred_mean, dtype=float)
         )
 
+    @staticmethod
+    def _bounds(
+        m: np.ndarray, sd: np.ndarray, z_lo: float, z_hi: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Count-scale bounds of the log-scale interval [m + z_lo sd, m + z_hi sd]."""
+        lower = np.maximum(np.floor(np.expm1(m + z_lo * sd)), 0.0)
+        upper = np.ceil(np.expm1(m + z_hi * sd))
+        return lower, upper
+
+    def _score(self, key: tuple[pd.Timestamp, int], a_lo: float, a_hi: float):
+        """(target day, standardized log residual, below, above) of the forecast `key`, read only
+        once its target day has ended (OnlineConformal guarantees that)."""
+        del a_lo, a_hi  # the bounds it was issued with are stored
+        origin, k = key
+        t = origin + pd.Timedelta(days=k)
+        y = self.daily.get(t, np.nan)
+        if pd.isna(y):
+            return None  # a gap day (or beyond the data): not scored
+        m, sd = self._issued[origin]
+        lo, hi = self._bounds(m[k : k + 1], sd[k : k + 1], *self._issued_z[origin])
+        return t, (np.log1p(y) - m[k]) / sd[k], y < lo[0], y > hi[0]
+
+    def _issue(
+        self,
+        cal: iv.OnlineConformal,
+        origin: pd.Timestamp,
+        forecast: tuple[np.ndarray, np.ndarray],
+    ) -> None:
+        """Issue the HORIZON days forecast from `origin` for online scoring."""
+        self._issued[origin] = forecast
+        self._issued_z[origin] = cal.bounds(origin)
+        for k in range(self.HORIZON):
+            # the target day origin + k is known once it has ended
+            cal.issue(origin, origin + pd.Timedelta(days=k + 1), (origin, k))
+
+    def _replay_forecast(self, origin: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """The forecast the model would have made at `origin` during the replay: parameters
+        fitted on the days before the latest weekly anchor (a fixed weekday) at or before it."""
+        if origin not in self._replay_fc:
+            epoch = pd.Timestamp("2000-01-03", tz=origin.tz)  # a Monday
+            anchor = origin - pd.Timedelta(days=(origin - epoch).days % self.REPLAY_REFIT_DAYS)
+            if anchor not in self._anchor_params:
+                self._anchor_params[anchor] = self._fit_params(anchor)
+            self._replay_fc[origin] = self._forecast(
+                origin, self._anchor_params[anchor], self.HORIZON
+            )
+        return self._replay_fc[origin]
+
     def fit(self, rows: pd.DataFrame) -> LocalLevelLog:
         # the training rows end the day before the first origin this fit will serve
         cutoff = pd.Timestamp(rows["target_time"].max()).floor("D") + pd.Timedelta("1D")
+        self.cutoff = cutoff
+        self._issued, self._issued_z = {}, {}
+        # the online calibration: replay the origins of the ONLINE_DAYS before the fit as they
+        # would have run (each origin sees only the days before it; parameters refitted weekly
+        # on the data before; a forecast is scored only once its target day has ended)
+        cal = iv.OnlineConformal(**self._online_args)
+        replay_start = cutoff - pd.Timedelta(days=self.ONLINE_DAYS)
         hold_start = cutoff - pd.Timedelta(days=self.CALIBRATION_DAYS)
-        z: list[float] = []
-        if self.daily[self.daily.index < hold_start].notna().sum() >= 28:
-            p0 = self._fit_params(hold_start)
-            for origin in pd.date_range(hold_start, cutoff - pd.Timedelta("1D"), freq="D"):
-                m, sd = self._forecast(origin, p0, 7)
-                for k in range(7):
-                    t = origin + pd.Timedelta(days=k)
-                    if t < cutoff and t in self.daily.index and pd.notna(self.daily[t]):
-                        z.append((np.log1p(self.daily[t]) - m[k]) / sd[k])
+        z: list[float] = []  # static conformal: holdout scores of the last CALIBRATION_DAYS
+        first = self.daily.index[self.daily.notna()].min() + pd.Timedelta(days=28)
+        for origin in pd.date_range(max(replay_start, first), cutoff - pd.Timedelta("1D")):
+            cal.observe_until(origin, self._score)
+            self._issue(cal, origin, self._replay_forecast(origin))
+        cal.observe_until(cutoff, self._score)
+        z = [
+            zz for t, zz in zip(cal.scored_t, cal.scored_z, strict=True) if hold_start <= t < cutoff
+        ]
         self.z_low, self.z_high = conformal_bounds(np.asarray(z, dtype=float))
+        self.online = cal  # the calibrated state at the cutoff (production forecasts from here)
         self.state_params = self._fit_params(cutoff)
         self.params.update(
             z_low=round(float(self.z_low), 4),
             z_high=round(float(self.z_high), 4),
             n_calibration=len(z),
             variances=[round(float(v), 6) for v in self.state_params],
+            **cal.summary(cutoff),
         )
         return self
+
+    def _online_at(self, origin: pd.Timestamp) -> iv.OnlineConformal:
+        """The online state at `origin`: the fit's state, then the forecasts issued from the
+        origins since the cutoff (fitted parameters) whose target day ended before `origin`."""
+        if self.cutoff is None or origin < self.cutoff:
+            raise ValueError(f"origin {origin} is before the fit's cutoff {self.cutoff}")
+        cal = self.online.copy()
+        for o in pd.date_range(self.cutoff, origin - pd.Timedelta("1D"), freq="D"):
+            cal.observe_until(o, self._score)
+            self._issue(cal, o, self._forecast(o, self.state_params, self.HORIZON))
+        cal.observe_until(origin, self._score)
+        return cal
+
+    def z_bounds(self, origin: pd.Timestamp) -> tuple[float, float]:
+        """The interval's bounds in units of the model's forecast sd at `origin`."""
+        if self.calibration == "conformal":
+            return self.z_low, self.z_high
+        return self._online_at(origin).bounds(origin)
 
     def predict(self, rows: pd.DataFrame) -> Prediction:
         n = len(rows)
         m_out, sd_out = np.full(n, np.nan), np.full(n, np.nan)
+        lo_out, hi_out = np.full(n, np.nan), np.full(n, np.nan)
         pos = {i: j for j, i in enumerate(rows.index)}
         for origin, grp in rows.groupby("origin", sort=False):
+            origin = pd.Timestamp(origin)
             steps = int(grp["horizon"].max()) + 1
-            m, sd = self._forecast(pd.Timestamp(origin), self.state_params, steps)
+            m, sd = self._forecast(origin, self.state_params, steps)
+            lo, hi = self._bounds(m, sd, *self.z_bounds(origin))
             for i, k in zip(grp.index, grp["horizon"].astype(int), strict=True):
-                m_out[pos[i]], sd_out[pos[i]] = m[k], sd[k]
+                j = pos[i]
+                m_out[j], sd_out[j], lo_out[j], hi_out[j] = m[k], sd[k], lo[k], hi[k]
         point = np.expm1(m_out)
-        lower = np.maximum(np.floor(np.expm1(m_out + self.z_low * sd_out)), 0.0)
-        upper = np.ceil(np.expm1(m_out + self.z_high * sd_out))
         # the mean of a log-normal predictive distribution (for RMSE-minded readers)
         mean = np.expm1(m_out + 0.5 * sd_out**2)
-        return Prediction(point=point, mean=mean, lower=lower, upper=upper)
+        return Prediction(point=point, mean=mean, lower=lo_out, upper=hi_out)
 
 
 def conformal_bounds(z: np.ndarray, level: float = 0.95, min_n: int = 40) -> tuple[float, float]:
