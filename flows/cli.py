@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from flows.commands import use_target
+from flows.commands import print_error, use_target
 from trendcast.settings import PROJECT_DIR, Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -319,7 +319,10 @@ def main() -> None:
     import click
 
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        # without standalone mode click returns a command's typer.Exit code instead of exiting
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -336,8 +339,7 @@ def main() -> None:
         for klass in type(exc).__mro__:
             hint = hint or _HINTS.get(klass.__name__)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else name
-        console.print(f"[bold red]error:[/] {first}", highlight=False)
-        console.print(f"[dim]hint: {hint or 'set TRENDCAST_DEBUG=1 for the traceback'}[/]")
+        print_error(first, hint or "set TRENDCAST_DEBUG=1 for the traceback")
         sys.exit(1)
 
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-if TYPE_CHECKING:
-    import pandas as pd
+from flows.commands import err_console, print_error
 
 console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
-
-# An origin needs WARMUP_DAYS of history for its features plus this many training days before it
-# (the same rule `forecast` applies, python_ml/forecast/service.py).
-MIN_TRAIN_DAYS = 14
 
 
 def _settings():
@@ -27,95 +21,9 @@ def _settings():
     return Settings.from_env()
 
 
-def _day(text: str, option: str) -> pd.Timestamp:
-    import pandas as pd
-
-    try:
-        day = pd.Timestamp(text)
-    except ValueError:
-        raise ValueError(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
-    return (day.tz_convert("UTC") if day.tzinfo else day.tz_localize("UTC")).floor("D")
-
-
-def _history(account: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last hourly bucket of the account (NoDataError when it has none)."""
-    from python_ml.forecast import store
-    from trendcast.warehouse import connect
-
-    with connect(_settings()) as wh:
-        if not wh.table_exists("forecasting", "fct_post_counts_hourly"):
-            raise store.NoDataError(
-                "forecasting.fct_post_counts_hourly does not exist: run trendcast load + "
-                "trendcast build first"
-            )
-        buckets = store.load_hourly_buckets(wh, account)
-    return buckets["bucket_start"].iloc[0], buckets["bucket_start"].iloc[-1]
-
-
-def _min_history_days() -> int:
-    from python_ml.forecast.backtest import WARMUP_DAYS
-
-    return WARMUP_DAYS + MIN_TRAIN_DAYS
-
-
-def _check_forecast_history(account: str) -> None:
-    """One clear error when the account's data is too short to fit a forecast."""
-    import pandas as pd
-
-    first, last = _history(account)
-    # whole days from the first midnight to the forecast's origin (the hour after the data), the
-    # count python_ml/forecast/service.py needs 42 of (28 warm-up + 14 training origins)
-    days = ((last + pd.Timedelta("1h")).floor("D") - first.ceil("D")).days
-    need = _min_history_days()
-    if days < need:
-        raise ValueError(
-            f"@{account} has {days} full days of buckets ({first:%Y-%m-%d %H:00} .. "
-            f"{last:%Y-%m-%d %H:00} UTC); a forecast needs at least {need} "
-            f"({need - MIN_TRAIN_DAYS} days of feature history + {MIN_TRAIN_DAYS} training days)"
-        )
-
-
-def backtest_window(
-    account: str, start: str, end: str
-) -> tuple[pd.Timestamp, pd.Timestamp, str | None]:
-    """The origins the data allows inside [start, end]: (first, last, note when narrowed).
-
-    An origin needs `_min_history_days()` of buckets before it and data at it; a window partly
-    outside the data is narrowed (and said so), a window with no possible origin is an error
-    naming what is missing."""
-    import pandas as pd
-
-    s, e = _day(start, "--start"), _day(end, "--end")
-    if s > e:
-        raise ValueError(f"--start {start} is after --end {end}")
-    first, last = _history(account)
-    lo = first.ceil("D") + pd.Timedelta(days=_min_history_days())
-    hi = last.floor("D")
-    data = f"@{account} has buckets {first:%Y-%m-%d %H:00} .. {last:%Y-%m-%d %H:00} UTC"
-    need = f"an origin needs {_min_history_days()} days of history before it"
-    if lo > hi:
-        raise ValueError(f"{data}: too short for a backtest ({need})")
-    if e < lo or s > hi:
-        raise ValueError(
-            f"no backtest origin in {s:%Y-%m-%d} .. {e:%Y-%m-%d}: {data} and {need}, "
-            f"so origins can run {lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
-        )
-    s2, e2 = max(s, lo), min(e, hi)
-    note = None
-    if (s2, e2) != (s, e):
-        note = (
-            f"origins narrowed to {s2:%Y-%m-%d} .. {e2:%Y-%m-%d}: {data} and {need} "
-            f"(requested {s:%Y-%m-%d} .. {e:%Y-%m-%d})"
-        )
-    return s2, e2, note
-
-
 def _fail(exc: Exception) -> SystemExit:
-    """Print an input/data error as one unwrapped line plus a hint (as flows/cli.py does)."""
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-    err_console.print(
-        "[dim]hint: trendcast status shows what is landed; see docs/FORECASTING.md[/]"
-    )
+    """An input or data error: one line plus a hint, exit code 1 (also under CliRunner)."""
+    print_error(str(exc), "trendcast status shows what is landed; see docs/FORECASTING.md")
     return SystemExit(1)
 
 
@@ -138,12 +46,11 @@ def forecast_cmd(
     from python_ml.forecast.store import NoDataError
 
     try:
-        _check_forecast_history(account)
+        run = forecast_posts(
+            _settings(), account, parse_horizon(horizon), model=model, chart_path=chart
+        )
     except (ValueError, NoDataError) as exc:
         raise _fail(exc) from None
-    run = forecast_posts(
-        _settings(), account, parse_horizon(horizon), model=model, chart_path=chart
-    )
     t = Table(
         title=f"@{account} hourly forecast ({run.models['hourly']}), origin {run.origin:%Y-%m-%d %H:%M} UTC"
     )
@@ -182,49 +89,33 @@ def backtest_posts_cmd(
     write: Annotated[bool, typer.Option(help="Write forecasts and models to ml.*.")] = True,
 ) -> None:
     """Rolling-origin backtest (origin daily at 00:00 UTC, next 24 h and next 7 days)."""
-    import pandas as pd
-
     from python_ml.forecast.service import backtest_posts
     from python_ml.forecast.store import NoDataError
 
+    log = (lambda *_: None) if as_json else (lambda m: console.print(f"[dim]{m}[/dim]"))
     try:
-        first_origin, last_origin, note = backtest_window(account, start, end)
+        res = backtest_posts(
+            _settings(), account, start, end, write=write, include_hawkes=hawkes, log=log
+        )
     except (ValueError, NoDataError) as exc:
         raise _fail(exc) from None
-    if note:
-        err_console.print(f"note: {note}", highlight=False)
-    _, data_end = _history(account)
-    log = (lambda *_: None) if as_json else (lambda m: console.print(f"[dim]{m}[/dim]"))
-    res = backtest_posts(
-        _settings(),
-        account,
-        f"{first_origin:%Y-%m-%d}",
-        f"{last_origin:%Y-%m-%d}",
-        write=write,
-        include_hawkes=hawkes,
-        log=log,
-    )
+    if res.note:
+        err_console.print(f"note: {res.note}", highlight=False)
     m = res.metrics
     if as_json:
-        fc = res.forecasts
-        targets = {
-            g: fc[fc["granularity"] == g].drop_duplicates(["target_time"])
-            for g in ("hourly", "daily")
-        }
-        # a target after the data is not collected yet (backfill_actuals fills it later), not a gap
-        known = {g: t[t["target_time"] <= data_end] for g, t in targets.items()}
+        counts = res.target_counts()
         out = {
             "account": account,
             "start": start,
             "end": end,
             "origins": {
-                "first": f"{first_origin:%Y-%m-%d}",
-                "last": f"{last_origin:%Y-%m-%d}",
-                "count": len(pd.date_range(first_origin, last_origin, freq="D")),
+                "first": f"{res.origins[0]:%Y-%m-%d}",
+                "last": f"{res.origins[-1]:%Y-%m-%d}",
+                "count": len(res.origins),
             },
             "chosen": res.chosen,
-            "gap_buckets_excluded": {g: int(t["is_gap"].sum()) for g, t in known.items()},
-            "buckets_after_data": {g: len(targets[g]) - len(known[g]) for g in targets},
+            "gap_buckets_excluded": {g: c["gap"] for g, c in counts.items()},
+            "buckets_after_data": {g: c["after_data"] for g, c in counts.items()},
             "metrics": {
                 g: {
                     r["model"]: {

@@ -20,7 +20,57 @@ from python_ml.forecast.series import CountSeries
 REFIT_EVERY_DAYS = 7
 TRAIN_WINDOW_DAYS = 365
 WARMUP_DAYS = 28  # origins need 28 days of history for their features
+MIN_TRAIN_DAYS = 14  # and this many training origins before them
+MIN_HISTORY_DAYS = WARMUP_DAYS + MIN_TRAIN_DAYS
 HORIZONS = {"hourly": 24, "daily": 7}
+
+
+class WindowError(ValueError):
+    """The requested backtest window holds no origin the data can serve."""
+
+
+def utc_day(value: str | pd.Timestamp, option: str = "date") -> pd.Timestamp:
+    """A date or timestamp as the UTC midnight starting its day (naive input is UTC)."""
+    try:
+        day = pd.Timestamp(value)
+    except ValueError:
+        raise WindowError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+    return (day.tz_convert("UTC") if day.tzinfo else day.tz_localize("UTC")).floor("D")
+
+
+def origin_window(
+    series: CountSeries, start: str | pd.Timestamp, end: str | pd.Timestamp, label: str = ""
+) -> tuple[pd.Timestamp, pd.Timestamp, str | None]:
+    """The origins the data allows inside [start, end]: (first, last, note when narrowed).
+
+    An origin needs MIN_HISTORY_DAYS of buckets before it (feature warm-up + training origins)
+    and data at it. A window partly outside the data is narrowed, with a note saying so; one with
+    no possible origin is a WindowError naming the data range and the origins it allows."""
+    s, e = utc_day(start, "--start"), utc_day(end, "--end")
+    if s > e:
+        raise WindowError(f"--start {s:%Y-%m-%d} is after --end {e:%Y-%m-%d}")
+    first, last = series.hourly.index[0], series.hourly.index[-1]
+    lo = first.ceil("D") + pd.Timedelta(days=MIN_HISTORY_DAYS)
+    hi = last.floor("D")
+    data = (
+        f"{label or 'the account'} has buckets {first:%Y-%m-%d %H:00} .. {last:%Y-%m-%d %H:00} UTC"
+    )
+    need = f"an origin needs {MIN_HISTORY_DAYS} days of history before it"
+    if lo > hi:
+        raise WindowError(f"{data}: too short for a backtest ({need})")
+    if e < lo or s > hi:
+        raise WindowError(
+            f"no backtest origin in {s:%Y-%m-%d} .. {e:%Y-%m-%d}: {data} and {need}, "
+            f"so origins can run {lo:%Y-%m-%d} .. {hi:%Y-%m-%d}"
+        )
+    s2, e2 = max(s, lo), min(e, hi)
+    note = None
+    if (s2, e2) != (s, e):
+        note = (
+            f"origins narrowed to {s2:%Y-%m-%d} .. {e2:%Y-%m-%d}: {data} and {need} "
+            f"(requested {s:%Y-%m-%d} .. {e:%Y-%m-%d})"
+        )
+    return s2, e2, note
 
 
 @dataclass
@@ -29,6 +79,20 @@ class BacktestResult:
     metrics: pd.DataFrame  # one row per (granularity, model)
     chosen: dict[str, str]  # granularity -> chosen model name
     fitted: dict[tuple[str, str], Forecaster]  # (granularity, model) -> last fitted model
+    origins: pd.DatetimeIndex  # the origins run (the requested window, narrowed to the data)
+    note: str | None  # why the window was narrowed, if it was
+    data_end: pd.Timestamp  # the last hourly bucket: targets after it are not collected yet
+
+    def target_counts(self) -> dict[str, dict[str, int]]:
+        """Per granularity: distinct targets that are gaps, and that lie after the data."""
+        out = {}
+        for gran, fc in self.forecasts.groupby("granularity"):
+            t = fc.drop_duplicates(["target_time"])
+            out[str(gran)] = {
+                "gap": int(t["is_gap"].sum()),
+                "after_data": int((t["target_time"] > self.data_end).sum()),
+            }
+        return out
 
 
 def feature_rows(
@@ -83,32 +147,22 @@ def choose(metrics: pd.DataFrame) -> dict[str, str]:
 
 def run_backtest(
     series: CountSeries,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
     events: pd.DataFrame | None = None,
     granularities: tuple[str, ...] = ("hourly", "daily"),
     include_hawkes: bool = True,
     log=print,
+    label: str = "",
 ) -> BacktestResult:
-    start = (
-        pd.Timestamp(start).tz_convert("UTC")
-        if pd.Timestamp(start).tzinfo
-        else pd.Timestamp(start, tz="UTC")
-    )
-    end = (
-        pd.Timestamp(end).tz_convert("UTC")
-        if pd.Timestamp(end).tzinfo
-        else pd.Timestamp(end, tz="UTC")
-    )
+    """Every origin of [start, end] the data allows (see origin_window; `label` names the
+    account in its messages)."""
+    first_origin, last_origin, note = origin_window(series, start, end, label)
+    if note:
+        log(f"note: {note}")
+    test_origins = pd.date_range(first_origin, last_origin, freq="D")
     first = series.hourly.index[0].ceil("D")
-    last_origin = min(end, series.hourly.index[-1].floor("D"))
-    test_origins = pd.date_range(
-        max(start, first + pd.Timedelta(days=WARMUP_DAYS)), last_origin, freq="D"
-    )
-    if len(test_origins) == 0:
-        raise ValueError(
-            f"no backtest origin between {start} and {end} with {WARMUP_DAYS} days of history"
-        )
+    data_end = series.hourly.index[-1]
     out, fitted = [], {}
     for gran in granularities:
         horizon = HORIZONS[gran]
@@ -159,11 +213,20 @@ def run_backtest(
         for m in models:
             fitted[(gran, m.name)] = m
     fc = pd.concat(out, ignore_index=True)
-    fc["is_gap"] = fc["actual_count"].isna()
+    # a target after the data is not collected yet (backfill_actuals fills it later), not a gap
+    fc["is_gap"] = fc["actual_count"].isna() & (fc["target_time"] <= data_end)
     metrics = pd.DataFrame(
         [
             {"granularity": g, "model": mname, "kind": k, **score(grp)}
             for (g, mname, k), grp in fc.groupby(["granularity", "model", "kind"])
         ]
     )
-    return BacktestResult(forecasts=fc, metrics=metrics, chosen=choose(metrics), fitted=fitted)
+    return BacktestResult(
+        forecasts=fc,
+        metrics=metrics,
+        chosen=choose(metrics),
+        fitted=fitted,
+        origins=test_origins,
+        note=note,
+        data_end=data_end,
+    )

@@ -14,6 +14,8 @@ from python_ml.forecast import intervals as iv
 from python_ml.forecast import store
 from python_ml.forecast.backtest import (
     HORIZONS,
+    MIN_HISTORY_DAYS,
+    MIN_TRAIN_DAYS,
     TRAIN_WINDOW_DAYS,
     WARMUP_DAYS,
     BacktestResult,
@@ -96,11 +98,12 @@ def backtest_posts(
     series, events = load_series(settings, account)
     result = run_backtest(
         series,
-        pd.Timestamp(start, tz="UTC"),
-        pd.Timestamp(end, tz="UTC"),
+        start,
+        end,
         events=events,
         include_hawkes=include_hawkes,
         log=log,
+        label=f"@{account}",
     )
     if not write:
         return result
@@ -158,6 +161,14 @@ def forecast_posts(
     """Fit the chosen model on the trailing year and forecast from the end of the data."""
     series, events = load_series(settings, account)
     origin = series.hourly.index[-1] + pd.Timedelta("1h")
+    first_bucket, last_bucket = series.hourly.index[0], series.hourly.index[-1]
+    days = (origin.floor("D") - first_bucket.ceil("D")).days
+    if days < MIN_HISTORY_DAYS:
+        raise ValueError(
+            f"@{account} has {days} full days of buckets ({first_bucket:%Y-%m-%d %H:00} .. "
+            f"{last_bucket:%Y-%m-%d %H:00} UTC); a forecast needs at least {MIN_HISTORY_DAYS} "
+            f"({WARMUP_DAYS} days of feature history + {MIN_TRAIN_DAYS} training days)"
+        )
     out: dict[str, pd.DataFrame] = {}
     chosen: dict[str, str] = {}
     version = _version()
@@ -176,10 +187,6 @@ def forecast_posts(
             o.floor("D") - pd.Timedelta("1D"),
             freq="D",
         )
-        if len(train_origins) < 14:
-            raise ValueError(
-                f"{account}: not enough history to fit ({len(train_origins)} training days)"
-            )
         rows = feature_rows(series, gran, train_origins, min(horizon, HORIZONS[gran] * 7), events)
         rows = rows[rows["target_time"] < o]
         candidates = {

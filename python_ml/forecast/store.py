@@ -37,6 +37,11 @@ class NoDataError(LookupError):
 
 def load_hourly_buckets(wh: Warehouse, account: str) -> pd.DataFrame:
     """Hourly buckets of one account (handle or numeric id), from the dbt mart."""
+    if not wh.table_exists("forecasting", "fct_post_counts_hourly"):
+        raise NoDataError(
+            "forecasting.fct_post_counts_hourly does not exist: run trendcast load + "
+            "trendcast build first"
+        )
     df = wh.query_df(
         "select bucket_start, post_count, is_gap from forecasting.fct_post_counts_hourly "
         "where account = ? or account_id = ? order by bucket_start",

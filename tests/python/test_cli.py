@@ -26,20 +26,20 @@ def test_unknown_target_is_one_clear_line() -> None:
     proc = _cli(["--target", "oracle", "status"])
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert "unknown target 'oracle'" in proc.stdout
-    assert "hint:" in proc.stdout
+    assert "unknown target 'oracle'" in proc.stderr
+    assert "hint:" in proc.stderr
 
 
 def test_missing_path_is_one_clear_line(duckdb_warehouse: Settings) -> None:
     proc = _cli(["load", "/definitely/not/here"])
     assert proc.returncode == 1
-    assert "no such file or folder" in proc.stdout and "Traceback" not in proc.stdout
+    assert "no such file or folder" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_unreachable_postgres_is_one_clear_line() -> None:
     proc = _cli(["--target", "postgres", "status"], {"TRENDCAST_PG_PORT": "1"})
     assert proc.returncode == 1
-    assert "cannot reach Postgres" in proc.stdout and "Traceback" not in proc.stdout
+    assert "cannot reach Postgres" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_load_then_status_then_reload(duckdb_warehouse: Settings) -> None:
@@ -70,6 +70,6 @@ def test_locked_duckdb_file_is_reported(duckdb_warehouse: Settings, tmp_path: Pa
         assert probe.returncode != 0, "DuckDB should lock the file against a second process"
         proc = _cli(["load", str(next((SAMPLE_DIR / "x").glob("*.jsonl.gz")))])
         assert proc.returncode == 1
-        assert "in use by another process" in proc.stdout
+        assert "in use by another process" in proc.stderr
     finally:
         holder.close()
