@@ -10,15 +10,7 @@ import pytest
 
 from python_ml.forecast import intervals as iv
 from python_ml.forecast.models import LocalLevelLog
-
-
-def _rows(origins: pd.DatetimeIndex, daily: pd.Series, horizon: int = 7) -> pd.DataFrame:
-    out = []
-    for o in origins:
-        for k in range(horizon):
-            t = o + pd.Timedelta(days=k)
-            out.append({"origin": o, "target_time": t, "horizon": k, "y": daily.get(t, np.nan)})
-    return pd.DataFrame(out)
+from tests.python.test_forecast_daily import _rows
 
 
 def _train(daily: pd.Series, origin: pd.Timestamp) -> pd.DataFrame:

@@ -3,19 +3,11 @@
 -- var x_account_handles ({account_id: handle}); unknown ids keep the id as their handle.
 -- last_landed_at: when the latest file with a sighting of the post was landed (raw_tweets'
 -- incremental watermark; a late file can carry fetch times older than what is already landed).
-{%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
-{%- set handle_expr -%}
-{%- if handles -%}
-case account_id {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor %}else account_id end
-{%- else -%}
-account_id
-{%- endif -%}
-{%- endset %}
 
 with
 
 responses as (
-    select * from {{ raw_api_responses('x') }} as r
+    select * from {{ raw_api_responses('x', with_landed_at=true) }} as r
 ),
 
 timeline_pages as (
@@ -24,13 +16,10 @@ timeline_pages as (
         r.line_no,
         r.endpoint,
         r.fetched_at,
+        r.landed_at,
         r.raw_json
     from responses as r
     where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
-),
-
-batches as (
-    select * from {{ source('raw', 'ingestion_batches') }}
 ),
 
 items as (
@@ -39,6 +28,7 @@ items as (
         p.line_no,
         p.endpoint,
         p.fetched_at,
+        p.landed_at,
         t.item_index,
         t.item as post_doc
     from timeline_pages as p
@@ -58,19 +48,11 @@ parsed as (
             ) }}
         ) as created_at,
         fetched_at,
+        landed_at,
         batch_id,
         line_no,
         item_index
     from items
-),
-
-landed as (
-    select
-        p.*,
-        coalesce(b.completed_at, b.created_at) as landed_at
-    from parsed as p
-    left join batches as b
-        on p.batch_id = b.batch_id
 ),
 
 ranked as (
@@ -84,7 +66,7 @@ ranked as (
             partition by post_id
             order by fetched_at, batch_id, line_no, item_index
         ) as sighting_rank
-    from landed
+    from parsed
     where post_id is not null
 ),
 
@@ -92,7 +74,7 @@ final as (
     select
         post_id,
         account_id,
-        {{ handle_expr }} as account,  -- noqa: RF04
+        {{ x_account_handle('account_id') }} as account,  -- noqa: RF04
         created_at,
         first_fetched_at as fetched_at,
         last_fetched_at,

@@ -3,19 +3,11 @@
 -- when the page's file was landed (its batch committed), which incremental models watermark on:
 -- fetched_at says when the data became known, not when it reached the warehouse (a late file
 -- can carry old fetch times).
-{%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) %}
-{%- set handle_expr -%}
-{%- if handles -%}
-case account_id {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor %}else account_id end
-{%- else -%}
-account_id
-{%- endif -%}
-{%- endset %}
 
 with
 
 responses as (
-    select * from {{ raw_api_responses('x') }} as r
+    select * from {{ raw_api_responses('x', with_landed_at=true) }} as r
 ),
 
 timeline_pages as (
@@ -25,13 +17,10 @@ timeline_pages as (
         r.endpoint,
         r.params,
         r.fetched_at,
+        r.landed_at,
         r.raw_json
     from responses as r
     where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
-),
-
-batches as (
-    select * from {{ source('raw', 'ingestion_batches') }}
 ),
 
 parsed as (
@@ -44,17 +33,9 @@ parsed as (
         {{ json_text('params', ['pagination_token']) }} as pagination_token,
         {{ json_text('raw_json', ['meta', 'next_token']) }} as next_token,
         {{ safe_cast(json_text('raw_json', ['meta', 'result_count']), dbt.type_bigint()) }} as result_count,
-        fetched_at
+        fetched_at,
+        landed_at
     from timeline_pages
-),
-
-landed as (
-    select
-        p.*,
-        coalesce(b.completed_at, b.created_at) as landed_at
-    from parsed as p
-    left join batches as b
-        on p.batch_id = b.batch_id
 ),
 
 final as (
@@ -63,7 +44,7 @@ final as (
         batch_id,
         line_no,
         account_id,
-        {{ handle_expr }} as account,  -- noqa: RF04
+        {{ x_account_handle('account_id') }} as account,  -- noqa: RF04
         window_start_at,
         window_end_at,
         pagination_token,
@@ -73,7 +54,7 @@ final as (
         next_token is null as is_last_page,
         fetched_at,
         landed_at
-    from landed
+    from parsed
 )
 
 select * from final
