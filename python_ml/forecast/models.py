@@ -21,6 +21,11 @@ from python_ml.forecast import intervals as iv
 from python_ml.forecast.features import DAILY_FEATURES, HOURLY_FEATURES
 
 HOLDOUT_DAYS = 28  # most recent weeks held out to fit dispersion and calibrate the level
+# the holdout is only as good as the model fitted before it: with fewer origin days than this
+# before the holdout (a young account, a short archive) the early fit is noise, its holdout
+# errors look like huge overdispersion (seen on a 2-month archive: hourly intervals up to 325
+# posts for a mean of 2), so dispersion comes from the full fit's own residuals instead
+MIN_EARLY_DAYS = 28
 
 
 @dataclass
@@ -93,14 +98,22 @@ class CountModel(Forecaster):
         early, hold = rows[rows["target_time"] <= cut], rows[rows["target_time"] > cut]
         # holdout rows must have been forecastable from origins after the early fit's data
         hold = hold[hold["origin"] > cut]
-        if len(early) > 50 and len(hold) > 20:
+        if early["origin"].nunique() >= MIN_EARLY_DAYS and len(hold) > 20:
             mu_hold = self._predict_mean(self._fit_mean(early), hold)
             self.alpha = iv.fit_dispersion(hold["y"].to_numpy(), mu_hold)
             self.level = iv.calibrate_level(hold["y"].to_numpy(), mu_hold, self.alpha)
+            source = "holdout"
+            self.model = self._fit_mean(rows)
         else:
-            self.alpha, self.level = 1.0, 0.95
-        self.model = self._fit_mean(rows)
-        self.params.update(alpha=round(self.alpha, 5), interval_level=self.level)
+            # in-sample residuals understate the spread a little; the level stays nominal
+            self.model = self._fit_mean(rows)
+            mu = self._predict_mean(self.model, rows)
+            self.alpha = iv.fit_dispersion(rows["y"].to_numpy(), mu)
+            self.level = 0.95
+            source = "in_sample"
+        self.params.update(
+            alpha=round(self.alpha, 5), interval_level=self.level, dispersion_from=source
+        )
         return self
 
     def predict(self, rows: pd.DataFrame) -> Prediction:
