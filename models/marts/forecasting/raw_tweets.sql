@@ -69,10 +69,12 @@ candidates as (
 ),
 
 covering_windows as (
-    -- the latest landing of a complete window containing the post: part of its watermark
+    -- the complete windows containing the post: the latest one's landing is part of its watermark,
+    -- and the first fetched after its last sighting is when its deletion was detected
     select
         c.post_id,
-        max(w.landed_at) as landed_at
+        max(w.landed_at) as landed_at,
+        min(case when c.last_fetched_at < w.fetched_at then w.fetched_at end) as deleted_detected_at
     from candidates as c
     inner join windows as w
         on
@@ -80,21 +82,6 @@ covering_windows as (
             and w.is_complete
             and c.created_at >= w.window_start_at
             and c.created_at < w.window_end_at
-    group by c.post_id
-),
-
-deletions as (
-    select
-        c.post_id,
-        min(w.fetched_at) as deleted_detected_at
-    from candidates as c
-    inner join windows as w
-        on
-            c.account_id = w.account_id
-            and w.is_complete
-            and c.created_at >= w.window_start_at
-            and c.created_at < w.window_end_at
-            and c.last_fetched_at < w.fetched_at
     group by c.post_id
 ),
 
@@ -108,14 +95,12 @@ final as (
         c.fetched_at as ingest_time,
         c.last_fetched_at as last_seen_at,
         c.times_seen,
-        d.deleted_detected_at is not null as is_deleted,
-        d.deleted_detected_at,
+        cw.deleted_detected_at is not null as is_deleted,
+        cw.deleted_detected_at,
         case
             when cw.landed_at > c.last_landed_at then cw.landed_at else c.last_landed_at
         end as last_landed_at
     from candidates as c
-    left join deletions as d
-        on c.post_id = d.post_id
     left join covering_windows as cw
         on c.post_id = cw.post_id
 )
