@@ -37,21 +37,15 @@ windowed as (
 ),
 
 followed as (
-    -- pages whose next_token was fetched as a later page's pagination_token in the same fetch
+    -- the tokens each fetch followed: a page whose next_token is among them was continued
     select distinct
-        p.account_id,
-        p.window_start_at,
-        p.window_end_at,
-        p.fetch_seq,
-        p.next_token
-    from windowed as p
-    inner join windowed as n
-        on
-            p.account_id = n.account_id
-            and p.window_start_at = n.window_start_at
-            and p.window_end_at = n.window_end_at
-            and p.fetch_seq = n.fetch_seq
-            and p.next_token = n.pagination_token
+        account_id,
+        window_start_at,
+        window_end_at,
+        fetch_seq,
+        pagination_token as next_token
+    from windowed
+    where pagination_token is not null
 ),
 
 fetches as (
