@@ -4,6 +4,8 @@
         unique_key=['region_code', 'video_id', 'fetched_at'],
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
+        pre_hook="{{ single_thread_parse(true) }}",
+        post_hook="{{ single_thread_parse(false) }}",
     )
 }}
 -- One row per video per chart fetch of youtube/v3/videos (chart=mostPopular, one region per call).
@@ -44,10 +46,8 @@ responses as (
 ),
 
 page_envelopes as (
-    -- The pages' small facts, read in a pass of their own: a CTE that both the items and the
-    -- page sizes read is materialised by DuckDB, and with every item's snippet in it that ran out
-    -- of memory at 2.5 GB on six years of charts (measured). One more parse of each document
-    -- costs seconds; the items below stream.
+    -- The pages' small facts, read in a pass of their own, so the items below are read once and
+    -- stream (one more parse of each document costs seconds).
     select
         r.batch_id,
         r.line_no,
