@@ -176,6 +176,11 @@ class ApiClient:
                 f"{self.source}: {exc}: the server asks to wait {wait:.0f} s, more than "
                 f"--max-wait {self.max_wait:.0f} s; stopping (the next run resumes)"
             )
+        return wait
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
         self.stats.retries += 1
         self.stats.waited_s += wait
         log.warning(
@@ -184,7 +189,6 @@ class ApiClient:
                 f"in {wait:.1f} s"
             )
         )
-        return wait
 
     def _note_rate_limit(self, headers: httpx.Headers) -> float | None:
         """Remember a closed window; returns the seconds until it reopens (if the server said)."""
@@ -213,6 +217,7 @@ class ApiClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self._wait,
+            before_sleep=self._before_sleep,
             retry=retry_if_exception_type(_Retry),
             sleep=self.sleep,
             reraise=True,

@@ -121,7 +121,7 @@ class ArchiveWriter:
 
     def __init__(self, out: Path, source: str, run_id: str, started: datetime) -> None:
         self.folder = Path(out) / source / started.strftime("%Y/%m/%d")
-        self.stem = f"{source}-{started.strftime('%Y%m%dT%H%M%SZ')}-{run_id}"
+        self.stem = f"{source}-{started.strftime('%Y%m%dT%H%M%S.%fZ')}-{run_id}"
         self.seq = 0
         self.files: list[Path] = []
         self.lines_in_part = 0
