@@ -252,6 +252,7 @@ class ApiClient:
         if closed > 0:
             log.info(f"{self.source}: rate-limit window closed, waiting {closed:.1f} s")
             self._pause(closed + random.uniform(0, 0.25), "rate limit")
+            self._not_before = 0.0
         if self.budget is not None:
             self.budget.spend(cost)
         self.stats.requests += 1
@@ -293,5 +294,6 @@ class ApiClient:
             wait = parse_retry_after(resp.headers.get("retry-after"), time.time())
             if wait is None and status == 429:
                 wait = reset
+                self._not_before = 0.0  # this retry's wait already covers the closed window
             raise _Retry(f"HTTP {status}", wait=wait, fetched=fetched)
         return fetched
