@@ -50,7 +50,7 @@ class Fault:
     seconds: float = 0.0
 
 
-Route = Callable[[Request], tuple[int, dict[str, str], bytes]]
+Route = Callable[[Request], tuple[int, dict[str, str], Any]]  # body: bytes or a stream
 
 
 def as_json(data: Any, pretty: bool = False) -> bytes:
@@ -145,7 +145,7 @@ class Replay:
             return Response(b"")
         if fault is not None and fault.kind == "invalid_json":
             body = body[: len(body) // 3]  # a well-delivered body that is not JSON
-        self._log(req, status, body, True)
+        self._log(req, status, body if isinstance(body, bytes) else b"<stream>", True)
         return Response(body, status=status, headers=headers)
 
     @staticmethod
