@@ -48,6 +48,7 @@ class Fault:
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    after: int = 0  # let this many matching requests through first
 
 
 Route = Callable[[Request], tuple[int, dict[str, str], Any]]  # body: bytes or a stream
@@ -94,6 +95,9 @@ class Replay:
         with self.lock:
             for i, f in enumerate(self.faults):
                 if re.search(f.path, path):
+                    if f.after > 0:
+                        f.after -= 1
+                        return None
                     return self.faults.pop(i)
         return None
 
