@@ -49,6 +49,7 @@ STAGES: list[tuple[str, str]] = [
     ("flows.ml_flows", "score"),
     ("flows.forecast_flows", "forecast"),
     ("flows.forecast_flows", "backfill_actuals"),
+    ("flows.mastodon_flows", "mastodon_sentiment"),
     ("flows.ml_flows", "report"),
 ]
 PUBLISH_BEFORE = "report"

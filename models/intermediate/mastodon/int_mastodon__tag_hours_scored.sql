@@ -96,7 +96,7 @@ day_accounts as (
         instance,
         tag_name,
         use_date,
-        count(*) as accounts
+        count(*) as account_total
     from first_use
     group by 1, 2, 3
 ),
@@ -127,7 +127,7 @@ counted as (
         coalesce(h.post_count, 0) as post_count,
         coalesce(h.account_count, 0) as account_count,
         coalesce(n.new_accounts, 0) as new_day_accounts,
-        coalesce(y.accounts, 0) as accounts_day_before
+        coalesce(y.account_total, 0) as accounts_day_before
     from spine as s
     left join hourly as h
         on s.instance = h.instance and s.tag_name = h.tag_name and s.hour_start = h.hour_start
@@ -190,10 +190,10 @@ decayed as (
         *,
         0.0
         {%- for k in range(spike_decay_hours) %}
-            + {{ 0.5 ** (k / spike_halflife) }} * coalesce(sum(spike_ratio) over (
-                partition by instance, tag_name order by hour_index
-                range between {{ k }} preceding and {{ k }} preceding
-            ), 0)
+        + {{ 0.5 ** (k / spike_halflife) }} * coalesce(sum(spike_ratio) over (
+            partition by instance, tag_name order by hour_index
+            range between {{ k }} preceding and {{ k }} preceding
+        ), 0)
         {%- endfor %} as spike_score
     from relative
 ),
@@ -217,7 +217,7 @@ max_candidates as (
         p.hour_index as max_hour_index,
         row_number() over (
             partition by d.instance, d.tag_name, d.hour_index
-            order by p.mastodon_raw_score desc, p.hour_index
+            order by p.mastodon_raw_score desc, p.hour_index asc
         ) as max_rank
     from relative as d
     inner join positive_raw as p
@@ -278,13 +278,13 @@ final as (
     select
         *,
         case when spike_score > 0 then rank() over (
-            partition by instance, hour_start order by spike_score desc, tag_name
+            partition by instance, hour_start order by spike_score desc, tag_name asc
         ) end as spike_rank,
         case when mastodon_score > 0 then rank() over (
-            partition by instance, hour_start order by mastodon_score desc, tag_name
+            partition by instance, hour_start order by mastodon_score desc, tag_name asc
         ) end as mastodon_rank,
         case when trendcast_score > 0 then rank() over (
-            partition by instance, hour_start order by trendcast_score desc, tag_name
+            partition by instance, hour_start order by trendcast_score desc, tag_name asc
         ) end as trendcast_rank
     from scored
     where post_count > 0 or spike_score > 0 or mastodon_score > 0 or trendcast_score > 0

@@ -23,7 +23,8 @@ responses as (
     select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
     where
         {{ regex_like('r.endpoint', '^api/v1/statuses/[0-9]+/history$') }}
-        {% if is_incremental() %}
+        and {{ mastodon_replay_window('r.fetched_at') }}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('r.batch_id') }}
         {% endif %}
 ),
@@ -124,13 +125,14 @@ deduped as (
 
 final as (
     select
-        {%- for c in columns %}
-            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+    {%- for c in columns %}
+    {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
         case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
             {%- else %}
-        d.{{ c }}{{ ',' if not loop.last }}
-            {%- endif %}
-        {%- endfor %}
+    d.{{ c }}{{ ',' if not loop.last }}
+    {%- endif %}
+
+{%- endfor %}
     from deduped as d
     {% if mastodon_redact_deleted() %}
         left join deleted

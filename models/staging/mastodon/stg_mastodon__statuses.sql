@@ -27,9 +27,11 @@ with
 
 responses as (
     select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
-    {% if is_incremental() %}
-        where {{ batch_not_yet_loaded('r.batch_id') }}
-    {% endif %}
+    where
+        {{ mastodon_replay_window('r.fetched_at') }}
+        {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
 single as (
@@ -88,15 +90,36 @@ streamed as (
 
 unioned as (
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from single
     union all
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from timelines
     union all
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from streamed
 ),
 
@@ -193,13 +216,14 @@ deduped as (
 
 final as (
     select
-        {%- for c in columns %}
-            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+    {%- for c in columns %}
+    {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
         case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
             {%- else %}
-        d.{{ c }}{{ ',' if not loop.last }}
-            {%- endif %}
-        {%- endfor %}
+    d.{{ c }}{{ ',' if not loop.last }}
+    {%- endif %}
+
+{%- endfor %}
     from deduped as d
     {% if mastodon_redact_deleted() %}
         left join deleted
