@@ -176,9 +176,10 @@ def _check_trending_by_hand(settings: Settings) -> None:
     assert rows[("surge", 12)][3] == pytest.approx(8.0 * 2**-0.5)
     # the spike decays by half an hour-step: 11:00 carries half of 10:00's ratio
     assert rows[("surge", 11)][0] == pytest.approx(2 / 3)
-    # trendcast: 6 accounts in 2 hours against none in the 22 before (rate prior 0.5)
-    expected = 2 * 0.5 / 22
-    assert burst == pytest.approx((6 - expected) / math.sqrt(expected + 1))
+    # trendcast: 6 accounts in 2 hours against none in the 22 before (rate prior: half an
+    # account in 22 hours), as the Poisson log-likelihood ratio
+    rate = 2 * 0.5 / 22
+    assert burst == pytest.approx(6 * math.log(6 / rate) - (6 - rate))
     # #few: 4 accounts, under Mastodon's threshold of 5, so 0 however sudden
     assert rows[("few", 10)][2:4] == (0.0, 0.0)
     assert rows[("few", 10)][4] > 0  # while the burst model sees it
