@@ -114,7 +114,7 @@ def test_malformed_body_is_archived_and_fails_landing(replay, tmp_path):
     assert "GB" not in json.loads((tmp_path / "_state" / "youtube.json").read_text())["charts"]
     prepared = prepare_file(Path(summary.files[0]))
     errors = prepared.chunks[0].column("error_message").to_pylist()
-    assert errors == ["missing required key(s): response"]
+    assert errors == [f"failed API call: {line['error']}"]
     kept = json.loads(prepared.chunks[0].column("raw_line").to_pylist()[0])
     assert kept["response_text"] == served.body.decode() and kept["http_status"] == 200
 
