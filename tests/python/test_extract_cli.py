@@ -53,7 +53,7 @@ def test_every_documented_command_runs(servers, tmp_path):
         "mastodon": ["extract", "mastodon", "--instance", url, "--timeline", "public",
                      "--max-pages", "2", "--trends", "--instance-info"],
         "stream": ["extract", "mastodon", "--instance", url, "--stream", "public",
-                   "--seconds", "1"],
+                   "--seconds", "4"],
     }  # fmt: skip
     expected_lines = {"youtube": 4, "x": 5, "tiktok": 2 + 4, "mastodon": 2 + 3 + 1}
     for name, args in commands.items():
@@ -79,3 +79,25 @@ def test_missing_credential_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "TRENDCAST_X_BEARER_TOKEN is not set" in result.output
     assert "Traceback" not in result.output
+
+
+def test_flows_take_plain_values(servers, tmp_path):
+    """The schedules call these flows by name with plain parameters (run here without the
+    Prefect engine: `.fn` is the flow's own function)."""
+    from flows import extract_flows as ef
+
+    url = servers["mastodon"].url
+    runs = [
+        ef.extract_youtube.fn(out=str(tmp_path / "y"), regions="GB"),
+        ef.extract_x.fn(out=str(tmp_path / "x"), account="elonmusk"),
+        ef.extract_tiktok.fn(out=str(tmp_path / "t"), regions="US", start_date="2024-01-01",
+                             end_date="2024-01-05"),
+        *ef.extract_mastodon.fn(out=str(tmp_path / "m"), instance=url, max_pages=1),
+        *ef.extract_mastodon_stream.fn(out=str(tmp_path / "s"), instance=url, seconds=0.5),
+    ]  # fmt: skip
+    assert [r["source"] for r in runs] == ["youtube", "x", "tiktok", "mastodon", "mastodon"]
+    assert all(r["stopped"] == "complete" and r["calls"] >= 1 for r in runs)
+    assert [ef.extract_youtube.name, ef.extract_mastodon_stream.name] == [
+        "extract_youtube",
+        "extract_mastodon_stream",
+    ]
