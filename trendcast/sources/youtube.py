@@ -29,6 +29,7 @@ DEFAULT_BASE = "https://www.googleapis.com"
 VIDEOS = "/youtube/v3/videos"
 COMMENT_THREADS = "/youtube/v3/commentThreads"
 PARTS = "snippet,statistics"
+TRACK_DAYS = 31  # chart days remembered per video (the longest useful --follow-days)
 HOW = "create an API key in Google Cloud Console (APIs & Services > Credentials) with the YouTube Data API v3 enabled"
 
 
@@ -82,6 +83,11 @@ def extract_youtube(
                 _chart(run, region, today, max_pages, refetch)
             if follow_days > 0:
                 _follow_ups(run, today, follow_days, refetch)
+            # the tracked videos are what follow-ups can use: bounded to a month of charts
+            cutoff = (today - timedelta(days=max(follow_days, TRACK_DAYS))).isoformat()
+            tracked = run.state.setdefault("tracked", {})
+            for video_id in [v for v, day in tracked.items() if day < cutoff]:
+                del tracked[video_id]
             for video_id in comment_videos:
                 _comments(run, video_id, today, max_pages, refetch)
 
@@ -129,8 +135,6 @@ def _follow_ups(run: ExtractRun, today: date, days: int, refetch: bool) -> None:
         ids = due[i : i + 50]
         params = {"part": PARTS, "id": ",".join(ids), "maxResults": 50}
         run.call("GET", VIDEOS, params=params, count=_items)
-    for video_id in [v for v, day in tracked.items() if day < cutoff]:
-        del tracked[video_id]
     run.state["followed_day"] = today.isoformat()
     run.commit()
 
