@@ -43,6 +43,7 @@ log = logging.getLogger("trendcast.extract")
 SOURCE = "mastodon"
 INSTANCES_VAR = "TRENDCAST_MASTODON_INSTANCES"
 STREAM_EVENTS = ("update", "status.update", "delete")
+STREAM_STATE = "mastodon-stream"  # the stream's checkpoint name in DIR/_state/
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?')
 
 
@@ -260,8 +261,9 @@ def stream_mastodon(
     host = _host(instance)
     params = {"instance": host, "stream": stream, **query}
     pause = sleep or time.sleep
-    with Checkpoint(out, SOURCE) as cp:
-        budget = Budget(cp.dir / f"{SOURCE}.quota.json", max_requests)
+    # a checkpoint, lock and budget of its own: a stream runs beside the REST extractor
+    with Checkpoint(out, STREAM_STATE) as cp:
+        budget = Budget(cp.dir / f"{STREAM_STATE}.quota.json", max_requests)
         client = _client(instance, budget, http, sleep)
 
         def make() -> ExtractRun:
