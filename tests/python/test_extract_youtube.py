@@ -90,6 +90,7 @@ def test_archive_equals_served_through_faults(replay, tmp_path, caplog):
     assert [line["params"].get("pageToken") for line in lines[:3]] == [None, "P2", "P3"]
     assert 7.0 in sleeps  # Retry-After honoured exactly
     assert summary.retries == 5 and summary.calls == 6 and summary.stopped == "complete"
+    assert len(summary.files) == 1 and not list(tmp_path.rglob("*.part"))  # one file per run
     assert summary.items == 3 * 8 + 8 + 2 * 15
     assert summary.quota_used == summary.requests == len(replay.requests)  # failed ones too
     assert KEY.encode() not in _all_bytes(tmp_path)

@@ -150,12 +150,12 @@ def extract_mastodon(
                         "GET", f"/api/v1/trends/{kind}", params={}, archived_params={"instance": host},
                         count=lambda d: len(d) if isinstance(d, list) else 0,
                     )  # fmt: skip
-                run.commit()
+                run.maybe_commit()
             if refresh > 0:
                 _refresh(run, state, host, refresh)
             if instance_info:
                 run.call("GET", "/api/v2/instance", params={}, archived_params={"instance": host})
-                run.commit()
+                run.maybe_commit()
 
         return run_extractor(make, body)
 
@@ -213,7 +213,7 @@ def _timeline(
             cursor = {"max_id": nxt}
     if newest:
         tl["min_id"] = newest
-    run.commit()
+    run.maybe_commit()
 
 
 def _refresh(run: ExtractRun, state: dict[str, Any], host: str, n: int) -> None:
@@ -229,7 +229,7 @@ def _refresh(run: ExtractRun, state: dict[str, Any], host: str, n: int) -> None:
                 archived_params={"instance": host}, count=lambda d: len(d) if isinstance(d, list) else 0,
             )  # fmt: skip
         run.maybe_commit()
-    run.commit()
+    run.maybe_commit()
 
 
 # -- streaming -----------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def stream_mastodon(
                 if catch_up and state.get("min_id"):
                     _catch_up(run, state, host, stream)
                 ended = _listen(run, state, path, query, params, deadline)
-                run.commit()
+                run.maybe_commit()
                 if time.monotonic() >= deadline:
                     break
                 drops += 1

@@ -115,9 +115,9 @@ class ArchiveWriter:
     """Writes one run's lines to `DIR/<source>/YYYY/MM/DD/<source>-<start>-<run id>-<seq>.jsonl.gz`.
 
     The start time (UTC, to the microsecond) sorts files in run order; the random run id makes
-    two runs never collide. A run is one file
-    unless it commits more often (`ExtractRun` commits after every `commit_every` calls and at
-    the end), in which case each commit closes one numbered file.
+    two runs never collide. A run is one file; a run longer than `commit_every` calls closes a
+    numbered file (and saves its checkpoint) at the next unit boundary past that many calls, so
+    a killed backfill repeats at most those.
     """
 
     def __init__(self, out: Path, source: str, run_id: str, started: datetime) -> None:

@@ -3,9 +3,10 @@ and comment threads of chosen videos.
 
 Quota: every `videos.list` and `commentThreads.list` call costs 1 unit of the key's daily quota
 (10,000 by default, reset at midnight Pacific time); the budget stops a run before it.
-Resume: a region's chart is one unit (its pages are committed together and the region is marked
-done for the UTC day), so a killed run repeats at most the chart it was in: staging groups pages
-into a call by their first page, and a chart restarted from page 1 is a clean new call.
+Resume: a region's chart is one unit: the region is marked done for the UTC day only with its
+last page, and a file (with the checkpoint) is closed only between units, so a killed run repeats
+the charts since the last closed file, each from page 1: staging groups pages into a call by its
+first page, and a restarted chart is a clean new call.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _chart(run: ExtractRun, region: str, today: date, max_pages: int, refetch: b
     tracked = run.state.setdefault("tracked", {})
     for video_id in seen:
         tracked[video_id] = today.isoformat()
-    run.commit()
+    run.maybe_commit()
 
 
 def _follow_ups(run: ExtractRun, today: date, days: int, refetch: bool) -> None:
@@ -136,7 +137,7 @@ def _follow_ups(run: ExtractRun, today: date, days: int, refetch: bool) -> None:
         params = {"part": PARTS, "id": ",".join(ids), "maxResults": 50}
         run.call("GET", VIDEOS, params=params, count=_items)
     run.state["followed_day"] = today.isoformat()
-    run.commit()
+    run.maybe_commit()
 
 
 def _comments(run: ExtractRun, video_id: str, today: date, max_pages: int, refetch: bool) -> None:
@@ -155,4 +156,4 @@ def _comments(run: ExtractRun, video_id: str, today: date, max_pages: int, refet
         if not token:
             break
     done[video_id] = today.isoformat()
-    run.commit()
+    run.maybe_commit()
