@@ -163,3 +163,14 @@ def test_credentials_give_one_clear_line(replay, tmp_path, monkeypatch):
     monkeypatch.delenv("TRENDCAST_YOUTUBE_API_KEY")
     with pytest.raises(CredentialError, match="TRENDCAST_YOUTUBE_API_KEY is not set"):
         extract_youtube(tmp_path, ["US"], http=FAST)
+
+
+def test_a_body_cut_short_on_every_attempt_is_archived_as_failed(replay, tmp_path):
+    for _ in range(3):
+        replay.fail(r"/videos$", "truncate")
+    http = HttpOptions(timeout=2, max_attempts=3, backoff=0.01, max_backoff=0.05)
+    summary = extract_youtube(tmp_path, ["GB"], http=http, sleep=lambda s: None)
+    (line,) = archive_lines(tmp_path, "youtube")
+    assert line["error"].startswith("connection dropped after") and line["http_status"] == 200
+    assert line["response_text"] == replay.served[-1].body.decode()  # what arrived, exactly
+    assert summary.retries == 2 and summary.failed_lines == 1 and summary.stopped == "complete"
