@@ -160,7 +160,7 @@ def test_stream_reconnects_catches_up_and_archives_every_event(server, tmp_path)
     from trendcast.archive import parse_sse
 
     t0 = time.monotonic()
-    summary = stream_mastodon(tmp_path, server.url, seconds=2.5, http=FAST, sleep=lambda s: None)
+    summary = stream_mastodon(tmp_path, server.url, seconds=4, http=FAST, sleep=lambda s: None)
     elapsed = time.monotonic() - t0
     lines, raw = archive_lines(tmp_path, "mastodon"), raw_lines(tmp_path, "mastodon")
     events = [
@@ -184,7 +184,7 @@ def test_stream_reconnects_catches_up_and_archives_every_event(server, tmp_path)
     catch_up = [r for r in lines if r["endpoint"] == "api/v1/timelines/public"]
     assert len(catch_up) >= 1 and catch_up[0]["params"]["min_id"] == events[0]["payload"]["id"]
     assert server.logic.connections >= 2 and "reconnect" in summary.message
-    assert elapsed < 6  # bounded by --seconds even though the stream never ends
+    assert elapsed < 8  # bounded by --seconds even though the stream never ends
     assert TOKEN.encode() not in b"".join(
         p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
     )
