@@ -8,7 +8,7 @@ comments as (
 final as (
     select
         comment_key,
-        source,
+        platform,
         comment_id,
         video_id,
         parent_comment_id,

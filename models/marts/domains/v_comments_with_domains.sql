@@ -18,7 +18,7 @@ videos as (
 final as (
     select
         m.comment_key,
-        m.source,
+        m.platform,
         m.comment_id,
         m.video_id,
         v.title as video_title,
@@ -41,7 +41,7 @@ final as (
         ]) }} as comment_text_marked
     from mentions as m
     inner join comments as c on m.comment_key = c.comment_key
-    left join videos as v on m.source = v.source and m.video_id = v.video_id
+    left join videos as v on m.platform = v.platform and m.video_id = v.video_id
 )
 
 select * from final
