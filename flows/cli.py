@@ -145,7 +145,8 @@ def build(
 
 @app.command()
 def status() -> None:
-    """Batches and record counts by status, per source."""
+    """Batches and records by status per source, then freshness, latency against the SLA,
+    schema changes and open alerts."""
     from trendcast.landing import status_counts
     from trendcast.warehouse import connect
 
@@ -172,6 +173,9 @@ def status() -> None:
     for row in rows:
         table.add_row(*[str(row[c]) for c in cols])
     console.print(table)
+    from flows.commands.ops import print_ops_status
+
+    print_ops_status(cfg)
 
 
 @app.command()
