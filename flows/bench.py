@@ -167,6 +167,12 @@ def run_bench(
             st.rows = events
             st.detail = {"nodes": len(run.results), "slowest": _slowest(run.results)}
 
+        extract = _optional("flows.domain_flows", "extract_domains")
+        if extract is not None:
+            with timed(stages, "extract_domains", on_stage) as st:
+                st.detail = extract(target=settings.target) or {}
+                st.rows = int(st.detail.get("comments_scanned", 0) or 0)
+
         features = _optional("flows.trends_flows", "features")
         if features is not None:
             with timed(stages, "features", on_stage) as st:
