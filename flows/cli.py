@@ -145,7 +145,8 @@ def build(
 
 @app.command()
 def status() -> None:
-    """Batches and record counts by status, per source."""
+    """Batches and records by status per source, then freshness, latency against the SLA,
+    schema changes and open alerts."""
     from trendcast.landing import status_counts
     from trendcast.warehouse import connect
 
@@ -172,6 +173,9 @@ def status() -> None:
     for row in rows:
         table.add_row(*[str(row[c]) for c in cols])
     console.print(table)
+    from flows.commands.ops import print_ops_status
+
+    print_ops_status(cfg)
 
 
 @app.command()
@@ -259,6 +263,9 @@ def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
             table.add_row(name, f"{wh.scalar(f'select count(*) from {schema}.{name}'):,}")
         console.print(table)
         _print_top_predictions(wh)
+        from flows.commands.domains import print_top_domains
+
+        print_top_domains(wh, console)
     dbt = summary.get("dbt", {})
     console.print(f"dbt build: {dbt.get('nodes', 0)} nodes {dbt.get('statuses', {})}")
     for name, result in summary.get("stages", {}).items():
