@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,13 @@ class Reader:
         with self.conn.cursor() as cur:
             cur.execute(sql.replace("?", "%s"), list(params or []) or None)
             cols = [d.name for d in cur.description]
-            return pd.DataFrame(cur.fetchall(), columns=cols)
+            frame = pd.DataFrame(cur.fetchall(), columns=cols)
+        # Postgres numeric arrives as Decimal: the same float columns DuckDB gives
+        for col in frame.columns:
+            first = frame[col].dropna()
+            if len(first) and isinstance(first.iloc[0], Decimal):
+                frame[col] = frame[col].astype(float)
+        return frame
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         frame = self.df(sql, params)
