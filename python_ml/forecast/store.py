@@ -1,6 +1,6 @@
 """Warehouse I/O for forecasting, only through trendcast.warehouse.
 
-Reads the dbt marts (forecasting.fct_post_counts_hourly, seeds.exogenous_events) and writes
+Reads the dbt marts (forecasting.fct_post_counts_hourly, forecasting.exogenous_events) and writes
 ml.forecast_models and ml.forecasts with idempotent upserts. Forecasting keeps its own registry
 table ml.forecast_models (not ml.model_metadata, which the virality models own).
 """
@@ -59,9 +59,13 @@ def load_hourly_buckets(wh: Warehouse, account: str) -> pd.DataFrame:
 
 
 def load_events(wh: Warehouse) -> pd.DataFrame:
-    if not wh.table_exists("seeds", "exogenous_events"):
-        return pd.DataFrame(columns=["name", "event_start", "event_end", "intensity"])
-    df = wh.query_df("select name, event_start, event_end, intensity from seeds.exogenous_events")
+    """The events forecasting uses (curated and the deployment's own: forecasting.exogenous_events)."""
+    if not wh.table_exists("forecasting", "exogenous_events"):
+        return pd.DataFrame(columns=["event_id", "event_start", "event_end", "intensity"])
+    df = wh.query_df(
+        "select event_id, event_start_at as event_start, event_end_at as event_end, intensity "
+        "from forecasting.exogenous_events"
+    )
     df["event_start"] = pd.to_datetime(df["event_start"], utc=True)
     df["event_end"] = pd.to_datetime(df["event_end"], utc=True)
     return df

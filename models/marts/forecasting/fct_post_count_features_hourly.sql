@@ -65,7 +65,8 @@ final as (
         cast(extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) as integer) - 1 as day_of_week,
         extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) in (6, 7) as is_weekend,
         coalesce(e.event_count_24h, 0) as event_count_24h,
-        cast(coalesce(e.event_intensity_24h, 0) as double precision) as event_intensity_24h
+        cast(coalesce(e.event_intensity_max_24h, 0) as double precision) as event_intensity_max_24h,
+        {{ dbt.current_timestamp() }} as computed_at
     from windowed as w
     left join events as e
         on w.bucket_start = e.bucket_start

@@ -82,7 +82,8 @@ final as (
         cast(post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(case when not is_gap then post_count end as {{ dbt.type_bigint() }}) as observed_count,
         is_gap,
-        cast(gap_reason as {{ dbt.type_string() }}) as gap_reason
+        cast(gap_reason as {{ dbt.type_string() }}) as gap_reason,
+        cast({{ dbt.current_timestamp() }} as timestamp with time zone) as computed_at
     from unioned
 )
 
