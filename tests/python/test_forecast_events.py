@@ -176,3 +176,65 @@ def test_user_events_join_and_override_the_curated_list(warehouse):
     assert set(mart.loc[mart["origin"] == "curated", "event_id"]) == set(curated) - {overridden}
     assert mart["intensity"].between(0, 1).all()
     assert len(events) == len(mart)  # the forecaster reads the mart, user events included
+
+
+def test_forecast_tables_get_their_lookup_indexes_on_postgres(pg_warehouse):
+    import pandas as pd
+
+    from python_ml.forecast.store import write_forecasts, write_models
+    from trendcast.warehouse import connect
+
+    now = pd.Timestamp("2025-01-01", tz="UTC")
+    model = {
+        "model_metadata_id": "m:hourly:acct:v1",
+        "model_name": "m",
+        "model_version": "v1",
+        "account": "acct",
+        "granularity": "hourly",
+        "trained_at": now,
+        "training_start": now,
+        "training_end": now,
+        "hyperparameters": {},
+        "rmse": 1.0,
+        "mae": 1.0,
+        "mape": 1.0,
+        "log_likelihood": -1.0,
+        "coverage_95": 0.95,
+        "is_chosen": True,
+        "artifact_path": "",
+    }
+    forecast = pd.DataFrame(
+        [
+            {
+                "model_metadata_id": "m:hourly:acct:v1",
+                "account": "acct",
+                "granularity": "hourly",
+                "run_type": "forecast",
+                "forecast_time": now,
+                "target_time": now,
+                "predicted_count": 1.0,
+                "predicted_mean": 1.0,
+                "lower_bound_95": 0.0,
+                "upper_bound_95": 3.0,
+                "actual_count": None,
+                "is_gap": False,
+                "created_at": now,
+            }
+        ]
+    )
+    with connect(pg_warehouse) as wh:
+        write_models(wh, [model])
+        write_forecasts(wh, forecast)
+        write_forecasts(wh, forecast)  # idempotent: the indexes exist already
+        indexed = wh.query_df(
+            "select tablename, indexdef from pg_indexes where schemaname = 'ml' "
+            "and tablename in ('forecasts', 'forecast_models')"
+        )
+    forecasts = " ".join(indexed.loc[indexed["tablename"] == "forecasts", "indexdef"])
+    assert "(account, granularity, target_time)" in forecasts
+    assert (
+        "model_metadata_id, account, granularity, run_type, forecast_time, target_time" in forecasts
+    )
+    assert "is_chosen" in " ".join(
+        indexed.loc[indexed["tablename"] == "forecast_models", "indexdef"]
+    )

@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'bucket_start']])) }}
+
 -- Point-in-time features per account and UTC hour, for the bucket starting at bucket_start: every
 -- lag and rolling window ends strictly before the bucket (rows ... 1 preceding), gap hours enter as
 -- NULL (skipped by avg/stddev, never read as zero), and events count only once they had started.

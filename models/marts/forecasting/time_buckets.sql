@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'granularity', 'bucket_start'], ['bucket_start']])) }}
+
 -- Every post-count bucket of every account in one table, for BI and for anyone who wants one
 -- grain switch instead of three models: hourly and daily on the UTC calendar, and local_daily on
 -- the calendar of var('local_timezone'). Gap buckets keep post_count for audit; observed_count is
