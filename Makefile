@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export PGTZ ?= UTC
 
-.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser
 
 install: $(STAMP)
 
@@ -22,10 +22,19 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Debian's Chromium for the dashboard's browser tests (Playwright drives the system browser; it
+# never downloads one). Quick when present; needs root (CI, containers) to install.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+	  echo "installing chromium (apt) for the dashboard's browser tests"; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: install Chromium (apt package chromium) to run tests/python/test_dashboard.py"; }
+
 run: install
 	$(BIN)/trendcast run
 
-test: install lint sqlfluff pytest
+test: install browser lint sqlfluff pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -36,9 +45,11 @@ sqlfluff: install
 	@tmp=$$(mktemp -d); \
 	TRENDCAST_DUCKDB_PATH=$$tmp/lint.duckdb DBT_TARGET_PATH=$$tmp/target DBT_LOG_PATH=$$tmp/logs \
 	  $(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
-	rc=$$?; rm -rf $$tmp; exit $$rc
+	rc=$$?; rm -rf $$tmp; test $$rc -eq 0
+	@# the landing SQL runs outside dbt: its own config (placeholder templater) in its folder
+	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest -q
 
 bench: install
