@@ -271,6 +271,7 @@ def _query_layer_numbers(settings: Settings | None, path: Path | None) -> dict:
             "failed": data.failed_lines(r, f_all)["error_message"].tolist(),
             "extent": [str(d) for d in data.date_extent(r)],
             "later": data.later_marts(r),
+            "registry": data.model_registry(r)[["model_name", "model_version"]].values.tolist(),
         }
 
 
@@ -284,3 +285,4 @@ def test_the_query_layer_gives_the_same_numbers_on_postgres(pg_warehouse: Settin
     assert on_pg == on_duckdb
     assert on_pg["youtube_gb"] == 2 and on_pg["top_gb"] == ["v4", "v5"]
     assert on_pg["mae"] == [1.0]  # (36 + 12) / (24 + 24)
+    assert len(on_pg["registry"]) == 2  # virality and forecasting registries, without schema ml
