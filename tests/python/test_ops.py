@@ -162,9 +162,8 @@ def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) ->
 
 
 def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
-    with (
-        writer_lock(duckdb_warehouse, "daily", timeout=1),
-        writer_lock(duckdb_warehouse, "pipeline", timeout=1),
+    with writer_lock(duckdb_warehouse, "daily", timeout=1), writer_lock(
+        duckdb_warehouse, "pipeline", timeout=1
     ):
         pass
 
@@ -246,13 +245,8 @@ def test_a_failed_flow_run_alerts_once(webhook, duckdb_warehouse) -> None:
 def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     lines = [
         json.dumps(
-            {
-                "source": "mastodon",
-                "endpoint": "api/v1/trends/tags",
-                "params": {},
-                "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00",
-                "response": body,
-            }
+            {"source": "mastodon", "endpoint": "api/v1/trends/tags", "params": {},
+             "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00", "response": body}
         )  # fmt: skip
         for i, body in enumerate(bodies)
     ]
@@ -261,11 +255,7 @@ def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     return path
 
 
-TAG = {
-    "name": "cats",
-    "url": "https://example.test/tags/cats",
-    "history": [{"day": "1", "uses": "3"}],
-}
+TAG = {"name": "cats", "url": "https://example.test/tags/cats", "history": [{"day": "1", "uses": "3"}]}
 
 
 def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
@@ -288,7 +278,9 @@ def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
         assert {c.endpoint for c in changes} == {"trends.tags"}
         (c,) = load_paths(wh, [third])
         assert ops.record_schema_versions(wh, [c.batch_id]) == []  # same version again
-        rows = wh.query("select change, key_path, batch_id from ops.schema_changes order by change")
+        rows = wh.query(
+            "select change, key_path, batch_id from ops.schema_changes order by change"
+        )
         assert rows == [("added", "[].following", b.batch_id), ("vanished", "[].url", b.batch_id)]
         assert wh.scalar("select count(*) from ops.schema_versions") == 2
 
