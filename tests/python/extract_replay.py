@@ -48,9 +48,10 @@ class Fault:
     status: int = 503
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    after: int = 0  # let this many matching requests through first
 
 
-Route = Callable[[Request], tuple[int, dict[str, str], bytes]]
+Route = Callable[[Request], tuple[int, dict[str, str], Any]]  # body: bytes or a stream
 
 
 def as_json(data: Any, pretty: bool = False) -> bytes:
@@ -94,6 +95,9 @@ class Replay:
         with self.lock:
             for i, f in enumerate(self.faults):
                 if re.search(f.path, path):
+                    if f.after > 0:
+                        f.after -= 1
+                        return None
                     return self.faults.pop(i)
         return None
 
@@ -145,7 +149,7 @@ class Replay:
             return Response(b"")
         if fault is not None and fault.kind == "invalid_json":
             body = body[: len(body) // 3]  # a well-delivered body that is not JSON
-        self._log(req, status, body, True)
+        self._log(req, status, body if isinstance(body, bytes) else b"<stream>", True)
         return Response(body, status=status, headers=headers)
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendcast.events import events_table_ddl
 from trendcast.warehouse import Warehouse
 
 STATUSES = ("pending", "processed", "failed", "duplicate")
@@ -55,6 +56,8 @@ def raw_schema_ddl(wh: Warehouse) -> list[str]:
             item_index bigint not null,
             item_json {js}
         )""",
+        # a deployment's own forecasting events (trendcast/events.py), beside the curated seed
+        events_table_ddl(wh.target),
     ]
     if wh.target == "postgres":
         stmts += [

@@ -137,7 +137,9 @@ class ApiClient:
             base_url=base_url.rstrip("/"),
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
+            # not followed: a credential header (X-Goog-Api-Key) must never travel to another
+            # host; a redirect is archived as a failed call with its status instead
+            follow_redirects=False,
         )
 
     def close(self) -> None:
@@ -252,6 +254,7 @@ class ApiClient:
         if closed > 0:
             log.info(f"{self.source}: rate-limit window closed, waiting {closed:.1f} s")
             self._pause(closed + random.uniform(0, 0.25), "rate limit")
+            self._not_before = 0.0
         if self.budget is not None:
             self.budget.spend(cost)
         self.stats.requests += 1
@@ -293,5 +296,6 @@ class ApiClient:
             wait = parse_retry_after(resp.headers.get("retry-after"), time.time())
             if wait is None and status == 429:
                 wait = reset
+                self._not_before = 0.0  # this retry's wait already covers the closed window
             raise _Retry(f"HTTP {status}", wait=wait, fetched=fetched)
         return fetched
