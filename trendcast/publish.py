@@ -84,6 +84,11 @@ class PublishResult:
     reader_role: str = ""
     skipped: list[str] = field(default_factory=list)
 
+    @property
+    def path(self) -> str:
+        """Where readers connect: the published file (DuckDB) or the database (Postgres)."""
+        return self.location
+
     def line(self) -> str:
         """One line for a summary."""
         if self.target == "duckdb":

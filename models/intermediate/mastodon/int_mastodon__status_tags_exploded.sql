@@ -12,7 +12,7 @@
 with
 
 statuses as (
-    select * from {{ ref('stg_mastodon__statuses') }} as s
+    select s.* from {{ ref('stg_mastodon__statuses') }} as s
     where
         s.tags_json is not null
     {% if is_incremental() %}

@@ -14,7 +14,7 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    select r.* from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
     where
         r.endpoint like 'api/v1/streaming%'
         and {{ mastodon_replay_window('r.fetched_at') }}

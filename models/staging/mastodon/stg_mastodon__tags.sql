@@ -12,7 +12,7 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon') }} as r
+    select r.* from {{ raw_api_responses('mastodon') }} as r
     where
         r.endpoint = 'api/v1/trends/tags'
         and {{ mastodon_replay_window('r.fetched_at') }}
