@@ -17,7 +17,7 @@
 with
 
 posts as (
-    select * from {{ ref('stg_x__posts') }}
+    select * from {{ ref('int_x__posts') }}
 ),
 
 windows as (

@@ -31,10 +31,7 @@ post_novelty as (
 ),
 
 themes as (
-    select * from {{ trends_relation_or_empty(source('trends_ml', 'hashtag_themes'), [
-        ['hashtag_id', dbt.type_string()], ['valid_from', 'timestamp with time zone'],
-        ['cluster_id', dbt.type_int()], ['theme_label', dbt.type_string()], ['theme_similarity', double],
-    ]) }} as t
+    select * from {{ ref('int_trend_hashtag_themes') }}
 ),
 
 first_seen as (

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, like the Mastodon staging it explodes: the tag JSON is parsed once per build, not by
+-- every reader and test (dbt_project.yml, staging/mastodon).
 -- One row per hashtag on a Mastodon status observation (tag names lower-cased).
 with
 
