@@ -3,7 +3,7 @@
     the same typed columns, so the models that read it build before the first Python run.
 
     relation: a source() or ref() relation.  columns: list of [name, type] pairs (types as SQL). -#}
-{% macro ml_relation_or_empty(relation, columns) -%}
+{% macro trends_relation_or_empty(relation, columns) -%}
     {%- set found = none -%}
     {%- if execute -%}
         {%- set found = adapter.get_relation(

@@ -43,3 +43,24 @@
 {% macro spark__epoch_seconds(expr) -%}
     cast(unix_timestamp({{ expr }}) as bigint)
 {%- endmacro %}
+
+{# seconds from start_ts to end_ts as a double, sub-second precision kept (stage latencies) #}
+{% macro seconds_between(start_ts, end_ts) -%}
+    {{ return(adapter.dispatch('seconds_between', 'trendcast')(start_ts, end_ts)) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start_ts, end_ts) -%}
+    cast(extract(epoch from {{ end_ts }}) - extract(epoch from {{ start_ts }}) as double precision)
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_ts, end_ts) -%}
+    (epoch({{ end_ts }}) - epoch({{ start_ts }}))
+{%- endmacro %}
+
+{% macro postgres__seconds_between(start_ts, end_ts) -%}
+    cast(extract(epoch from {{ end_ts }}) - extract(epoch from {{ start_ts }}) as double precision)
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_ts, end_ts) -%}
+    ((unix_micros({{ end_ts }}) - unix_micros({{ start_ts }})) / 1000000.0)
+{%- endmacro %}

@@ -24,7 +24,10 @@ from trendcast.simulator import SimConfig, simulate
 from trendcast.warehouse import connect
 
 # (schema, model): the incremental staging table and its child
-MODELS = [("staging", "stg_tiktok__videos"), ("intermediate", "int_tiktok_video_hashtags_exploded")]
+MODELS = [
+    ("staging", "stg_tiktok__videos"),
+    ("intermediate", "int_tiktok__video_hashtags_exploded"),
+]
 NAMES = [name for _, name in MODELS]
 HOURS = 6
 

@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from trendcast.archive import discover
+from trendcast.erasure import apply_tombstones
 from trendcast.landing.migrations import split_legacy_responses
 from trendcast.landing.schema import ensure_raw_schema
 from trendcast.landing.validate import STAGED_COLUMNS, PreparedFile, ProgressFn, prepare_file
@@ -143,6 +144,8 @@ def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
         )
         wh.execute(_final_insert_sql(wh, "_tc_staged"), [batch_id, started])
         _land_items(wh, prepared.items, batch_id)
+        # people erased before stay erased when an old archive comes back (docs/SECURITY.md)
+        apply_tombstones(wh, batch_id)
         checkpoint("insert")
         counts = wh.query(
             "select count(*), "

@@ -8,7 +8,7 @@
 with
 
 tiktok_tags as (
-    select * from {{ ref('int_tiktok_video_hashtags_exploded') }}
+    select * from {{ ref('int_tiktok__video_hashtags_exploded') }}
 ),
 
 youtube_videos as (
@@ -16,7 +16,7 @@ youtube_videos as (
 ),
 
 mastodon_tags as (
-    select * from {{ ref('int_mastodon_status_tags_exploded') }}
+    select * from {{ ref('int_mastodon__status_tags_exploded') }}
 ),
 
 tiktok as (

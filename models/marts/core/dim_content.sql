@@ -1,7 +1,7 @@
 -- One row per video: platform videos (latest upload/content_update attributes), platform videos
 -- seen only in engagement or discovery facts so far (inferred members, attributes NULL until their
--- upload event arrives), TikTok videos (int_tiktok_videos_latest) and YouTube videos
--- (int_youtube_videos_latest), each at its latest fetch.
+-- upload event arrives), TikTok videos (int_tiktok__videos_latest) and YouTube videos
+-- (int_youtube__videos_latest), each at its latest fetch.
 -- content_key = md5('<platform>:<content_id>'), so facts compute it without a lookup.
 with
 
@@ -18,11 +18,11 @@ discoveries as (
 ),
 
 tiktok_videos as (
-    select * from {{ ref('int_tiktok_videos_latest') }}
+    select * from {{ ref('int_tiktok__videos_latest') }}
 ),
 
 youtube_videos as (
-    select * from {{ ref('int_youtube_videos_latest') }}
+    select * from {{ ref('int_youtube__videos_latest') }}
 ),
 
 seen_in_facts as (

@@ -7,7 +7,7 @@ posts as (
 ),
 
 users as (
-    select * from {{ ref('int_tiktok_users_latest') }}
+    select * from {{ ref('int_tiktok__users_latest') }}
 ),
 
 post_latest as (

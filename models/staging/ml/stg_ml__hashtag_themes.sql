@@ -3,7 +3,7 @@
 with
 
 themes as (
-    select * from {{ ml_relation_or_empty(source('ml', 'hashtag_themes'), [
+    select * from {{ trends_relation_or_empty(source('ml', 'hashtag_themes'), [
         ['hashtag_id', dbt.type_string()],
         ['valid_from', 'timestamp with time zone'],
         ['platform', dbt.type_string()],

@@ -1,0 +1,342 @@
+"""The flows that keep trendcast fresh on a schedule: `hourly` (every 15 min) and `daily`.
+
+`hourly` is one cycle: land the new archive files, `dbt run --selector hourly` plus the
+primary-key tests, the feature marts, score the new entities, publish for readers, then record
+latency, run `dbt source freshness`, fingerprint the responses it landed and raise the alerts
+that apply. Each stage stamps the batches it carried in ops.processing_latency
+(trendcast/ops.py), so a cycle killed halfway leaves stamps missing and the next cycle, which
+finds those batches still pending, carries them through.
+
+`daily` is the full pipeline (flows/pipeline.py: every test, training, forecasts, backfill of
+actuals, report), under the same writer lock.
+
+Both hold the warehouse writer lock (trendcast/writer_lock.py) for their whole run: a second
+flow started meanwhile waits, then gives up with one clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from prefect import flow, task
+
+from flows.dbt import DbtError, hourly_build, run_dbt
+from trendcast import alerts, ops
+from trendcast.settings import PROJECT_DIR, Settings
+from trendcast.warehouse import connect
+from trendcast.writer_lock import writer_lock
+
+DEFAULT_SLA_SECONDS = 900.0  # fetch -> predictions available in the marts
+DEFAULT_LOCK_TIMEOUT = 600.0
+# a source with nothing landed for this long is stale (its fastest schedule, with room to spare)
+DEFAULT_STALE_AFTER = {
+    "youtube": 26 * 3600,
+    "tiktok": 26 * 3600,
+    "x": 3600,
+    "mastodon": 1800,
+    "platform": 1800,
+}
+FEATURE_MARTS = ["hashtag_features", "video_features"]
+
+
+def archive_dir() -> Path:
+    """Where extractors (and a replay) drop archive files for the hourly flow to land."""
+    path = Path(os.environ.get("TRENDCAST_ARCHIVE_DIR") or "data/archive")
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry I/O hiccups (a lock, a dropped connection), never a failed model or test: dbt
+    would only fail the same way again, after rebuilding everything before it."""
+    try:
+        state.result()
+    except DbtError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@dataclass
+class CycleOptions:
+    """What one hourly cycle does; every flag defaults to the production cycle."""
+
+    replay: bool = False
+    features: bool = True
+    score: bool = True
+    publish: bool = True
+    freshness: bool = True
+    sla_seconds: float = DEFAULT_SLA_SECONDS
+    stale_after: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_STALE_AFTER))
+
+
+# -- stages (tasks pass small values; the data stays in the warehouse) -----------------------
+@task(retries=2, retry_delay_seconds=5)
+def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, Any]:
+    from trendcast.archive import discover
+    from trendcast.landing import load_paths
+
+    settings = Settings.from_env(target)
+    existing = [p for p in paths if Path(p).exists()]
+    files = discover([Path(p) for p in existing]) if existing else []
+    with connect(settings) as wh:
+        results = load_paths(wh, files) if files else []
+        new = [r.batch_id for r in results if not r.skipped]
+        ops.register_batches(wh, new, replay=replay)
+        changes = ops.record_schema_versions(wh, new)
+        pending = wh.scalar(
+            "select count(*) from ops.processing_latency where published_at is null"
+        )
+        built = wh.table_exists("core", "dim_date")
+    return {
+        "files": len(files),
+        "landed": new,
+        "pending": int(pending or 0),
+        "was_built": built,
+        "schema_changes": [c.__dict__ for c in changes],
+    }
+
+
+def _mark(target: str | None, stage: str) -> int:
+    with connect(Settings.from_env(target)) as wh:
+        return ops.mark_stage(wh, stage)
+
+
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
+def build_task(target: str | None, first: bool) -> dict[str, Any]:
+    """The hourly dbt run; a warehouse never built gets its seeds and every model first (no
+    tests: the daily build runs those)."""
+    settings = Settings.from_env(target)
+    if first:
+        run = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings)
+    else:
+        run = hourly_build(settings)
+    return {
+        "nodes": len(run.results),
+        "statuses": run.statuses,
+        "stamped": _mark(target, "built_at"),
+    }
+
+
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
+def features_task(target: str | None) -> dict[str, Any]:
+    """The feature marts over the hourly metrics (labels and themes stay the daily flow's)."""
+    run = run_dbt(["run", "--select", *FEATURE_MARTS], Settings.from_env(target))
+    return {"nodes": len(run.results), "stamped": _mark(target, "features_at")}
+
+
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
+def score_task(target: str | None) -> dict[str, Any]:
+    """Score the entities the production model has not seen (python_ml.virality.score scores
+    first appearances after its training data; an upsert, so a rerun changes nothing)."""
+    from python_ml.virality.score import score
+
+    settings = Settings.from_env(target)
+    with connect(settings) as wh:
+        result = score(wh, settings)
+    keep = {k: result.get(k) for k in ("status", "reason", "scored", "model_version")}
+    return keep | {"stamped": _mark(target, "scored_at")}
+
+
+def _publisher() -> Any:
+    try:
+        module = importlib.import_module("trendcast.publish")
+    except ImportError:
+        return None
+    return getattr(module, "publish", None)
+
+
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
+def publish_task(target: str | None) -> dict[str, Any]:
+    """Rebuild the prediction marts, then publish the reader copy (trendcast/publish.py)."""
+    settings = Settings.from_env(target)
+    run = run_dbt(["run", "--select", "path:models/marts/ml"], settings)
+    out: dict[str, Any] = {"nodes": len(run.results)}
+    publish = _publisher()
+    if publish is not None:
+        result = publish(settings)
+        out["published"] = str(getattr(result, "path", result))
+    out["stamped"] = _mark(target, "published_at")
+    return out
+
+
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
+def ops_marts_task(target: str | None) -> dict[str, Any]:
+    """The latency mart (p50/p95 per source and day) over what this cycle stamped."""
+    run = run_dbt(["run", "--select", "path:models/marts/ops"], Settings.from_env(target))
+    return {"nodes": len(run.results)}
+
+
+@task(retries=1, retry_delay_seconds=5)
+def freshness_task(target: str | None) -> dict[str, Any]:
+    """`dbt source freshness`; its results (target/sources.json) go to ops.source_freshness.
+    A stale source is a finding, not a failure of the cycle."""
+    settings = Settings.from_env(target)
+    target_dir = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+    out = target_dir / "sources.json"
+    out.unlink(missing_ok=True)
+    # dbt exits non-zero when a source is past error_after; the results are written anyway
+    with contextlib.suppress(DbtError):
+        run_dbt(["source", "freshness", "--output", str(out)], settings)
+    if not out.exists():
+        return {"stored": 0}
+    with connect(settings) as wh:
+        stored = ops.store_freshness(wh, json.loads(out.read_text()))
+    return {"stored": stored}
+
+
+@task
+def checks_task(target: str | None, options: CycleOptions, changes: list[dict]) -> dict[str, Any]:
+    """Missed SLA, stale sources and schema changes -> alerts (each incident sent once)."""
+    settings = Settings.from_env(target)
+    with connect(settings) as wh:
+        latency = ops.latency_summary(wh, options.sla_seconds)
+        staleness = ops.source_staleness(wh)
+        now = ops.now_utc()
+    sent = []
+    missed = [r for r in latency if r["sla_met"] is False]
+    for r in missed:
+        key = f"sla_missed:{r['source']}"
+        msg = (
+            f"{r['source']}: p95 fetch-to-published {r['p95_seconds']:.0f} s exceeds the "
+            f"SLA of {options.sla_seconds:.0f} s ({r['published']} batches)"
+        )
+        if alerts.raise_incident(settings, key, "sla_missed", msg):
+            sent.append(key)
+    alerts.resolve_missing(settings, "sla_missed", [f"sla_missed:{r['source']}" for r in missed])
+    stale = []
+    if not options.replay:
+        for r in staleness:
+            limit = options.stale_after.get(r["source"])
+            landed = r.get("last_landed_at")
+            if limit is None or landed is None:
+                continue
+            age = (now - _aware(landed)).total_seconds()
+            if age > limit:
+                stale.append(r["source"])
+                key = f"stale:{r['source']}"
+                msg = f"{r['source']}: nothing landed for {age / 3600:.1f} h (limit {limit / 3600:.1f} h)"
+                if alerts.raise_incident(settings, key, "stale", msg):
+                    sent.append(key)
+    alerts.resolve_missing(settings, "stale", [f"stale:{s}" for s in stale])
+    by_endpoint: dict[tuple[str, str], list[str]] = {}
+    for c in changes:
+        by_endpoint.setdefault((c["source"], c["endpoint"]), []).append(
+            f"{c['change']} {c['key_path']}"
+        )
+    for (source, endpoint), items in by_endpoint.items():
+        key = f"schema:{source}:{endpoint}:{ops.fingerprint(items)}"
+        msg = f"{source} {endpoint}: response keys changed: " + ", ".join(sorted(items)[:20])
+        if alerts.raise_incident(settings, key, "schema", msg):
+            sent.append(key)
+    return {"sla_missed": [r["source"] for r in missed], "stale": stale, "alerts_sent": sent}
+
+
+def _aware(ts: Any) -> Any:
+    import pandas as pd
+
+    t = pd.Timestamp(ts)
+    return (t.tz_localize("UTC") if t.tzinfo is None else t).to_pydatetime()
+
+
+def alert_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """A failed scheduled run opens one incident per flow until a run of it succeeds."""
+    settings = Settings.from_env()
+    alerts.raise_incident(
+        settings,
+        f"flow_failed:{flow.name}",
+        "flow_failed",
+        f"flow {flow.name} run {flow_run.name} failed: {state.message}",
+    )
+
+
+def resolve_on_success(flow: Any, flow_run: Any, state: Any) -> None:
+    """A successful run closes its flow's failure incident; the next failure is a new one."""
+    settings = Settings.from_env()
+    mine = f"flow_failed:{flow.name}"
+    others = [k for k in alerts.open_incidents(settings) if k != mine]
+    alerts.resolve_missing(settings, "flow_failed", others)
+
+
+# -- flows -----------------------------------------------------------------------------------
+def run_cycle(
+    paths: list[str], target: str | None, options: CycleOptions, lock_timeout: float
+) -> dict[str, Any]:
+    """One hourly cycle under the writer lock (the body of the `hourly` flow)."""
+    settings = Settings.from_env(target)
+    with writer_lock(settings, "hourly", lock_timeout):
+        landed = land_task(paths, target, options.replay)
+        summary: dict[str, Any] = {"target": settings.target, "land": landed}
+        if landed["pending"] == 0 and landed["was_built"]:
+            summary["skipped"] = "no new or pending batches"
+        else:
+            summary["build"] = build_task(target, not landed["was_built"])
+            if options.features:
+                summary["features"] = features_task(target)
+            else:
+                summary["features"] = {"stamped": _mark(target, "features_at")}
+            if options.score:
+                summary["score"] = score_task(target)
+            else:
+                summary["score"] = {"stamped": _mark(target, "scored_at")}
+            summary["publish"] = publish_task(target) if options.publish else {
+                "stamped": _mark(target, "published_at")
+            }  # fmt: skip
+            summary["ops_marts"] = ops_marts_task(target)
+        if options.freshness:
+            summary["freshness"] = freshness_task(target)
+        summary["checks"] = checks_task(target, options, landed["schema_changes"])
+    return summary
+
+
+@flow(name="hourly", log_prints=True, on_failure=[alert_on_failure],
+      on_completion=[resolve_on_success])  # fmt: skip
+def hourly(
+    paths: list[str] | None = None,
+    target: str | None = None,
+    replay: bool = False,
+    features: bool = True,
+    score: bool = True,
+    publish: bool = True,
+    freshness: bool = True,
+    sla_seconds: float = DEFAULT_SLA_SECONDS,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> dict[str, Any]:
+    """Land new archives, rebuild what they change, features, score the new entities, publish;
+    then latency, source freshness, schema fingerprints and alerts (module docstring)."""
+    options = CycleOptions(replay=replay, features=features, score=score, publish=publish,
+                           freshness=freshness, sla_seconds=sla_seconds)  # fmt: skip
+    return run_cycle(paths or [str(archive_dir())], target, options, lock_timeout)
+
+
+@flow(name="daily", log_prints=True, on_failure=[alert_on_failure],
+      on_completion=[resolve_on_success])  # fmt: skip
+def daily(
+    paths: list[str] | None = None,
+    target: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> dict[str, Any]:
+    """The full pipeline (all tests, training, forecasts, backfill of actuals, report) under
+    the writer lock; batches it lands count as built, scored and published when it ends."""
+    from flows.pipeline import pipeline
+
+    settings = Settings.from_env(target)
+    chosen = paths or [str(archive_dir())]
+    with writer_lock(settings, "daily", lock_timeout):
+        existing = [p for p in chosen if Path(p).exists()]
+        summary = pipeline(existing, target=settings.target)
+        with connect(settings) as wh:
+            new = [b["batch_id"] for b in summary.get("batches", []) if not b["skipped"]]
+            ops.register_batches(wh, new)
+            for stage in ops.STAGES:
+                ops.mark_stage(wh, stage)
+    return {"target": settings.target, "stages": list(summary.get("stages", {}))}

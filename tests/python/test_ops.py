@@ -1,0 +1,312 @@
+"""Scheduled operation without dbt: deployments and schedules, the writer lock, alerts to a
+loopback webhook, schema fingerprints and latency stamps (fast; the replay through dbt is in
+test_ops_replay.py)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import threading
+import time
+import types
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trendcast import alerts, ops
+from trendcast.landing import load_paths
+from trendcast.settings import PROJECT_DIR
+from trendcast.warehouse import connect
+from trendcast.writer_lock import WriterBusyError, writer_lock
+
+
+# -- deployments -----------------------------------------------------------------------------
+@pytest.fixture
+def fake_optional_flows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stand-ins for the extract and lifecycle flow modules (real Prefect flows)."""
+    from prefect import flow
+
+    extract = types.ModuleType("flows.extract_flows")
+    for name in ("youtube", "x", "tiktok", "mastodon", "mastodon_stream"):
+
+        def body(out_dir: str | None = None) -> None:
+            return None
+
+        setattr(extract, f"extract_{name}", flow(name=f"extract_{name}")(body))
+    lifecycle = types.ModuleType("flows.lifecycle_flows")
+
+    def retention(target: str | None = None) -> None:
+        return None
+
+    lifecycle.retention = flow(name="retention")(retention)
+    monkeypatch.setitem(sys.modules, "flows.extract_flows", extract)
+    monkeypatch.setitem(sys.modules, "flows.lifecycle_flows", lifecycle)
+
+
+def test_deployments_have_the_default_schedules_and_parameters(
+    fake_optional_flows: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.schedules import SPECS, build_deployments, deployment_plan
+
+    for spec in SPECS:
+        monkeypatch.delenv(f"TRENDCAST_SCHEDULE_{spec.name.upper().replace('-', '_')}", False)
+    plan = {p["name"]: p for p in deployment_plan("duckdb", tmp_path)}
+    assert set(plan) == {s.name for s in SPECS}
+    assert plan["hourly"]["schedule"] == {"interval": 900.0}
+    assert plan["extract-x"]["schedule"] == {"interval": 900.0}
+    assert plan["extract-mastodon"]["schedule"] == {"interval": 300.0}
+    assert plan["daily"]["schedule"] == {"cron": "30 3 * * *"}
+    assert plan["retention"]["schedule"] == {"cron": "0 4 * * *"}
+    assert plan["extract-youtube"]["schedule"] == {"cron": "5 0 * * *"}
+    assert plan["hourly"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
+    assert plan["daily"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
+    assert plan["retention"]["parameters"] == {"target": "duckdb"}
+    assert plan["extract-tiktok"]["parameters"] == {"out_dir": str(tmp_path / "tiktok")}
+
+    deployments = {d.name: d for d in build_deployments("duckdb", tmp_path)}
+    hourly = deployments["hourly"]
+    assert hourly.schedules[0].schedule.interval.total_seconds() == 900
+    assert hourly.parameters == {"target": "duckdb", "paths": [str(tmp_path)]}
+    assert deployments["daily"].schedules[0].schedule.cron == "30 3 * * *"
+
+
+def test_schedules_are_configurable_and_optional_flows_only_when_present(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.schedules import ScheduleError, deployment_plan, schedule_overrides
+
+    monkeypatch.setitem(sys.modules, "flows.extract_flows", None)  # import fails
+    monkeypatch.setitem(sys.modules, "flows.lifecycle_flows", None)
+    monkeypatch.setenv("TRENDCAST_SCHEDULE_HOURLY", "300")
+    monkeypatch.setenv("TRENDCAST_SCHEDULE_DAILY", "0 2 * * *")
+    overrides = schedule_overrides({"daily": "off"})
+    plan = {p["name"]: p for p in deployment_plan("postgres", tmp_path, overrides)}
+    assert set(plan) == {"hourly", "daily"}
+    assert plan["hourly"]["schedule"] == {"interval": 300.0}
+    assert plan["daily"]["schedule"] == {}  # the CLI option wins over the variable
+    with pytest.raises(ScheduleError, match="not a valid cron"):
+        deployment_plan("duckdb", tmp_path, {"hourly": "61 * * * *"})
+    with pytest.raises(ScheduleError, match="unknown deployment"):
+        schedule_overrides({"hourly-ish": "60"})
+
+
+def test_prefect_yaml_matches_the_served_deployments() -> None:
+    from flows.schedules import SPECS, parse_schedule
+
+    doc = yaml.safe_load((PROJECT_DIR / "prefect.yaml").read_text())
+    by_name = {d["name"]: d for d in doc["deployments"]}
+    assert set(by_name) == {s.name for s in SPECS}
+    for spec in SPECS:
+        d = by_name[spec.name]
+        assert d["entrypoint"] == f"{spec.module.replace('.', '/')}.py:{spec.flow}"
+        (sched,) = d["schedules"]
+        assert {k: v for k, v in sched.items() if k in ("interval", "cron")} == parse_schedule(
+            spec.default
+        )
+
+
+# -- the writer lock -------------------------------------------------------------------------
+def _hold_in_threads(settings, hold: float = 1.0, timeout: float = 30.0) -> list[tuple]:
+    spans: list[tuple] = []
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            with writer_lock(settings, name, timeout=timeout):
+                start = time.monotonic()
+                time.sleep(hold)
+                spans.append((name, start, time.monotonic()))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("hourly", "daily")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    return sorted(spans, key=lambda s: s[1])
+
+
+def test_two_flows_started_together_never_write_at_once(warehouse) -> None:
+    (_, s1, e1), (_, s2, _) = _hold_in_threads(warehouse)
+    assert s2 >= e1  # the second waited for the first to finish
+
+
+def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) -> None:
+    held = threading.Event()
+    done = threading.Event()
+
+    def holder() -> None:
+        with writer_lock(warehouse, "daily", timeout=5):
+            held.set()
+            done.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(5)
+    try:
+        with (
+            pytest.raises(WriterBusyError, match="hourly: the warehouse writer lock"),
+            writer_lock(warehouse, "hourly", timeout=0.6),
+        ):
+            pytest.fail("entered while another flow held the lock")
+    finally:
+        done.set()
+        t.join()
+    with writer_lock(warehouse, "hourly", timeout=1):
+        pass  # released by the holder
+
+
+def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
+    with writer_lock(duckdb_warehouse, "daily", timeout=1), writer_lock(
+        duckdb_warehouse, "pipeline", timeout=1
+    ):
+        pass
+
+
+# -- alerts ----------------------------------------------------------------------------------
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict]
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append(json.loads(body))  # type: ignore[attr-defined]
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    server.received = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("TRENDCAST_ALERT_URL", f"http://127.0.0.1:{server.server_port}/hook")
+    monkeypatch.setenv("TRENDCAST_ALERT_STATE", str(tmp_path / "alerts.json"))
+    yield server
+    server.shutdown()
+
+
+def test_an_incident_is_sent_once_until_it_clears(webhook, duckdb_warehouse) -> None:
+    s = duckdb_warehouse
+    assert alerts.raise_incident(s, "stale:x", "stale", "x: nothing landed for 2.0 h")
+    assert not alerts.raise_incident(s, "stale:x", "stale", "x: nothing landed for 2.5 h")
+    assert [m["key"] for m in webhook.received] == ["stale:x"]
+    assert webhook.received[0]["message"] == "x: nothing landed for 2.0 h"
+    assert alerts.resolve_missing(s, "stale", []) == ["stale:x"]
+    assert alerts.raise_incident(s, "stale:x", "stale", "x: stale again")  # a new incident
+    assert len(webhook.received) == 2
+
+
+def test_an_alert_the_webhook_did_not_take_is_sent_later_once(
+    webhook, duckdb_warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = duckdb_warehouse
+    good = f"http://127.0.0.1:{webhook.server_port}/hook"
+    monkeypatch.setenv("TRENDCAST_ALERT_URL", "http://127.0.0.1:9/closed")
+    assert not alerts.raise_incident(s, "flow_failed:hourly", "flow_failed", "boom")
+    assert alerts.open_incidents(s)["flow_failed:hourly"]["last_error"]
+    monkeypatch.setenv("TRENDCAST_ALERT_URL", good)
+    assert alerts.raise_incident(s, "flow_failed:hourly", "flow_failed", "boom")
+    assert not alerts.raise_incident(s, "flow_failed:hourly", "flow_failed", "boom")
+    assert [m["key"] for m in webhook.received] == ["flow_failed:hourly"]
+
+
+def test_a_failed_flow_run_alerts_once(webhook, duckdb_warehouse) -> None:
+    from prefect import flow
+
+    from flows.live import alert_on_failure, resolve_on_success
+
+    state = {"fail": True}
+
+    @flow(name="hourly", on_failure=[alert_on_failure], on_completion=[resolve_on_success])
+    def flaky() -> None:
+        if state["fail"]:
+            raise RuntimeError("warehouse unreachable")
+
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            flaky()
+    assert [m["key"] for m in webhook.received] == ["flow_failed:hourly"]
+    assert "warehouse unreachable" in webhook.received[0]["message"]
+    state["fail"] = False
+    flaky()
+    assert "flow_failed:hourly" not in alerts.open_incidents(duckdb_warehouse)
+
+
+# -- schema versions and latency stamps ------------------------------------------------------
+def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
+    lines = [
+        json.dumps(
+            {"source": "mastodon", "endpoint": "api/v1/trends/tags", "params": {},
+             "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00", "response": body}
+        )  # fmt: skip
+        for i, body in enumerate(bodies)
+    ]
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+TAG = {"name": "cats", "url": "https://example.test/tags/cats", "history": [{"day": "1", "uses": "3"}]}
+
+
+def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
+    warehouse, tmp_path: Path
+) -> None:
+    first = _archive(tmp_path / "a.jsonl.gz", [[TAG], [TAG]], 0)
+    changed = {**TAG, "following": False}
+    del changed["url"]
+    second = _archive(tmp_path / "b.jsonl.gz", [[changed]], 10)
+    third = _archive(tmp_path / "c.jsonl.gz", [[changed], [changed]], 20)
+    with connect(warehouse) as wh:
+        (a,) = load_paths(wh, [first])
+        assert ops.record_schema_versions(wh, [a.batch_id]) == []  # the first version
+        (b,) = load_paths(wh, [second])
+        changes = ops.record_schema_versions(wh, [b.batch_id])
+        assert {(c.change, c.key_path) for c in changes} == {
+            ("added", "[].following"),
+            ("vanished", "[].url"),
+        }
+        assert {c.endpoint for c in changes} == {"trends.tags"}
+        (c,) = load_paths(wh, [third])
+        assert ops.record_schema_versions(wh, [c.batch_id]) == []  # same version again
+        rows = wh.query(
+            "select change, key_path, batch_id from ops.schema_changes order by change"
+        )
+        assert rows == [("added", "[].following", b.batch_id), ("vanished", "[].url", b.batch_id)]
+        assert wh.scalar("select count(*) from ops.schema_versions") == 2
+
+
+def test_stages_stamp_every_waiting_batch_so_a_killed_cycle_is_caught_up(
+    warehouse, tmp_path: Path
+) -> None:
+    one = _archive(tmp_path / "a.jsonl.gz", [[TAG]], 0)
+    two = _archive(tmp_path / "b.jsonl.gz", [[TAG]], 30)
+    with connect(warehouse) as wh:
+        (a,) = load_paths(wh, [one])
+        ops.register_batches(wh, [a.batch_id])
+        ops.mark_stage(wh, "built_at")  # the cycle was killed after its build
+        (b,) = load_paths(wh, [two])  # landed by a run killed before it registered anything
+        assert ops.register_batches(wh, []) == 1
+        for stage in ops.STAGES:
+            ops.mark_stage(wh, stage)
+        rows = wh.query_df(
+            "select batch_id, newest_fetched_at, available_at, landed_at, built_at, "
+            "features_at, scored_at, published_at from ops.processing_latency order by 1"
+        )
+    assert sorted(rows["batch_id"]) == sorted([a.batch_id, b.batch_id])
+    assert rows.notna().all().all()
+    for _, r in rows.iterrows():
+        assert r["available_at"] == r["newest_fetched_at"]  # live: available when fetched
+        assert r["landed_at"] <= r["built_at"] <= r["features_at"]
+        assert r["features_at"] <= r["scored_at"] <= r["published_at"]
+    built = dict(zip(rows["batch_id"], rows["built_at"], strict=True))
+    assert built[a.batch_id] < built[b.batch_id]  # the first build's stamp was kept
