@@ -289,8 +289,6 @@ def print_summary(
     from flows.summary import print_run_summary, print_where_and_next
     from trendcast.warehouse import connect
 
-    if landed is not None:
-        print_batches([b for b in landed if not b.skipped] or landed[:0])
     with connect(cfg) as wh:
         from trendcast.landing import status_counts
 
@@ -322,6 +320,9 @@ def print_summary(
         console.print()
         print_run_summary(summary, cfg, console, published=published, landed=landed)
         _print_top_predictions(wh)
+        from flows.commands.mastodon import print_mastodon_summary
+
+        print_mastodon_summary(wh, console)
     print_where_and_next(summary, cfg, console, published)
 
 

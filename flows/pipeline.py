@@ -55,6 +55,7 @@ def stages() -> list[tuple[str, Callable[..., Any]]]:
     """
     from flows.domain_flows import extract_domains
     from flows.forecast_flows import backfill_actuals, forecast
+    from flows.mastodon_flows import mastodon_sentiment
     from flows.ml_flows import report, score, train
     from flows.trends_flows import features, trends_models
 
@@ -66,6 +67,7 @@ def stages() -> list[tuple[str, Callable[..., Any]]]:
         ("score", score),
         ("forecast", forecast),
         ("backfill_actuals", backfill_actuals),
+        ("mastodon_sentiment", mastodon_sentiment),
         ("report", report),
     ]
 

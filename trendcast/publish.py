@@ -55,6 +55,19 @@ HEALTH_QUERIES = {
     ),
 }
 HEALTH_SCHEMA = "landing"
+# On Postgres readers cannot read schema ml (model internals, security macros); the Data health
+# page still needs who trained what and the latest data-quality results: views in `landing`.
+REGISTRY_VIEWS = {
+    "model_registry": (
+        ("model_metadata", "forecast_models"),
+        "select model_name, model_version, task, purpose, cast(trained_at as varchar) as trained_at "
+        "from ml.model_metadata union all "
+        "select model_name, model_version, account || ' ' || granularity, "
+        "case when is_chosen then 'chosen' else 'candidate' end, cast(trained_at as varchar) "
+        "from ml.forecast_models",
+    ),
+    "data_quality_checks": (("data_quality_checks",), "select * from ml.data_quality_checks"),
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,11 @@ class PublishResult:
     storage_version: str = ""
     reader_role: str = ""
     skipped: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """Where readers connect: the published file (DuckDB) or the database (Postgres)."""
+        return self.location
 
     def line(self) -> str:
         """One line for a summary."""
@@ -299,6 +317,11 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
                 wh.execute(
                     f"create or replace view {HEALTH_SCHEMA}.{name} as {sql.format(raw='raw')}"
                 )
+            # the registry and data-quality results without the ml schema's model internals
+            for name, (needed, sql) in REGISTRY_VIEWS.items():
+                if all(wh.table_exists("ml", t) for t in needed):
+                    wh.execute(f"create or replace view {HEALTH_SCHEMA}.{name} as {sql}")
+                    tables += 1
             wh.execute(f"grant usage on schema {HEALTH_SCHEMA} to {role}")
             wh.execute(f"grant select on all tables in schema {HEALTH_SCHEMA} to {role}")
             tables += len(HEALTH_QUERIES)

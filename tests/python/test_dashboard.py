@@ -42,9 +42,18 @@ BROWSER_ARGS = [
     "--no-first-run",
     "--safebrowsing-disable-auto-update",
 ]
+# generous: only reached on failure, and a loaded CI machine renders slowly
+WAIT_MS = 90_000
 PAGES = ["trending_now", "forecasts", "platform", "hashtags_and_domains", "data_health"]
 # the default page lives at the root address
 URLS = {name: ("" if name == "trending_now" else name) for name in PAGES}
+
+
+# text each page must show for the fixture (tables render after the headline numbers)
+PAGE_TEXTS = {
+    "hashtags_and_domains": ("Mastodon trending: not built yet.", "Domains: not built yet."),
+    "data_health": ("not JSON: Expecting value",),
+}
 
 
 def _free_port() -> int:
@@ -115,9 +124,9 @@ def browser_page(server: str):
 def _open(page, url: str, expected_metrics: int) -> dict[str, str]:
     """Load a page, wait until Streamlit is idle, fail on any exception box; metrics by label."""
     page.goto(url)
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=WAIT_MS)
     metric = page.locator('[data-testid="stMetric"]')
-    metric.nth(expected_metrics - 1).wait_for(timeout=30_000)
+    metric.nth(expected_metrics - 1).wait_for(timeout=WAIT_MS)
     _wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")
     assert page.get_by_role("dialog").count() == 0, page.inner_text("body")  # "Page not found"
@@ -135,7 +144,7 @@ def _wait_idle(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=30_000,
+        timeout=WAIT_MS,
     )
 
 
@@ -164,6 +173,8 @@ def test_every_page_loads_and_shows_the_marts_numbers(browser_page, server: str,
     }
     for name in PAGES:
         shown[name] = _open(page, f"{server}/{URLS[name]}", expected_counts[name])
+        for text in PAGE_TEXTS.get(name, ()):
+            page.get_by_text(text).first.wait_for(timeout=WAIT_MS)  # rendered after the metrics
         texts[name] = page.inner_text("body")
         _shot(page, name)
 
@@ -222,7 +233,7 @@ def test_filters_change_the_numbers(browser_page, server: str, published: Path):
     # choosing a region in the sidebar
     page.get_by_test_id("stSelectbox").filter(has_text="Region or instance").click()
     page.get_by_role("option", name="GB", exact=True).click()
-    page.wait_for_url("**region=GB**", timeout=15_000)
+    page.wait_for_url("**region=GB**", timeout=WAIT_MS)
     _wait_idle(page)
     gb = _open(page, page.url, 2)
     expected = _sql(
@@ -262,6 +273,7 @@ def _query_layer_numbers(settings: Settings | None, path: Path | None) -> dict:
             "failed": data.failed_lines(r, f_all)["error_message"].tolist(),
             "extent": [str(d) for d in data.date_extent(r)],
             "later": data.later_marts(r),
+            "registry": data.model_registry(r)[["model_name", "model_version"]].values.tolist(),
         }
 
 
@@ -275,3 +287,4 @@ def test_the_query_layer_gives_the_same_numbers_on_postgres(pg_warehouse: Settin
     assert on_pg == on_duckdb
     assert on_pg["youtube_gb"] == 2 and on_pg["top_gb"] == ["v4", "v5"]
     assert on_pg["mae"] == [1.0]  # (36 + 12) / (24 + 24)
+    assert len(on_pg["registry"]) == 2  # virality and forecasting registries, without schema ml

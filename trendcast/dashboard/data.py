@@ -468,11 +468,16 @@ def freshness(r: Reader, sla_hours: float = DEFAULT_SLA_HOURS) -> pd.DataFrame:
 
 
 def quality_checks(r: Reader) -> pd.DataFrame:
-    if not r.has("ml", "data_quality_checks"):
+    # the published DuckDB copy has schema ml; Postgres readers get the landing view instead
+    table = next(
+        (f"{s}.data_quality_checks" for s in ("ml", "landing") if r.has(s, "data_quality_checks")),
+        None,
+    )
+    if table is None:
         return pd.DataFrame()
     return r.df(
-        "select * from ml.data_quality_checks where run_id = "
-        "(select max(run_id) from ml.data_quality_checks) order by passed, check_name"
+        f"select * from {table} where run_id = (select max(run_id) from {table}) "
+        "order by passed, check_name"
     )
 
 
@@ -489,6 +494,8 @@ def model_registry(r: Reader) -> pd.DataFrame:
             "case when is_chosen then 'chosen' else 'candidate' end as purpose, "
             "cast(trained_at as varchar) as trained_at from ml.forecast_models"
         )
+    if not parts and r.has("landing", "model_registry"):
+        parts.append("select * from landing.model_registry")
     if not parts:
         return pd.DataFrame()
     return r.df(" union all ".join(parts) + " order by trained_at desc, model_name")
