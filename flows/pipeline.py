@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +43,33 @@ def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = 
     return {"nodes": len(run.results), "statuses": run.statuses}
 
 
-# (module, flow name) in pipeline order; a stage whose module is not installed is skipped.
-STAGES: list[tuple[str, str]] = [
-    ("flows.domain_flows", "extract_domains"),
-    ("flows.trends_flows", "features"),
-    ("flows.trends_flows", "trends_models"),
-    ("flows.ml_flows", "train"),
-    ("flows.ml_flows", "score"),
-    ("flows.forecast_flows", "forecast"),
-    ("flows.forecast_flows", "backfill_actuals"),
-    ("flows.mastodon_flows", "mastodon_sentiment"),
-    ("flows.ml_flows", "report"),
-]
 PUBLISH_BEFORE = "report"
 
 
-def _stages() -> list[tuple[str, Any]]:
-    import importlib
+def stages() -> list[tuple[str, Callable[..., Any]]]:
+    """The Python stages after the dbt build, in pipeline order.
 
-    found = []
-    for module, name in STAGES:
-        try:
-            fn = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if fn is not None:
-            found.append((name, fn))
-    return found
+    Imported by name here rather than looked up at run time: a stage whose module fails to
+    import fails the run with its ImportError instead of being skipped without a word. (Imported
+    inside the function so that `trendcast --help` does not load the ML stack.)
+    """
+    from flows.domain_flows import extract_domains
+    from flows.forecast_flows import backfill_actuals, forecast
+    from flows.mastodon_flows import mastodon_sentiment
+    from flows.ml_flows import report, score, train
+    from flows.trends_flows import features, trends_models
+
+    return [
+        ("extract_domains", extract_domains),
+        ("features", features),
+        ("trends_models", trends_models),
+        ("train", train),
+        ("score", score),
+        ("forecast", forecast),
+        ("backfill_actuals", backfill_actuals),
+        ("mastodon_sentiment", mastodon_sentiment),
+        ("report", report),
+    ]
 
 
 @task(retries=1, retry_delay_seconds=5)
@@ -100,7 +101,7 @@ def pipeline(
     lap("dbt")
     summary["stages"] = {}
     if not skip_ml:
-        for name, fn in _stages():
+        for name, fn in stages():
             if name == PUBLISH_BEFORE:
                 summary["stages"]["publish"] = publish_task(target)
                 lap("publish")
