@@ -132,7 +132,7 @@ def _hold_in_threads(settings, hold: float = 1.0, timeout: float = 30.0) -> list
 
 
 def test_two_flows_started_together_never_write_at_once(warehouse) -> None:
-    (_, s1, e1), (_, s2, _) = _hold_in_threads(warehouse)
+    (_, _s1, e1), (_, s2, _) = _hold_in_threads(warehouse)
     assert s2 >= e1  # the second waited for the first to finish
 
 
@@ -162,8 +162,9 @@ def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) ->
 
 
 def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
-    with writer_lock(duckdb_warehouse, "daily", timeout=1), writer_lock(
-        duckdb_warehouse, "pipeline", timeout=1
+    with (
+        writer_lock(duckdb_warehouse, "daily", timeout=1),
+        writer_lock(duckdb_warehouse, "pipeline", timeout=1),
     ):
         pass
 
@@ -172,7 +173,7 @@ def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append(json.loads(body))  # type: ignore[attr-defined]
         self.send_response(204)
@@ -220,34 +221,37 @@ def test_an_alert_the_webhook_did_not_take_is_sent_later_once(
 
 
 def test_a_failed_flow_run_alerts_once(webhook, duckdb_warehouse) -> None:
-    from prefect import flow
+    from types import SimpleNamespace
 
-    from flows.live import alert_on_failure, resolve_on_success
+    from flows.live import alert_on_failure, daily, hourly, resolve_on_success
 
-    state = {"fail": True}
-
-    @flow(name="hourly", on_failure=[alert_on_failure], on_completion=[resolve_on_success])
-    def flaky() -> None:
-        if state["fail"]:
-            raise RuntimeError("warehouse unreachable")
-
-    for _ in range(2):
-        with pytest.raises(RuntimeError):
-            flaky()
+    for fl in (hourly, daily):  # the scheduled flows carry the hooks
+        assert alert_on_failure in fl.on_failure_hooks
+        assert resolve_on_success in fl.on_completion_hooks
+    flow = SimpleNamespace(name="hourly")
+    state = SimpleNamespace(message="Flow run encountered an exception: warehouse unreachable")
+    for run in ("calm-fox", "brave-owl"):  # two failed runs in a row: one incident
+        alert_on_failure(flow, SimpleNamespace(name=run), state)
     assert [m["key"] for m in webhook.received] == ["flow_failed:hourly"]
-    assert "warehouse unreachable" in webhook.received[0]["message"]
-    state["fail"] = False
-    flaky()
+    assert "calm-fox" in webhook.received[0]["message"]
+    resolve_on_success(flow, SimpleNamespace(name="quiet-elk"), SimpleNamespace(message=""))
     assert "flow_failed:hourly" not in alerts.open_incidents(duckdb_warehouse)
+    alert_on_failure(flow, SimpleNamespace(name="late-bat"), state)
+    assert len(webhook.received) == 2  # a failure after a success is a new incident
 
 
 # -- schema versions and latency stamps ------------------------------------------------------
 def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     lines = [
         json.dumps(
-            {"source": "mastodon", "endpoint": "api/v1/trends/tags", "params": {},
-             "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00", "response": body}
-        )  # fmt: skip
+            {
+                "source": "mastodon",
+                "endpoint": "api/v1/trends/tags",
+                "params": {},
+                "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00",
+                "response": body,
+            }
+        )
         for i, body in enumerate(bodies)
     ]
     with gzip.open(path, "wt") as fh:
@@ -255,7 +259,11 @@ def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     return path
 
 
-TAG = {"name": "cats", "url": "https://example.test/tags/cats", "history": [{"day": "1", "uses": "3"}]}
+TAG = {
+    "name": "cats",
+    "url": "https://example.test/tags/cats",
+    "history": [{"day": "1", "uses": "3"}],
+}
 
 
 def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
@@ -278,9 +286,7 @@ def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
         assert {c.endpoint for c in changes} == {"trends.tags"}
         (c,) = load_paths(wh, [third])
         assert ops.record_schema_versions(wh, [c.batch_id]) == []  # same version again
-        rows = wh.query(
-            "select change, key_path, batch_id from ops.schema_changes order by change"
-        )
+        rows = wh.query("select change, key_path, batch_id from ops.schema_changes order by change")
         assert rows == [("added", "[].following", b.batch_id), ("vanished", "[].url", b.batch_id)]
         assert wh.scalar("select count(*) from ops.schema_versions") == 2
 
