@@ -1,19 +1,34 @@
-"""Run dbt in-process (dbtRunner) against the target the settings name.
+"""Run dbt in-process against the target the settings name.
 
 dbt reads profiles.yml, which reads the same TRENDCAST_* variables as trendcast.settings, so the
-variables are exported before each invocation. One invocation at a time per process.
+variables are exported before each invocation (and put back after). One invocation at a time
+per process.
+
+Two runners, one result shape: dbt's own `dbtRunner`, or prefect-dbt's `PrefectDbtRunner`,
+which reports every node as a Prefect task with its own state, so a scheduled run shows
+per-node progress and results in the Prefect UI. The scheduled flows (flows/live.py) use the
+Prefect runner; elsewhere (CLI, tests, the benchmark) dbt's runner avoids one Prefect task per
+node where nobody watches them. TRENDCAST_DBT_RUNNER=prefect|dbt forces either. The
+environment export, the target and the error format are the same for both.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from trendcast.settings import PROJECT_DIR, Settings
 
 _LOCK = threading.Lock()
+_PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "trendcast_prefect_dbt_runner", default=False
+)
 
 
 class DbtError(RuntimeError):
@@ -61,7 +76,11 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            res = dbtRunner().invoke(full)
+            res = (
+                _prefect_invoke(args, settings, quiet)
+                if _use_prefect()
+                else dbtRunner().invoke(full)
+            )
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -87,6 +106,57 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+@contextmanager
+def prefect_node_tasks() -> Iterator[None]:
+    """Run dbt through PrefectDbtRunner while active (inside a flow run): one task per node."""
+    token = _PREFECT_RUNNER.set(True)
+    try:
+        yield
+    finally:
+        _PREFECT_RUNNER.reset(token)
+
+
+def _use_prefect() -> bool:
+    forced = os.environ.get("TRENDCAST_DBT_RUNNER", "").lower()
+    if forced in ("prefect", "dbt"):
+        return forced == "prefect"
+    if not _PREFECT_RUNNER.get():
+        return False
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+class _Failed:
+    """The result shape run_dbt reads, for an invocation PrefectDbtRunner refused outright."""
+
+    success = False
+    result = None
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exception = exc
+
+
+def _prefect_invoke(args: list[str], settings: Settings, quiet: bool) -> Any:
+    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+    runner = PrefectDbtRunner(
+        settings=PrefectDbtSettings(
+            project_dir=settings.project_dir,
+            profiles_dir=settings.project_dir,
+            target_path=Path(os.environ.get("DBT_TARGET_PATH") or settings.project_dir / "target"),
+        ),
+        raise_on_failure=False,
+    )
+    full = [*args, "--target", settings.target]
+    if quiet and "--quiet" not in args and "-q" not in args:
+        full = ["--quiet", *full]
+    try:
+        return runner.invoke(full)
+    except ValueError as exc:  # the runner raises on a dbt exception (not on failed nodes)
+        return _Failed(exc)
 
 
 def hourly_build(settings: Settings | None = None) -> DbtRun:

@@ -26,10 +26,12 @@ from typing import Any
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# the ephemeral API's default 20 s start-up allowance is missed on a busy 2-core machine
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, task
 
-from flows.dbt import DbtError, hourly_build, run_dbt
+from flows.dbt import DbtError, hourly_build, prefect_node_tasks, run_dbt
 from trendcast import alerts, ops
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.warehouse import connect
@@ -274,7 +276,7 @@ def run_cycle(
 ) -> dict[str, Any]:
     """One hourly cycle under the writer lock (the body of the `hourly` flow)."""
     settings = Settings.from_env(target)
-    with writer_lock(settings, "hourly", lock_timeout):
+    with writer_lock(settings, "hourly", lock_timeout), prefect_node_tasks():
         landed = land_task(paths, target, options.replay)
         summary: dict[str, Any] = {"target": settings.target, "land": landed}
         if landed["pending"] == 0 and landed["was_built"]:
@@ -332,7 +334,7 @@ def daily(
 
     settings = Settings.from_env(target)
     chosen = paths or [str(archive_dir())]
-    with writer_lock(settings, "daily", lock_timeout):
+    with writer_lock(settings, "daily", lock_timeout), prefect_node_tasks():
         existing = [p for p in chosen if Path(p).exists()]
         summary = pipeline(existing, target=settings.target)
         with connect(settings) as wh:
