@@ -54,6 +54,18 @@ class DbtRun:
         return counts
 
 
+def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
+    """A Prefect `retry_condition_fn`: retry I/O hiccups (a lock, a dropped connection), never a
+    failed model or test, which would only fail again after rebuilding everything before it."""
+    try:
+        state.result()
+    except DbtError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
 def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
     """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
     from dbt.cli.main import dbtRunner

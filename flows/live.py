@@ -31,7 +31,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, task
 
-from flows.dbt import DbtError, hourly_build, prefect_node_tasks, run_dbt
+from flows.dbt import DbtError, hourly_build, not_a_dbt_failure, prefect_node_tasks, run_dbt
 from trendcast import alerts, ops
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.warehouse import connect
@@ -54,18 +54,6 @@ def archive_dir() -> Path:
     """Where extractors (and a replay) drop archive files for the hourly flow to land."""
     path = Path(os.environ.get("TRENDCAST_ARCHIVE_DIR") or "data/archive")
     return path if path.is_absolute() else PROJECT_DIR / path
-
-
-def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry I/O hiccups (a lock, a dropped connection), never a failed model or test: dbt
-    would only fail the same way again, after rebuilding everything before it."""
-    try:
-        state.result()
-    except DbtError:
-        return False
-    except Exception:
-        return True
-    return True
 
 
 @dataclass
@@ -91,6 +79,7 @@ def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, A
     existing = [p for p in paths if Path(p).exists()]
     files = discover([Path(p) for p in existing]) if existing else []
     with connect(settings) as wh:
+        files = _not_landed(wh, files)
         results = load_paths(wh, files) if files else []
         new = [r.batch_id for r in results if not r.skipped]
         ops.register_batches(wh, new, replay=replay)
@@ -106,6 +95,26 @@ def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, A
         "was_built": built,
         "schema_changes": [c.__dict__ for c in changes],
     }
+
+
+def _not_landed(wh: Any, files: list[Path]) -> list[Path]:
+    """Files not landed under this path since they were last written. The archive folder only
+    grows, and hashing every file in it every 15 minutes would grow with it; a file rewritten
+    after landing is read again (and is a no-op if its bytes did not change)."""
+    from trendcast.landing import ensure_raw_schema
+
+    if not files:
+        return []
+    ensure_raw_schema(wh)
+    landed = dict(
+        wh.query("select file_path, max(created_at) from raw.ingestion_batches group by file_path")
+    )
+    out = []
+    for p in files:
+        at = landed.get(str(p))
+        if at is None or p.stat().st_mtime > _aware(at).timestamp():
+            out.append(p)
+    return out
 
 
 def _mark(target: str | None, stage: str) -> int:

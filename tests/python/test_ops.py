@@ -108,6 +108,22 @@ def test_prefect_yaml_matches_the_served_deployments() -> None:
         )
 
 
+def test_a_failed_dbt_node_is_not_retried_but_io_errors_are() -> None:
+    from types import SimpleNamespace
+
+    from flows.dbt import DbtError, not_a_dbt_failure
+
+    def state(exc: BaseException | None) -> SimpleNamespace:
+        def result() -> None:
+            if exc is not None:
+                raise exc
+
+        return SimpleNamespace(result=result)
+
+    assert not not_a_dbt_failure(None, None, state(DbtError("dbt build failed: a test")))
+    assert not_a_dbt_failure(None, None, state(OSError("database is locked")))
+
+
 # -- the writer lock -------------------------------------------------------------------------
 def _hold_in_threads(settings, hold: float = 1.0, timeout: float = 30.0) -> list[tuple]:
     spans: list[tuple] = []
@@ -316,3 +332,36 @@ def test_stages_stamp_every_waiting_batch_so_a_killed_cycle_is_caught_up(
         assert r["features_at"] <= r["scored_at"] <= r["published_at"]
     built = dict(zip(rows["batch_id"], rows["built_at"], strict=True))
     assert built[a.batch_id] < built[b.batch_id]  # the first build's stamp was kept
+
+
+def test_replay_releases_each_file_when_its_newest_fetch_is_due(tmp_path: Path) -> None:
+    from flows.schedules import run_replay
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for minute in (0, 20, 50):  # newest fetched_at 10:00, 10:20 and 10:50
+        _archive(src / f"m{minute:02d}.jsonl.gz", [[TAG]], minute)
+    now = [1_000.0]
+    inbox = tmp_path / "inbox"
+    seen: list[tuple[float, list[str]]] = []
+
+    def cycle() -> dict:
+        seen.append((now[0], sorted(p.name for p in inbox.glob("*.jsonl.gz"))))
+        return {}
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    # 60x: a replay minute is a wall second; a cycle every 900 replay s = every 15 wall s
+    cycles = run_replay(src, inbox, 60.0, cycle, cycle_every=900.0,
+                        clock=lambda: now[0], sleep=sleep)  # fmt: skip
+    assert [c["released"] and [Path(p).name for p in c["released"]] for c in cycles] == [
+        ["m00.jsonl.gz"],
+        ["m20.jsonl.gz"],
+        ["m50.jsonl.gz"],
+    ]
+    # ticks at 0, 15 (nothing due), 30 (10:20 was due at 20) and 60 s (10:50 due at 50)
+    assert [t - 1_000.0 for t, _ in seen] == [0.0, 30.0, 60.0]
+    assert seen[-1][1] == ["m00.jsonl.gz", "m20.jsonl.gz", "m50.jsonl.gz"]
+    # each copy carries the moment it was due, not when it was copied
+    assert (inbox / "m20.jsonl.gz").stat().st_mtime == pytest.approx(1_020.0)
