@@ -263,6 +263,9 @@ def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
             table.add_row(name, f"{wh.scalar(f'select count(*) from {schema}.{name}'):,}")
         console.print(table)
         _print_top_predictions(wh)
+        from flows.commands.domains import print_top_domains
+
+        print_top_domains(wh, console)
     dbt = summary.get("dbt", {})
     console.print(f"dbt build: {dbt.get('nodes', 0)} nodes {dbt.get('statuses', {})}")
     for name, result in summary.get("stages", {}).items():

@@ -101,7 +101,8 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
                     os.environ[k] = v
     results = []
     if res.result is not None and hasattr(res.result, "results"):
-        for r in res.result.results:
+        # run-operation results carry no node
+        for r in (r for r in res.result.results if hasattr(r, "node")):
             results.append(
                 {
                     "name": getattr(r.node, "name", str(r.node)),

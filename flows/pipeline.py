@@ -43,6 +43,7 @@ def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = 
 
 # (module, flow name) in pipeline order; a stage whose module is not installed is skipped.
 STAGES: list[tuple[str, str]] = [
+    ("flows.domain_flows", "extract_domains"),
     ("flows.trends_flows", "features"),
     ("flows.trends_flows", "trends_models"),
     ("flows.ml_flows", "train"),

@@ -100,7 +100,7 @@ def write_archive(path: Path, records: Iterable[dict[str, Any]]) -> int:
 
 
 def read_archive(path: Path) -> Iterator[dict[str, Any]]:
-    """Parse every line (for tests and tools; landing reads lines in bulk, see landing.py)."""
+    """Parse every line (for tests and tools; landing reads lines in bulk, see trendcast.landing)."""
     with open_binary(path) as fh:
         for line in fh:
             if line.strip():

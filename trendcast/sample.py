@@ -20,6 +20,15 @@ from trendcast.archive import from_recorded_responses, open_binary, record, writ
 YOUTUBE_COUNTRIES = ("US", "GB")
 YOUTUBE_WINDOW = ("2025-09-01", "2025-10-27")  # 8 weeks, fetched_at date range [start, end)
 X_WINDOW = ("2025-04-01", "2025-06-01")  # two months of posts
+# Mastodon public timelines: (collector file prefix, fetched_at of a run, calls kept from it).
+# The Hammilidi collector re-fetched the newest page 25 times per run (a run shares fetched_at):
+# two calls of a run show the dedupe; two runs 14 minutes apart give two hours of posting. Sefdine's
+# calls follow max_id (older pages, some edited statuses).
+MASTODON_RUNS = (
+    ("mastodon_public_mastodon.social_2023-10-23_2023-10-24_Hammilidi", "2023-10-23T13:35:33Z", 2),
+    ("mastodon_public_mastodon.social_2023-10-23_2023-10-24_Hammilidi", "2023-10-23T13:49:18Z", 2),
+    ("mastodon_public_mastodon.social_2023-10-20_2023-10-23_Sefdine", "2023-10-20T15:56:35Z", 3),
+)
 
 # Recorded API fixtures replayed into archives (source, relative path)
 RECORDED = [
@@ -63,6 +72,23 @@ def _filter_lines(src: Path, dst: Path, start: str, end: str) -> int:
     return n
 
 
+def _mastodon_runs(real: Path, dst: Path) -> int:
+    """The first calls of each run in MASTODON_RUNS, lines verbatim, in the order listed."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(dst, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+        for prefix, fetched_at, calls in MASTODON_RUNS:
+            src = next(real.glob(f"{prefix}*.jsonl.gz"))
+            kept = 0
+            with open_binary(src) as fin:
+                for line in fin:
+                    if kept < calls and json.loads(line)["fetched_at"] == fetched_at:
+                        gz.write(line if line.endswith(b"\n") else line + b"\n")
+                        kept += 1
+            n += kept
+    return n
+
+
 def build(real: Path, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for cc in YOUTUBE_COUNTRIES:
@@ -76,6 +102,9 @@ def build(real: Path, out: Path) -> dict[str, int]:
     src = next((real / "x").glob("elonmusk_posts_*.jsonl.gz"))
     dst = out / "x" / f"elonmusk_posts_{X_WINDOW[0]}_{X_WINDOW[1]}.jsonl.gz"
     counts[dst.name] = _filter_lines(src, dst, *X_WINDOW)
+
+    dst = out / "mastodon" / "mastodon_public_timelines_2023-10-20_2023-10-23.jsonl.gz"
+    counts[dst.name] = _mastodon_runs(real / "mastodon", dst)
 
     for rel in FIXTURE_FILES:
         target = out / rel

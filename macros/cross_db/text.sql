@@ -29,3 +29,26 @@
         select (regexp_matches({{ expr }}, '{{ pattern }}', 'g'))[1] as {{ name }}
     ) as {{ alias }}
 {%- endmacro %}
+
+{# The visible text of an HTML fragment (Mastodon's `content`): tags removed, <br> and </p> as
+   spaces, the five entities Mastodon escapes unescaped, whitespace collapsed. #}
+{% macro html_to_text(expr) -%}
+    {{ return(adapter.dispatch('html_to_text', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro _html_entities(expr) -%}
+    replace(replace(replace(replace(replace(replace({{ expr }},
+        '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&apos;', ''''), '&amp;', '&')
+{%- endmacro %}
+
+{% macro duckdb__html_to_text(expr) -%}
+    trim(regexp_replace({{ trendcast._html_entities(
+        "regexp_replace(regexp_replace(" ~ expr ~ ", '<br ?/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g')"
+    ) }}, '\s+', ' ', 'g'))
+{%- endmacro %}
+
+{% macro postgres__html_to_text(expr) -%}
+    btrim(regexp_replace({{ trendcast._html_entities(
+        "regexp_replace(regexp_replace(" ~ expr ~ ", '<br ?/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g')"
+    ) }}, '\s+', ' ', 'g'))
+{%- endmacro %}

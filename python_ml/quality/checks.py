@@ -1,5 +1,9 @@
 """ml.data_quality_checks: one row per run and check (missing fields, monotonic-counter
-violations, outlier spikes, collection gaps per source, X posting-volume anomalies).
+violations, outlier spikes, collection gaps per source, X posting-volume anomalies, feature values
+outside their defined range, YouTube counts above views).
+
+Expectations about data live here and in dbt tests with severity warn: a real value outside an
+expected range is counted and visible in every run's report, and never stops the pipeline.
 
 Every check writes a row whether it passes or not (passed, severity, observed value, threshold,
 details as JSON), so a run's rows are a complete report. Severity: low | medium | high | critical.
@@ -169,10 +173,72 @@ def x_post_volume(wh: Warehouse, window: int = 28, low_ratio: float = 0.3) -> It
                    subject=str(account))  # fmt: skip
 
 
+def feature_out_of_range(wh: Warehouse) -> Iterable[dict]:
+    """Per feature with a defined range: rows of the whole feature mart outside it.
+
+    The dbt test assert_feature_values_within_defined_ranges only warns (a real value never stops
+    the build); this row makes the count part of every run's report. One scan per model.
+    """
+    if not wh.table_exists("seeds", "feature_definitions"):
+        return
+    definitions = wh.query_df(
+        "select model_name, name, valid_min, valid_max from seeds.feature_definitions "
+        "where valid_min is not null or valid_max is not null"
+    )
+    for model, defs in definitions.groupby("model_name"):
+        if not wh.table_exists("trends", model):
+            continue
+        columns = set(wh.columns("trends", model))
+        defs = defs[defs["name"].isin(columns)]
+        if defs.empty:
+            continue
+        sums = []
+        for i, d in enumerate(defs.itertuples(index=False)):
+            bounds = []
+            if pd.notna(d.valid_min):
+                bounds.append(f"{d.name} < {float(d.valid_min)!r}")
+            if pd.notna(d.valid_max):
+                bounds.append(f"{d.name} > {float(d.valid_max)!r}")
+            sums.append(f"sum(case when {' or '.join(bounds)} then 1 else 0 end) as c{i}")
+            sums.append(f"count({d.name}) as n{i}")
+        df = wh.query_df(f"select {', '.join(sums)} from trends.{model}")
+        for i, d in enumerate(defs.itertuples(index=False)):
+            outside, valued = _count(df.loc[0, f"c{i}"]), _count(df.loc[0, f"n{i}"])
+            share = outside / valued if valued else 0.0
+            sev = _severity(share, 1e-9, 0.001, 0.01, 0.05)
+            yield _row("feature_out_of_range", "features", share, 0.0, sev,
+                       {"model": model, "feature": d.name, "rows_out_of_range": outside,
+                        "rows_with_value": valued,
+                        "valid_min": None if pd.isna(d.valid_min) else float(d.valid_min),
+                        "valid_max": None if pd.isna(d.valid_max) else float(d.valid_max)},
+                       subject=f"{model}.{d.name}")  # fmt: skip
+
+
+def youtube_counts_above_views(wh: Warehouse) -> Iterable[dict]:
+    """Chart rows whose likes or comments exceed their views: real (views lag likes on fresh
+    uploads), so counted and reported, never rejected. A sudden rise means a parsing change."""
+    if not wh.table_exists("staging", "stg_youtube__video_snapshots"):
+        return
+    df = wh.query_df(
+        "select count(*) as with_views, "
+        "sum(case when like_count > view_count then 1 else 0 end) as likes_above, "
+        "sum(case when comment_count > view_count then 1 else 0 end) as comments_above "
+        "from staging.stg_youtube__video_snapshots where view_count is not null"
+    )
+    total = _count(df.loc[0, "with_views"])
+    for subject, column in (("like_count", "likes_above"), ("comment_count", "comments_above")):
+        above = _count(df.loc[0, column])
+        share = above / total if total else 0.0
+        sev = _severity(share, 0.01, 0.05, 0.2, 0.5)
+        yield _row("counts_above_views", "youtube", share, 0.01, sev,
+                   {"rows_above_views": above, "rows_with_views": total},
+                   subject=subject)  # fmt: skip
+
+
 def run_checks(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> pd.DataFrame:
     rows = []
     for check in (missing_fields, counter_violations, outlier_spikes, collection_gaps,
-                  x_post_volume):  # fmt: skip
+                  x_post_volume, feature_out_of_range, youtube_counts_above_views):  # fmt: skip
         rows.extend(check(wh))
     result = pd.DataFrame(rows)
     if result.empty:

@@ -256,8 +256,51 @@ def train_one(
         "predictions",
         key_columns=["task", "entity_id", "region", "as_of", "model_version"],
     )
-    summary.update(metrics=metrics, model_version=version, scored=len(predictions))
+    explained = write_explanations(wh, final, latest, feats, task, version, scored_at)
+    summary.update(
+        metrics=metrics, model_version=version, scored=len(predictions), explained=explained
+    )
     return summary
+
+
+def write_explanations(
+    wh: Warehouse,
+    model,
+    latest: pd.DataFrame,
+    feats: list[str],
+    task: str,
+    version: str,
+    scored_at: pd.Timestamp,
+    top_k: int = 5,
+) -> int:
+    """The top_k LightGBM contributions (log-odds) of each scored entity, with the feature values,
+    so a reader sees why an entity scores high (ml.prediction_explanations, as for YouTube)."""
+    if latest.empty:
+        return 0
+    contrib = np.asarray(model.predict(latest[feats], pred_contrib=True))[:, : len(feats)]
+    values = latest[feats].to_numpy(dtype=float, na_value=np.nan)
+    top = np.argsort(-np.abs(contrib), axis=1, kind="stable")[:, :top_k]
+    rows = np.arange(len(latest))[:, None]
+    out = pd.DataFrame(
+        {
+            "task": task,
+            "entity_id": np.repeat(latest["entity_id"].astype(str).to_numpy(), top.shape[1]),
+            "region": "global",
+            "as_of": np.repeat(latest["as_of_at"].to_numpy(), top.shape[1]),
+            "model_version": version,
+            "feature": np.asarray(feats, dtype=object)[top].ravel(),
+            "feature_value": values[rows, top].ravel(),
+            "contribution": contrib[rows, top].ravel().astype(float),
+            "computed_at": scored_at,
+        }
+    )
+    out["feature_value"] = out["feature_value"].astype(object).where(out["feature_value"].notna())
+    return wh.write_df(
+        out,
+        "ml",
+        "prediction_explanations",
+        key_columns=["task", "entity_id", "region", "as_of", "model_version", "feature"],
+    )
 
 
 def train_all(wh: Warehouse, cfg: TrainConfig | None = None) -> list[dict]:

@@ -185,6 +185,21 @@ def _snapshot(settings: Settings) -> list[tuple]:
     return responses + [("batch", *b) for b in batches]
 
 
+# `trendcast load` in a process that kills itself at one checkpoint of the batch's transaction
+_KILLED_LOAD = """
+import os, signal, sys
+from trendcast.landing import loader
+stage, path = sys.argv[1], sys.argv[2]
+def kill_at(reached):
+    if reached == stage:
+        os.kill(os.getpid(), signal.SIGKILL)
+loader.checkpoint = kill_at
+sys.argv = ["trendcast", "load", path]
+from flows.cli import main
+main()
+"""
+
+
 @pytest.mark.parametrize("crash_at", ["chunk", "insert", "batch"])
 def test_killed_load_leaves_no_trace_and_reload_equals_clean_load(
     warehouse: Settings, tmp_path: Path, crash_at: str
@@ -200,9 +215,9 @@ def test_killed_load_leaves_no_trace_and_reload_equals_clean_load(
         load_file(wh, first)
     before = _snapshot(warehouse)
 
-    env = {**os.environ, **warehouse.dbt_env(), "TRENDCAST_TEST_CRASH_AT": crash_at}
+    env = {**os.environ, **warehouse.dbt_env()}
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "load", str(path)],
+        [sys.executable, "-c", _KILLED_LOAD, crash_at, str(path)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,

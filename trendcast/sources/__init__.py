@@ -13,10 +13,14 @@ KNOWN_SOURCES: tuple[str, ...] = ("youtube", "x", "tiktok", "mastodon", "platfor
 
 # source -> [(shape name, endpoint regex)]
 SHAPES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    "youtube": [("videos.list", re.compile(r"^youtube/v3/videos$"))],
+    "youtube": [
+        ("videos.list", re.compile(r"^youtube/v3/videos$")),
+        ("commentThreads.list", re.compile(r"^youtube/v3/commentThreads$")),
+    ],
     "x": [
         ("users.tweets", re.compile(r"^2/users/[^/]+/tweets$")),
         ("tweets.counts", re.compile(r"^2/tweets/counts/(all|recent)$")),
+        ("users.by_username", re.compile(r"^2/users/by/username/[^/]+$")),
     ],
     "tiktok": [
         ("research.video.query", re.compile(r"^v2/research/video/query/?$")),
@@ -29,6 +33,9 @@ SHAPES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
         ("statuses", re.compile(r"^api/v1/(statuses(/[0-9]+)?|timelines/.+)$")),
         ("trends.tags", re.compile(r"^api/v1/trends/tags$")),
         ("trends.links", re.compile(r"^api/v1/trends/links$")),
+        ("trends.statuses", re.compile(r"^api/v1/trends/statuses$")),
+        ("statuses.history", re.compile(r"^api/v1/statuses/[0-9]+/history$")),
+        ("instance", re.compile(r"^api/v[12]/instance$")),
         ("streaming", re.compile(r"^api/v1/streaming(/.*)?$")),
     ],
     "platform": [("events", re.compile(r"^events/.+$"))],

@@ -16,7 +16,7 @@ youtube_videos as (
 ),
 
 mastodon_tags as (
-    select * from {{ ref('stg_mastodon__status_tags') }}
+    select * from {{ ref('int_mastodon__status_tags_exploded') }}
 ),
 
 tiktok as (

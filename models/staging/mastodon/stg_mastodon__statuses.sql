@@ -1,10 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['instance', 'status_id', 'fetched_at'],
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+    )
+}}
 -- One row per Mastodon status per fetch: counts grow over time, so every observation is kept.
 -- Statuses arrive three ways: GET api/v1/statuses/:id (the body is the status), timelines
 -- (a list of statuses), and streaming `update` / `status.update` events (the payload is one).
+-- Each document is parsed once (json_array_records / json_object_record) and arrays unnested in
+-- the select list, as stg_tiktok__videos does: bounded memory at a million statuses a day.
+-- Incremental by landing batch: a run parses only the batches landed since the last one; a key
+-- seen again is ranked against the stored row, so the table equals a full refresh.
+-- With TRENDCAST_MASTODON_REDACT_DELETED=true the text of deleted statuses is NULL here too,
+-- also in rows stored before the delete arrived (they are re-emitted redacted).
+{%- set fields = mastodon_status_fields() %}
+{%- set columns = [
+    'instance', 'status_id', 'fetched_at', 'observed_via', 'created_at', 'edited_at',
+    'account_id', 'account_acct', 'language_code', 'visibility', 'url', 'content_html',
+    'in_reply_to_id', 'is_reblog', 'replies_count', 'reblogs_count', 'favourites_count',
+    'tags_json', 'mentions_json', 'uri', 'spoiler_text', 'batch_id', 'line_no', 'item_index',
+    'landed_at',
+] %}
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon') }} as r
+    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    {% if is_incremental() %}
+        where {{ batch_not_yet_loaded('r.batch_id') }}
+    {% endif %}
 ),
 
 single as (
@@ -13,25 +38,36 @@ single as (
         r.line_no,
         1 as item_index,
         r.fetched_at,
+        r.landed_at,
         r.params,
         'rest' as observed_via,
-        r.raw_json as status_doc
+        {{ json_object_record('r.raw_json', fields) }} as status
     from responses as r
     where {{ regex_like('r.endpoint', '^api/v1/statuses/[0-9]+$') }}
 ),
 
-timelines as (
+timeline_documents as (
     select
         r.batch_id,
         r.line_no,
-        s.item_index,
         r.fetched_at,
+        r.landed_at,
         r.params,
-        'timeline' as observed_via,
-        s.item as status_doc
+        {{ json_array_records('r.raw_json', [], fields) }} as records
     from responses as r
-    {{ json_array_rows('r.raw_json', [], 'item', 'item_index', 's') }}
     where r.endpoint like 'api/v1/timelines/%'
+),
+
+timelines as (
+    select
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        d.landed_at,
+        d.params,
+        'timeline' as observed_via,
+        {{ unnest_records('d.records', 'status', 'item_index') }}
+    from timeline_documents as d
 ),
 
 streamed as (
@@ -40,9 +76,10 @@ streamed as (
         r.line_no,
         1 as item_index,
         r.fetched_at,
+        r.landed_at,
         r.params,
         'stream_' || {{ json_text('r.raw_json', ['event']) }} as observed_via,
-        {{ json_value('r.raw_json', ['payload']) }} as status_doc
+        {{ json_object_record(json_value('r.raw_json', ['payload']), fields) }} as status
     from responses as r
     where
         r.endpoint like 'api/v1/streaming%'
@@ -50,38 +87,88 @@ streamed as (
 ),
 
 unioned as (
-    select * from single
+    select
+        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+    from single
     union all
-    select * from timelines
+    select
+        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+    from timelines
     union all
-    select * from streamed
+    select
+        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+    from streamed
+),
+
+fields as (
+    select
+        u.batch_id,
+        u.line_no,
+        u.item_index,
+        u.fetched_at,
+        u.landed_at,
+        u.params,
+        u.observed_via,
+        {{ json_record_fields('u.status', fields, 's_') }}
+    from unioned as u
 ),
 
 parsed as (
     select
         coalesce({{ json_text('params', ['instance']) }}, 'unknown') as instance,
-        {{ json_text('status_doc', ['id']) }} as status_id,
+        s_id as status_id,
         fetched_at,
         observed_via,
-        {{ iso_to_timestamp(json_text('status_doc', ['created_at'])) }} as created_at,
-        {{ iso_to_timestamp(json_text('status_doc', ['edited_at'])) }} as edited_at,
-        {{ json_text('status_doc', ['account', 'id']) }} as account_id,
-        {{ json_text('status_doc', ['account', 'acct']) }} as account_acct,
-        {{ json_text('status_doc', ['language']) }} as language_code,
-        {{ json_text('status_doc', ['visibility']) }} as visibility,
-        {{ json_text('status_doc', ['url']) }} as url,
-        {{ json_text('status_doc', ['content']) }} as content_html,
-        {{ json_text('status_doc', ['in_reply_to_id']) }} as in_reply_to_id,
-        {{ json_type_of('status_doc', ['reblog']) }} = 'object' as is_reblog,
-        {{ safe_cast(json_text('status_doc', ['replies_count']), dbt.type_bigint()) }} as replies_count,
-        {{ safe_cast(json_text('status_doc', ['reblogs_count']), dbt.type_bigint()) }} as reblogs_count,
-        {{ safe_cast(json_text('status_doc', ['favourites_count']), dbt.type_bigint()) }} as favourites_count,
-        {{ json_to_text(json_value('status_doc', ['tags'])) }} as tags_json,
-        {{ json_to_text(json_value('status_doc', ['mentions'])) }} as mentions_json,
+        {{ mastodon_time('s_created_at') }} as created_at,
+        {{ mastodon_time('s_edited_at') }} as edited_at,
+        {{ json_text('s_account', ['id']) }} as account_id,
+        {{ json_text('s_account', ['acct']) }} as account_acct,
+        s_language as language_code,
+        s_visibility as visibility,
+        s_url as url,
+        s_content as content_html,
+        s_in_reply_to_id as in_reply_to_id,
+        coalesce({{ json_type_of('s_reblog', []) }} = 'object', false) as is_reblog,
+        {{ safe_cast('s_replies_count', dbt.type_bigint()) }} as replies_count,
+        {{ safe_cast('s_reblogs_count', dbt.type_bigint()) }} as reblogs_count,
+        {{ safe_cast('s_favourites_count', dbt.type_bigint()) }} as favourites_count,
+        {{ json_to_text('s_tags') }} as tags_json,
+        {{ json_to_text('s_mentions') }} as mentions_json,
+        s_uri as uri,
+        s_spoiler_text as spoiler_text,
         batch_id,
         line_no,
-        item_index
-    from unioned
+        item_index,
+        landed_at
+    from fields
+),
+
+candidates as (
+    select
+        {{ columns | join(',\n        ') }}
+    from parsed
+    where status_id is not null
+    {% if is_incremental() %}
+        -- the stored observation of a key seen again, so the ranking below sees both
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join (select distinct p.instance, p.status_id, p.fetched_at from parsed as p) as seen
+            on
+                t.instance = seen.instance
+                and t.status_id = seen.status_id
+                and t.fetched_at = seen.fetched_at
+        {% if mastodon_redact_deleted() %}
+            -- stored observations of statuses deleted in the new batches, re-emitted redacted
+            union all
+            select
+                t.{{ columns | join(',\n                t.') }}
+            from {{ this }} as t
+            inner join ({{ mastodon_deleted_ids('responses') }}) as gone
+                on t.instance = gone.instance and t.status_id = gone.status_id
+        {% endif %}
+    {% endif %}
 ),
 
 deduped as (
@@ -91,33 +178,34 @@ deduped as (
             partition by instance, status_id, fetched_at
             order by batch_id, line_no, item_index
         ) as observation_rank
-    from parsed
-    where status_id is not null
+    from candidates
 ),
+
+{% if mastodon_redact_deleted() %}
+    all_responses as (
+        select * from {{ raw_api_responses('mastodon') }} as a
+    ),
+
+    deleted as (
+        {{ mastodon_deleted_ids('all_responses') }}
+    ),
+{% endif %}
 
 final as (
     select
-        instance,
-        status_id,
-        fetched_at,
-        observed_via,
-        created_at,
-        edited_at,
-        account_id,
-        account_acct,
-        language_code,
-        visibility,
-        url,
-        content_html,
-        in_reply_to_id,
-        is_reblog,
-        replies_count,
-        reblogs_count,
-        favourites_count,
-        tags_json,
-        mentions_json
-    from deduped
-    where observation_rank = 1
+        {%- for c in columns %}
+            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+        case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
+            {%- else %}
+        d.{{ c }}{{ ',' if not loop.last }}
+            {%- endif %}
+        {%- endfor %}
+    from deduped as d
+    {% if mastodon_redact_deleted() %}
+        left join deleted
+            on d.instance = deleted.instance and d.status_id = deleted.status_id
+    {% endif %}
+    where d.observation_rank = 1
 )
 
 select * from final

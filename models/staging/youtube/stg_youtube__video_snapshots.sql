@@ -1,37 +1,100 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['region_code', 'video_id', 'fetched_at'],
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+    )
+}}
 -- One row per video per chart fetch of youtube/v3/videos (chart=mostPopular, one region per call).
--- A chart call may span several pages (params.pageToken set on the follow-up pages): pages are
--- grouped into their call in landing order, and chart_rank is the position across those pages.
+-- A chart call may span several pages (params.pageToken set on the follow-up pages): the pages of
+-- a call are consecutive lines of one archive file (one landing batch), so they are grouped into
+-- their call within the batch in line order, and chart_rank is the position across those pages.
+-- Parsed like stg_tiktok__videos (json_array_records -> unnest_records -> json_record_fields):
+-- each response and each item's snippet/statistics are parsed once, the items array is unnested
+-- in the select list. The former view exploded pages with a lateral json_array_rows and every
+-- test and reader re-parsed it: at 18 months of charts a not_null test ran DuckDB out of memory.
+-- Incremental by landing batch: a run parses only the batches landed since the last one. A
+-- (region_code, video_id, fetched_at) seen again in a new batch is ranked against the stored row,
+-- and delete+insert on that key keeps the winner, so the table equals a full refresh exactly.
+{%- set columns = [
+    'video_id', 'region_code', 'fetched_at', 'snapshot_date', 'chart_rank', 'published_at',
+    'channel_id', 'channel_title', 'title', 'description_length', 'category_id', 'tags',
+    'default_audio_language', 'live_broadcast_content', 'view_count', 'like_count',
+    'comment_count', 'batch_id', 'line_no',
+] %}
+{%- set item_fields = {'id': 'text', 'snippet': 'json', 'statistics': 'json'} %}
+{%- set snippet_fields = {
+    'publishedAt': 'text', 'channelId': 'text', 'channelTitle': 'text', 'title': 'text',
+    'description': 'text', 'categoryId': 'text', 'tags': 'json', 'defaultAudioLanguage': 'text',
+    'liveBroadcastContent': 'text',
+} %}
+{%- set statistics_fields = {'viewCount': 'text', 'likeCount': 'text', 'commentCount': 'text'} %}
 with
 
 responses as (
     select * from {{ raw_api_responses('youtube') }} as r
+    where
+        r.endpoint = 'youtube/v3/videos'
+    {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
-pages as (
+documents as (
     select
         r.batch_id,
         r.line_no,
         r.fetched_at,
-        r.raw_json,
         upper({{ json_text('r.params', ['regionCode']) }}) as region_code,
         case when {{ json_text('r.params', ['pageToken']) }} is null then 1 else 0 end as is_first_page,
-        coalesce({{ json_text('r.params', ['chart']) }}, '') as chart_name
+        {{ json_array_records('r.raw_json', ['items'], item_fields) }} as records
     from responses as r
-    where r.endpoint = 'youtube/v3/videos'
+    where
+        coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
+        and {{ json_text('r.params', ['regionCode']) }} is not null
 ),
 
 page_items as (
     select
-        p.batch_id,
-        p.line_no,
-        p.fetched_at,
-        p.region_code,
-        p.is_first_page,
-        v.item_index,
-        v.item
-    from pages as p
-    {{ json_array_rows('p.raw_json', ['items'], 'item', 'item_index', 'v') }}
-    where p.chart_name = 'mostPopular' and p.region_code is not null
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        d.region_code,
+        d.is_first_page,
+        {{ unnest_records('d.records', 'item', 'item_index') }}
+    from documents as d
+),
+
+item_fields as (
+    select
+        i.batch_id,
+        i.line_no,
+        i.item_index,
+        {{ json_record_fields('i.item', item_fields, 'f_') }}
+    from page_items as i
+),
+
+item_records as (
+    select
+        f.batch_id,
+        f.line_no,
+        f.item_index,
+        f.f_id as video_id,
+        {{ json_object_record('f.f_snippet', snippet_fields) }} as snippet_record,
+        {{ json_object_record('f.f_statistics', statistics_fields) }} as statistics_record
+    from item_fields as f
+),
+
+item_values as (
+    select
+        r.batch_id,
+        r.line_no,
+        r.item_index,
+        r.video_id,
+        {{ json_record_fields('r.snippet_record', snippet_fields, 's_') }},
+        {{ json_record_fields('r.statistics_record', statistics_fields, 'st_') }}
+    from item_records as r
 ),
 
 page_sizes as (
@@ -47,17 +110,19 @@ page_sizes as (
 ),
 
 calls as (
-    -- a first page opens a call; follow-up pages of the same region join the latest open call
+    -- a first page opens a call; follow-up pages of the same region join the batch's latest open
+    -- call (a batch opening with a follow-up page starts a call of its own: call_seq 0)
     select
         batch_id,
         line_no,
+        region_code,
+        fetched_at,
         n_items,
         sum(is_first_page) over (
-            partition by region_code
-            order by batch_id, line_no
+            partition by batch_id, region_code
+            order by line_no
             rows between unbounded preceding and current row
-        ) as call_seq,
-        region_code
+        ) as call_seq
     from page_sizes
 ),
 
@@ -66,65 +131,42 @@ call_offsets as (
         batch_id,
         line_no,
         region_code,
-        call_seq,
         coalesce(sum(n_items) over (
-            partition by region_code, call_seq
-            order by batch_id, line_no
+            partition by batch_id, region_code, call_seq
+            order by line_no
             rows between unbounded preceding and 1 preceding
-        ), 0) as rank_offset
+        ), 0) as rank_offset,
+        min(fetched_at) over (partition by batch_id, region_code, call_seq) as call_fetched_at
     from calls
-),
-
-call_starts as (
-    select
-        o.region_code,
-        o.call_seq,
-        min(ps.fetched_at) as call_fetched_at
-    from call_offsets as o
-    inner join page_sizes as ps
-        on o.batch_id = ps.batch_id and o.line_no = ps.line_no
-    group by 1, 2
 ),
 
 items as (
     select
-        pi.batch_id,
-        pi.line_no,
-        pi.region_code,
-        cs.call_fetched_at as fetched_at,
-        cast(o.rank_offset + pi.item_index as {{ dbt.type_bigint() }}) as chart_rank,
-        {{ json_text('pi.item', ['id']) }} as video_id,
-        {{ iso_to_timestamp(json_text('pi.item', ['snippet', 'publishedAt'])) }} as published_at,
-        {{ json_text('pi.item', ['snippet', 'channelId']) }} as channel_id,
-        {{ json_text('pi.item', ['snippet', 'channelTitle']) }} as channel_title,
-        {{ json_text('pi.item', ['snippet', 'title']) }} as title,
-        length({{ json_text('pi.item', ['snippet', 'description']) }}) as description_length,
-        {{ json_text('pi.item', ['snippet', 'categoryId']) }} as category_id,
-        {{ json_to_text(json_value('pi.item', ['snippet', 'tags'])) }} as tags,
-        {{ json_text('pi.item', ['snippet', 'defaultAudioLanguage']) }} as default_audio_language,
-        {{ json_text('pi.item', ['snippet', 'liveBroadcastContent']) }} as live_broadcast_content,
-        {{ safe_cast(json_text('pi.item', ['statistics', 'viewCount']), dbt.type_bigint()) }} as view_count,
-        {{ safe_cast(json_text('pi.item', ['statistics', 'likeCount']), dbt.type_bigint()) }} as like_count,
-        {{ safe_cast(json_text('pi.item', ['statistics', 'commentCount']), dbt.type_bigint()) }} as comment_count
-    from page_items as pi
+        v.batch_id,
+        v.line_no,
+        o.region_code,
+        o.call_fetched_at as fetched_at,
+        cast(o.rank_offset + v.item_index as {{ dbt.type_bigint() }}) as chart_rank,
+        v.video_id,
+        {{ iso_to_timestamp('v.s_publishedat') }} as published_at,
+        v.s_channelid as channel_id,
+        v.s_channeltitle as channel_title,
+        v.s_title as title,
+        length(v.s_description) as description_length,
+        v.s_categoryid as category_id,
+        {{ json_to_text('v.s_tags') }} as tags,
+        v.s_defaultaudiolanguage as default_audio_language,
+        v.s_livebroadcastcontent as live_broadcast_content,
+        {{ safe_cast('v.st_viewcount', dbt.type_bigint()) }} as view_count,
+        {{ safe_cast('v.st_likecount', dbt.type_bigint()) }} as like_count,
+        {{ safe_cast('v.st_commentcount', dbt.type_bigint()) }} as comment_count
+    from item_values as v
     inner join call_offsets as o
-        on pi.batch_id = o.batch_id and pi.line_no = o.line_no
-    inner join call_starts as cs
-        on o.region_code = cs.region_code and o.call_seq = cs.call_seq
+        on v.batch_id = o.batch_id and v.line_no = o.line_no
+    where v.video_id is not null
 ),
 
-deduped as (
-    select
-        *,
-        row_number() over (
-            partition by region_code, video_id, fetched_at
-            order by chart_rank, batch_id, line_no
-        ) as observation_rank
-    from items
-    where video_id is not null
-),
-
-final as (
+parsed as (
     select
         video_id,
         region_code,
@@ -145,6 +187,40 @@ final as (
         comment_count,
         batch_id,
         line_no
+    from items
+),
+
+candidates as (
+    select
+        {{ columns | join(',\n        ') }}
+    from parsed
+    {% if is_incremental() %}
+        -- the stored observation of a key seen again, so the ranking below sees both
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join (select distinct p.region_code, p.video_id, p.fetched_at from parsed as p) as seen
+            on
+                t.region_code = seen.region_code
+                and t.video_id = seen.video_id
+                and t.fetched_at = seen.fetched_at
+    {% endif %}
+),
+
+deduped as (
+    select
+        *,
+        row_number() over (
+            partition by region_code, video_id, fetched_at
+            order by chart_rank, batch_id, line_no
+        ) as observation_rank
+    from candidates
+),
+
+final as (
+    select
+        {{ columns | join(',\n        ') }}
     from deduped
     where observation_rank = 1
 )

@@ -1,0 +1,22 @@
+-- The seed's `domains.comment`: every comment (and Mastodon status) domains are harvested from.
+with
+
+comments as (
+    select * from {{ ref('int_domains__comments_unioned') }}
+),
+
+final as (
+    select
+        comment_key,
+        source,
+        comment_id,
+        video_id,
+        parent_comment_id,
+        username,
+        comment_text,
+        posted_at,
+        discovered_at
+    from comments
+)
+
+select * from final

@@ -1,0 +1,142 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['instance', 'status_id', 'fetched_at', 'version_index'],
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+    )
+}}
+-- One row per version in a GET api/v1/statuses/:id/history response (oldest first, the first
+-- element being the original post, each later one an edit). Mastodon's StatusEdit carries the
+-- content and the time that version was made (`created_at`), not an id: the version's identity
+-- downstream is (instance, status id, version time). Incremental by landing batch.
+{%- set fields = {
+    'content': 'text', 'spoiler_text': 'text', 'sensitive': 'text', 'created_at': 'text',
+} %}
+{%- set columns = [
+    'instance', 'status_id', 'fetched_at', 'version_index', 'version_created_at',
+    'content_html', 'spoiler_text', 'is_sensitive', 'batch_id', 'line_no', 'landed_at',
+] %}
+with
+
+responses as (
+    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    where
+        {{ regex_like('r.endpoint', '^api/v1/statuses/[0-9]+/history$') }}
+        {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
+),
+
+documents as (
+    select
+        r.batch_id,
+        r.line_no,
+        r.fetched_at,
+        r.landed_at,
+        coalesce({{ json_text('r.params', ['instance']) }}, 'unknown') as instance,
+        {{ dbt.split_part('r.endpoint', "'/'", 4) }} as status_id,
+        {{ json_array_records('r.raw_json', [], fields) }} as records
+    from responses as r
+),
+
+items as (
+    select
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        d.landed_at,
+        d.instance,
+        d.status_id,
+        {{ unnest_records('d.records', 'version', 'version_index') }}
+    from documents as d
+),
+
+fields as (
+    select
+        i.batch_id,
+        i.line_no,
+        i.fetched_at,
+        i.landed_at,
+        i.instance,
+        i.status_id,
+        i.version_index,
+        {{ json_record_fields('i.version', fields, 'v_') }}
+    from items as i
+),
+
+parsed as (
+    select
+        instance,
+        status_id,
+        fetched_at,
+        cast(version_index as {{ dbt.type_bigint() }}) as version_index,
+        {{ mastodon_time('v_created_at') }} as version_created_at,
+        v_content as content_html,
+        v_spoiler_text as spoiler_text,
+        {{ safe_cast('v_sensitive', dbt.type_boolean()) }} as is_sensitive,
+        batch_id,
+        line_no,
+        landed_at
+    from fields
+),
+
+candidates as (
+    select
+        {{ columns | join(',\n        ') }}
+    from parsed
+    {% if is_incremental() %}
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join (select distinct p.instance, p.status_id, p.fetched_at from parsed as p) as seen
+            on
+                t.instance = seen.instance
+                and t.status_id = seen.status_id
+                and t.fetched_at = seen.fetched_at
+        {% if mastodon_redact_deleted() %}
+            union all
+            select
+                t.{{ columns | join(',\n                t.') }}
+            from {{ this }} as t
+            inner join ({{ mastodon_deleted_ids(raw_api_responses('mastodon')) }}) as gone
+                on t.instance = gone.instance and t.status_id = gone.status_id
+        {% endif %}
+    {% endif %}
+),
+
+deduped as (
+    select
+        *,
+        row_number() over (
+            partition by instance, status_id, fetched_at, version_index
+            order by batch_id, line_no
+        ) as observation_rank
+    from candidates
+),
+
+{% if mastodon_redact_deleted() %}
+    deleted as (
+        {{ mastodon_deleted_ids(raw_api_responses('mastodon')) }}
+    ),
+{% endif %}
+
+final as (
+    select
+        {%- for c in columns %}
+            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+        case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
+            {%- else %}
+        d.{{ c }}{{ ',' if not loop.last }}
+            {%- endif %}
+        {%- endfor %}
+    from deduped as d
+    {% if mastodon_redact_deleted() %}
+        left join deleted
+            on d.instance = deleted.instance and d.status_id = deleted.status_id
+    {% endif %}
+    where d.observation_rank = 1
+)
+
+select * from final

@@ -1,0 +1,211 @@
+"""The published reader copy: complete, atomic, never blocked by a reader, read-only on Postgres."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import psycopg
+import pytest
+
+from trendcast.publish import DASHBOARD_ROLE, READER_ROLE, publish, published_path
+from trendcast.settings import Settings
+from trendcast.warehouse import connect
+
+
+def _seed(settings: Settings, version: int, rows: int = 200) -> None:
+    """A working warehouse in the shape publish reads: marts, ml, raw, staging.
+
+    Two mart tables carry the same `version`, so a reader can tell a consistent copy from a
+    half-written one.
+    """
+    with connect(settings) as wh:
+        for schema in ("core", "ml_marts", "raw", "staging"):
+            wh.execute(f"create schema if not exists {schema}")
+        wh.execute("drop table if exists core.facts")
+        wh.execute(
+            f"create table core.facts as select g as id, {version} as version "
+            f"from generate_series(1, {rows + version}) as t(g)"
+        )
+        wh.execute("drop table if exists ml_marts.stamp")
+        wh.execute(
+            f"create table ml_marts.stamp as select {version} as version, "
+            f"{rows + version} as expected_rows"
+        )
+        wh.execute("drop view if exists staging.stg_view")
+        wh.execute("drop table if exists staging.stg_table")
+        wh.execute("create table staging.stg_table as select 1 as x")
+        wh.execute("drop table if exists raw.ingestion_batches")
+        wh.execute("create table raw.ingestion_batches as select 'b1' as batch_id, 3 as total")
+        wh.execute("drop table if exists raw.api_responses")
+        wh.execute(
+            "create table raw.api_responses as select * from (values "
+            "('b1', 1, 'youtube', 'youtube/v3/videos', timestamp '2025-09-01 10:00:00', "
+            "timestamp '2025-09-01 11:00:00', 'processed', null, null), "
+            "('b1', 2, 'youtube', 'youtube/v3/videos', timestamp '2025-09-01 10:05:00', "
+            "timestamp '2025-09-01 11:00:00', 'duplicate', null, null), "
+            "('b1', 3, null, null, null, timestamp '2025-09-01 11:00:00', 'failed', "
+            "'not JSON: Expecting value', '{broken')) as v(batch_id, line_no, source, endpoint, "
+            "fetched_at, loaded_at, processing_status, error_message, raw_line)"
+        )
+
+
+def test_publish_copies_marts_and_a_landing_digest(duckdb_warehouse: Settings, tmp_path: Path):
+    _seed(duckdb_warehouse, version=1)
+    target = tmp_path / "pub" / "trendcast.duckdb"
+    result = publish(duckdb_warehouse, target)
+    assert result.location == str(target)
+    assert target.exists() and not Path(str(target) + ".wal").exists()
+    assert not list(target.parent.glob(".*tmp*")), "no temporary file is left behind"
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        tables = set(
+            con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        )
+        names = {t for (t,) in tables}
+        assert {"core.facts", "ml_marts.stamp"} <= names
+        assert not {n for n in names if n.split(".")[0] in ("raw", "staging")}
+        assert con.execute("select count(*) from core.facts").fetchone()[0] == 201
+        by_status = dict(
+            con.execute(
+                "select processing_status, sum(records) from landing.records_by_status group by 1"
+            ).fetchall()
+        )
+        assert by_status == {"processed": 1, "duplicate": 1, "failed": 1}
+        failed = con.execute(
+            "select error_message, raw_line_head from landing.failed_lines"
+        ).fetchall()
+        assert failed == [("not JSON: Expecting value", "{broken")]
+        storage = con.execute(
+            "select tags['storage_version'] from duckdb_databases() where not internal "
+            "and database_name = 'trendcast'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert storage.startswith("v1.0.0"), storage
+    assert result.storage_version.startswith("v1.0.0")
+    assert result.tables == len(names)
+
+
+def test_published_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("TRENDCAST_PUBLISHED_PATH", str(tmp_path / "x.duckdb"))
+    assert published_path(Settings.from_env("duckdb")) == tmp_path / "x.duckdb"
+    monkeypatch.delenv("TRENDCAST_PUBLISHED_PATH")
+    default = published_path(Settings.from_env("duckdb"))
+    assert default.parts[-3:] == ("warehouse", "published", "trendcast.duckdb")
+
+
+_READER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    import duckdb
+    path, mode, stop_file = sys.argv[1], sys.argv[2], sys.argv[3]
+    seen, errors, queries = set(), [], 0
+    con = duckdb.connect(path, read_only=True) if mode == "hold" else None
+    deadline = time.time() + 120
+    while not os.path.exists(stop_file) and time.time() < deadline:
+        try:
+            c = con or duckdb.connect(path, read_only=True)
+            version, expected = c.execute(
+                "select version, expected_rows from ml_marts.stamp").fetchone()
+            rows, versions = c.execute(
+                "select count(*), count(distinct version) from core.facts").fetchone()
+            fact_version = c.execute("select max(version) from core.facts").fetchone()[0]
+            if con is None:
+                c.close()
+            queries += 1
+            if rows != expected or versions != 1 or fact_version != version:
+                errors.append(f"inconsistent copy: {version} {expected} {rows} {fact_version}")
+            seen.add(version)
+            if queries == 1:
+                open(stop_file + "." + mode + ".ready", "w").close()
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.01)
+    print(json.dumps({"seen": sorted(seen), "errors": errors[:5], "queries": queries}))
+    """
+)
+
+
+def test_readers_never_block_publishes_nor_see_half_a_copy(
+    duckdb_warehouse: Settings, tmp_path: Path
+):
+    """One reader holds the published file open, one reopens it for every query, both querying
+    in a loop while the pipeline rebuilds and publishes five times."""
+    target = tmp_path / "published" / "trendcast.duckdb"
+    _seed(duckdb_warehouse, version=1)
+    publish(duckdb_warehouse, target)
+    stop = tmp_path / "stop"
+    readers = {
+        mode: subprocess.Popen(
+            [sys.executable, "-c", _READER, str(target), mode, str(stop)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("hold", "reopen")
+    }
+    ready = [tmp_path / f"stop.{mode}.ready" for mode in readers]
+    deadline = time.time() + 60
+    while not all(p.exists() for p in ready) and time.time() < deadline:
+        time.sleep(0.05)  # both readers have queried the first copy before it is replaced
+    for version in range(2, 7):
+        _seed(duckdb_warehouse, version=version, rows=20_000)  # the working file stays writable
+        publish(duckdb_warehouse, target)  # never blocked by the readers
+        time.sleep(0.3)
+    stop.touch()
+    outputs = {}
+    for mode, proc in readers.items():
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        outputs[mode] = json.loads(out)
+    for mode, out in outputs.items():
+        assert out["errors"] == [], (mode, out)
+        assert out["queries"] > 10, (mode, out)
+    # the holding reader keeps its consistent snapshot; the reopening one follows the publishes
+    assert outputs["hold"]["seen"] == [1]
+    assert outputs["reopen"]["seen"][-1] == 6 and len(outputs["reopen"]["seen"]) >= 3
+
+
+@pytest.mark.postgres
+def test_postgres_readers_use_a_read_only_role(pg_warehouse: Settings):
+    _seed(pg_warehouse, version=1, rows=5)
+    result = publish(pg_warehouse)
+    assert result.reader_role == READER_ROLE
+    conninfo = dict(
+        host=pg_warehouse.pg_host,
+        port=pg_warehouse.pg_port,
+        user=DASHBOARD_ROLE,
+        dbname=pg_warehouse.pg_dbname,
+        autocommit=True,
+    )
+    with psycopg.connect(**conninfo) as con:
+        assert con.execute("select count(*) from core.facts").fetchone()[0] == 6
+        status = dict(
+            con.execute(
+                "select processing_status, sum(records) from landing.records_by_status group by 1"
+            ).fetchall()
+        )
+        assert status == {"processed": 1, "duplicate": 1, "failed": 1}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            con.execute("select raw_line from raw.api_responses")
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            con.execute("create table core.nope (x int)")
+        with pytest.raises(
+            (psycopg.errors.ReadOnlySqlTransaction, psycopg.errors.InsufficientPrivilege)
+        ):
+            con.execute("delete from core.facts")
+    # a table the next build creates is readable without another grant
+    with connect(pg_warehouse) as wh:
+        wh.execute("create table ml_marts.later as select 1 as x")
+    with psycopg.connect(**conninfo) as con:
+        assert con.execute("select x from ml_marts.later").fetchone()[0] == 1

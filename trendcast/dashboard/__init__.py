@@ -1,0 +1,1 @@
+"""The read-only dashboard over the published warehouse (`trendcast dashboard`)."""

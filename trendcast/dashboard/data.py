@@ -1,0 +1,460 @@
+"""What the dashboard shows, as plain queries over the published warehouse (no Streamlit here).
+
+Every number on a page comes from one function below, so the browser tests can compare the page
+with the same SQL run directly. Readers never open the working DuckDB file: on DuckDB they open
+the published copy read-only, and reopen it for every page render so a publish (an atomic rename)
+is picked up on the next click; on Postgres they connect as the read-only role.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trendcast.publish import DASHBOARD_ROLE, published_path
+from trendcast.settings import Settings
+
+# Data arriving later than this after the API call, or a source silent for longer, is "late".
+DEFAULT_SLA_HOURS = 24.0
+
+
+class NotPublishedError(RuntimeError):
+    """Nothing to read yet: the published copy does not exist."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar filters. `None` means "all"."""
+
+    start: date | None = None
+    end: date | None = None
+    region: str | None = None
+    platform: str | None = None
+
+    def date_bounds(self) -> tuple[str, str]:
+        """Inclusive start, exclusive end as ISO dates (a wide range when unset)."""
+        start = self.start or date(1970, 1, 1)
+        end = (self.end or date(9999, 12, 30)) + timedelta(days=1)
+        return start.isoformat(), end.isoformat()
+
+
+class Reader:
+    """A read-only connection to what readers may see."""
+
+    def __init__(self, target: str, conn: Any) -> None:
+        self.target = target
+        self.conn = conn
+
+    def df(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        if self.target == "duckdb":
+            return self.conn.execute(sql, list(params or [])).df()
+        with self.conn.cursor() as cur:
+            cur.execute(sql.replace("?", "%s"), list(params or []) or None)
+            cols = [d.name for d in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=cols)
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        frame = self.df(sql, params)
+        if frame.empty:
+            return None
+        value = frame.iat[0, 0]
+        return None if pd.isna(value) else value
+
+    def has(self, schema: str, table: str) -> bool:
+        return bool(
+            self.scalar(
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            )
+        )
+
+    def tables_like(self, pattern: str) -> list[tuple[str, str]]:
+        frame = self.df(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema || '.' || table_name like ? order by 1, 2",
+            [pattern],
+        )
+        return list(frame.itertuples(index=False, name=None))
+
+
+def reader_settings() -> tuple[Settings, Path]:
+    settings = Settings.from_env()
+    return settings, published_path(settings)
+
+
+@contextmanager
+def open_reader(settings: Settings | None = None, path: Path | None = None) -> Iterator[Reader]:
+    """Open the published DuckDB file read-only, or Postgres as the reader role."""
+    if settings is None:
+        settings, default_path = reader_settings()
+        path = path or default_path
+    if settings.target == "duckdb":
+        import duckdb
+
+        path = path or published_path(settings)
+        if not path.exists():
+            raise NotPublishedError(
+                f"no published warehouse at {path}: run `trendcast run` or `trendcast publish`"
+            )
+        conn = duckdb.connect(str(path), read_only=True)
+    else:
+        import psycopg
+
+        conn = psycopg.connect(
+            host=settings.pg_host,
+            port=settings.pg_port,
+            user=os.environ.get("TRENDCAST_READER_USER", DASHBOARD_ROLE),
+            password=os.environ.get("TRENDCAST_READER_PASSWORD") or None,
+            dbname=settings.pg_dbname,
+            options="-c timezone=UTC -c default_transaction_read_only=on",
+            connect_timeout=5,
+            autocommit=True,
+        )
+    try:
+        yield Reader(settings.target, conn)
+    finally:
+        conn.close()
+
+
+# -- filter choices ---------------------------------------------------------------------------
+
+
+def date_extent(r: Reader) -> tuple[date | None, date | None]:
+    """First and last day with predictions, forecasts or trend metrics: the default range."""
+    parts = []
+    if r.has("ml_marts", "trending_predictions"):
+        parts.append(
+            "select min(as_of_date) as lo, max(as_of_date) as hi from ml_marts.trending_predictions"
+        )
+    if r.has("ml_marts", "trend_virality_predictions"):
+        parts.append(
+            "select cast(min(as_of_at) as date), cast(max(as_of_at) as date) "
+            "from ml_marts.trend_virality_predictions"
+        )
+    if r.has("ml_marts", "account_post_forecasts"):
+        parts.append(
+            "select cast(min(target_time) as date), cast(max(target_time) as date) "
+            "from ml_marts.account_post_forecasts"
+        )
+    if not parts:
+        return None, None
+    frame = r.df(f"select min(lo), max(hi) from ({' union all '.join(parts)}) as e")
+    lo, hi = frame.iat[0, 0], frame.iat[0, 1]
+    as_date = lambda v: None if pd.isna(v) else pd.Timestamp(v).date()  # noqa: E731
+    return as_date(lo), as_date(hi)
+
+
+def regions(r: Reader) -> list[str]:
+    if not r.has("ml_marts", "trending_predictions"):
+        return []
+    frame = r.df(
+        "select distinct region_code from ml_marts.trending_predictions "
+        "where region_code is not null order by 1"
+    )
+    return frame["region_code"].tolist()
+
+
+PLATFORMS = ["youtube", "tiktok", "mastodon", "x", "platform"]
+
+
+# -- Trending now -----------------------------------------------------------------------------
+
+
+def youtube_predictions(r: Reader, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The day's top predicted chart entries per country (latest day in the range)."""
+    if not r.has("ml_marts", "trending_predictions") or f.platform not in (None, "youtube"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "with scoped as (select * from ml_marts.trending_predictions "
+        "where as_of_date >= cast(? as date) and as_of_date < cast(? as date) "
+        "and (cast(? as varchar) is null or region_code = ?)), "
+        "latest as (select region_code, max(as_of_date) as as_of_date from scoped group by 1) "
+        "select s.region_code, s.as_of_date, s.score_rank_in_day, s.score, s.video_id, s.title, "
+        "s.chart_rank, s.view_count, s.video_age_hours, s.persists_2d "
+        "from scoped s join latest l on s.region_code = l.region_code "
+        "and s.as_of_date = l.as_of_date where s.score_rank_in_day <= ? "
+        "order by s.region_code, s.score_rank_in_day, s.video_id",
+        [lo, hi, f.region, f.region, limit],
+    )
+
+
+def youtube_scored_count(r: Reader, f: Filters) -> int:
+    """Chart entries scored in the range (and region): the page's headline number."""
+    if not r.has("ml_marts", "trending_predictions") or f.platform not in (None, "youtube"):
+        return 0
+    lo, hi = f.date_bounds()
+    return int(
+        r.scalar(
+            "select count(*) from ml_marts.trending_predictions "
+            "where as_of_date >= cast(? as date) and as_of_date < cast(? as date) "
+            "and (cast(? as varchar) is null or region_code = ?)",
+            [lo, hi, f.region, f.region],
+        )
+        or 0
+    )
+
+
+def tiktok_predictions(r: Reader, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The top TikTok hashtags and videos of each virality task, with their reasons."""
+    if not r.has("ml_marts", "trend_virality_predictions") or f.platform not in (None, "tiktok"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "select task, entity_type, entity_name, region_code, as_of_at, score_rank, score, "
+        "top_feature_1, top_value_1, top_contribution_1, top_feature_2, top_value_2, "
+        "top_feature_3, top_value_3 "
+        "from ml_marts.trend_virality_predictions "
+        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+        "and (cast(? as varchar) is null or region_code = ? or region_code is null) "
+        "and score_rank <= ? order by task, score_rank, entity_id",
+        [lo, hi, f.region, f.region, limit],
+    )
+
+
+def tiktok_scored_count(r: Reader, f: Filters) -> int:
+    if not r.has("ml_marts", "trend_virality_predictions") or f.platform not in (None, "tiktok"):
+        return 0
+    lo, hi = f.date_bounds()
+    return int(
+        r.scalar(
+            "select count(*) from ml_marts.trend_virality_predictions "
+            "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+            "and (cast(? as varchar) is null or region_code = ? or region_code is null)",
+            [lo, hi, f.region, f.region],
+        )
+        or 0
+    )
+
+
+# -- Forecasts --------------------------------------------------------------------------------
+
+
+def forecast_accounts(r: Reader) -> list[str]:
+    if not r.has("ml_marts", "account_post_forecasts"):
+        return []
+    return r.df("select distinct account from ml_marts.account_post_forecasts order by 1")[
+        "account"
+    ].tolist()
+
+
+def forecast_buckets(r: Reader, f: Filters, account: str, granularity: str) -> pd.DataFrame:
+    if not r.has("ml_marts", "account_post_forecasts"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "select target_time, model_name, predicted_count, predicted_mean, lower_bound_95, "
+        "upper_bound_95, actual_count, is_gap, is_within_interval "
+        "from ml_marts.account_post_forecasts "
+        "where account = ? and granularity = ? "
+        "and target_time >= cast(? as timestamp) and target_time < cast(? as timestamp) "
+        "order by target_time",
+        [account, granularity, lo, hi],
+    )
+
+
+def backtest_accuracy(r: Reader, f: Filters, account: str) -> pd.DataFrame:
+    """MAE, RMSE and 95% coverage per model and granularity, recomputed from the mart's sums."""
+    if not r.has("forecasting", "forecast_accuracy"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "select model_name, granularity, sum(n_scored) as buckets, "
+        "sum(sum_abs_error) / nullif(sum(n_scored), 0) as mae, "
+        "sqrt(sum(sum_sq_error) / nullif(sum(n_scored), 0)) as rmse, "
+        "cast(sum(n_covered) as double precision) / nullif(sum(n_scored), 0) as coverage_95 "
+        "from forecasting.forecast_accuracy where run_type = 'backtest' and account = ? "
+        "and forecast_date >= cast(? as date) and forecast_date < cast(? as date) "
+        "group by model_name, granularity order by granularity, mae",
+        [account, lo, hi],
+    )
+
+
+# -- Platform ---------------------------------------------------------------------------------
+
+
+PLATFORM_MARTS = {
+    "Creator tiers": ("analytics", "creator_tier_analysis", "creator_tier"),
+    "Discovery sources": ("analytics", "discovery_source_effectiveness", "discovery_source"),
+    "Feed positions": ("analytics", "feed_position_impact", "discovery_source, position_in_feed"),
+}
+
+
+def platform_table(r: Reader, name: str) -> pd.DataFrame:
+    schema, table, order = PLATFORM_MARTS[name]
+    if not r.has(schema, table):
+        return pd.DataFrame()
+    return r.df(f"select * from {schema}.{table} order by {order}")
+
+
+def trending_content(r: Reader, f: Filters, limit: int = 20) -> pd.DataFrame:
+    if not r.has("analytics", "trending_content"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "select as_of_at, window_hours, content_id, category, creator_id, views_in_window, "
+        "unique_viewers_in_window, interactions_in_window, score_in_window "
+        "from analytics.trending_content "
+        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+        "order by score_in_window desc, content_id limit ?",
+        [lo, hi, limit],
+    )
+
+
+def total_impressions(r: Reader) -> int:
+    if not r.has("analytics", "discovery_source_effectiveness"):
+        return 0
+    return int(
+        r.scalar("select sum(impressions) from analytics.discovery_source_effectiveness") or 0
+    )
+
+
+# -- Hashtags and domains ---------------------------------------------------------------------
+
+
+def hashtag_activity(r: Reader, f: Filters, limit: int = 20) -> pd.DataFrame:
+    """The most viewed hashtags in the range, per platform."""
+    if not r.has("trends", "hashtag_metrics"):
+        return pd.DataFrame()
+    lo, hi = f.date_bounds()
+    return r.df(
+        "select platform, hashtag_name, max(view_count) as views, max(video_count) as posts, "
+        "max(creator_count) as creators, max(as_of_at) as last_seen_at "
+        "from trends.hashtag_metrics "
+        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+        "and (cast(? as varchar) is null or platform = ?) "
+        "group by platform, hashtag_name order by views desc nulls last, hashtag_name limit ?",
+        [lo, hi, f.platform, f.platform, limit],
+    )
+
+
+def active_hashtags(r: Reader, f: Filters) -> int:
+    if not r.has("trends", "hashtag_metrics"):
+        return 0
+    lo, hi = f.date_bounds()
+    return int(
+        r.scalar(
+            "select count(distinct hashtag_id) from trends.hashtag_metrics "
+            "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+            "and (cast(? as varchar) is null or platform = ?)",
+            [lo, hi, f.platform, f.platform],
+        )
+        or 0
+    )
+
+
+# Mart areas built by the Mastodon and domain pipelines, found by name when they exist.
+LATER_MARTS = {
+    "Mastodon trending": "%mastodon%",
+    "Domains": "domains.%",
+}
+
+
+def later_marts(r: Reader) -> dict[str, list[tuple[str, str]]]:
+    found = {}
+    for title, pattern in LATER_MARTS.items():
+        found[title] = [
+            (s, t)
+            for s, t in r.tables_like(pattern)
+            if s not in ("staging", "intermediate", "raw", "landing")
+        ]
+    return found
+
+
+def preview(r: Reader, schema: str, table: str, limit: int = 20) -> pd.DataFrame:
+    from trendcast.warehouse import ident
+
+    return r.df(f"select * from {ident(schema)}.{ident(table)} limit {int(limit)}")
+
+
+# -- Data health ------------------------------------------------------------------------------
+
+
+def records_by_status(r: Reader, f: Filters) -> pd.DataFrame:
+    """Landed API calls per source and status (the published landing digest)."""
+    if not r.has("landing", "records_by_status"):
+        return pd.DataFrame()
+    return r.df(
+        "select source, processing_status, records, first_fetched_at, last_fetched_at, "
+        "last_loaded_at from landing.records_by_status "
+        "where (cast(? as varchar) is null or source = ?) order by source, processing_status",
+        [f.platform, f.platform],
+    )
+
+
+def status_totals(r: Reader, f: Filters) -> dict[str, int]:
+    frame = records_by_status(r, f)
+    if frame.empty:
+        return {}
+    return {k: int(v) for k, v in frame.groupby("processing_status")["records"].sum().items()}
+
+
+def batch_count(r: Reader) -> int:
+    if not r.has("landing", "ingestion_batches"):
+        return 0
+    return int(r.scalar("select count(*) from landing.ingestion_batches") or 0)
+
+
+def failed_lines(r: Reader, f: Filters, limit: int = 50) -> pd.DataFrame:
+    if not r.has("landing", "failed_lines"):
+        return pd.DataFrame()
+    return r.df(
+        "select source, endpoint, batch_id, line_no, error_message, raw_line_head "
+        "from landing.failed_lines where (cast(? as varchar) is null or source = ?) "
+        "order by loaded_at desc, batch_id, line_no limit ?",
+        [f.platform, f.platform, limit],
+    )
+
+
+def freshness(r: Reader, sla_hours: float = DEFAULT_SLA_HOURS) -> pd.DataFrame:
+    """Per source: last data, and whether the newest processed call is within the SLA of the
+    newest call landed overall (the data's own clock: samples are historical)."""
+    if not r.has("landing", "records_by_status"):
+        return pd.DataFrame()
+    frame = r.df(
+        "select source, max(last_fetched_at) as last_fetched_at, "
+        "max(last_loaded_at) as last_loaded_at from landing.records_by_status "
+        "where processing_status = 'processed' group by source order by source"
+    )
+    if frame.empty:
+        return frame
+    fetched = pd.to_datetime(frame["last_fetched_at"], utc=True)
+    newest = fetched.max()
+    frame["hours_behind_newest"] = ((newest - fetched).dt.total_seconds() / 3600).round(1)
+    frame["within_sla"] = frame["hours_behind_newest"] <= sla_hours
+    return frame
+
+
+def quality_checks(r: Reader) -> pd.DataFrame:
+    if not r.has("ml", "data_quality_checks"):
+        return pd.DataFrame()
+    return r.df(
+        "select * from ml.data_quality_checks where run_id = "
+        "(select max(run_id) from ml.data_quality_checks) order by passed, check_name"
+    )
+
+
+def model_registry(r: Reader) -> pd.DataFrame:
+    parts = []
+    if r.has("ml", "model_metadata"):
+        parts.append(
+            "select model_name, model_version, task, purpose, "
+            "cast(trained_at as varchar) as trained_at from ml.model_metadata"
+        )
+    if r.has("ml", "forecast_models"):
+        parts.append(
+            "select model_name, model_version, account || ' ' || granularity as task, "
+            "case when is_chosen then 'chosen' else 'candidate' end as purpose, "
+            "cast(trained_at as varchar) as trained_at from ml.forecast_models"
+        )
+    if not parts:
+        return pd.DataFrame()
+    return r.df(" union all ".join(parts) + " order by trained_at desc, model_name")

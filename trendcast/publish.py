@@ -1,0 +1,301 @@
+"""Publish what readers use to a copy that never blocks the pipeline.
+
+DuckDB lets one process hold a file for writing, and a reader that opens the working file
+(`warehouse/trendcast.duckdb`) stops the next `trendcast load`/`build`. So people, the dashboard
+and BI tools open a published copy instead: a complete DuckDB file written beside the final
+path and moved over it with one `rename`. A reader that holds the old file open keeps reading
+the old inode until it reconnects; a reader that opens the path sees either the previous or the
+new file, never a half-written one. docs/DASHBOARD.md explains the choice over Parquet files
+with a views database (measured with `trendcast publish --compare`, docs/BENCHMARKS.md).
+
+On Postgres nothing is copied: readers log in as members of the read-only group role
+`trendcast_reader` (the dashboard as `trendcast_dashboard`), which `publish` keeps granted on the
+published schemas (tables created since the last build included).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trendcast.settings import PROJECT_DIR, Settings
+from trendcast.warehouse import WarehouseError, WarehouseLockedError, connect, ident
+
+# Readers get every table of every schema except the layers below the marts: the marts, the
+# Python-written ml.* tables (model registry, predictions) and any mart area added later. The raw
+# layer is replaced by a compact digest (HEALTH_QUERIES); staging and intermediate are plumbing.
+NOT_PUBLISHED = ("raw", "staging", "intermediate", "main", "public", "information_schema")
+# A group role holds the grants (no login); people and tools log in as its members.
+READER_ROLE = "trendcast_reader"
+# The member the dashboard logs in as (TRENDCAST_READER_USER picks another member).
+DASHBOARD_ROLE = "trendcast_dashboard"
+# Files any DuckDB from 1.0 on can open (BI drivers bundle older DuckDB releases than ours).
+STORAGE_VERSION = "v1.0.0"
+# Raw tables hold every API body; readers get counts and the failed lines' reasons instead, in
+# schema `landing`: tables in the published DuckDB file, views on Postgres (same names, same SQL).
+HEALTH_QUERIES = {
+    "ingestion_batches": "select * from {raw}.ingestion_batches",
+    "records_by_status": (
+        "select source, processing_status, count(*) as records, "
+        "min(fetched_at) as first_fetched_at, max(fetched_at) as last_fetched_at, "
+        "max(loaded_at) as last_loaded_at "
+        "from {raw}.api_responses group by source, processing_status"
+    ),
+    "failed_lines": (
+        "select batch_id, line_no, source, endpoint, fetched_at, loaded_at, error_message, "
+        "left(raw_line, 300) as raw_line_head "
+        "from {raw}.api_responses where processing_status = 'failed'"
+    ),
+}
+HEALTH_SCHEMA = "landing"
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What a publish wrote: small, so a Prefect task can return it."""
+
+    target: str
+    location: str
+    tables: int
+    rows: int
+    bytes: int
+    seconds: float
+    storage_version: str = ""
+    reader_role: str = ""
+    skipped: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One line for a summary."""
+        if self.target == "duckdb":
+            return (
+                f"{self.tables} tables, {self.rows:,} rows, {self.bytes / 1e6:.1f} MB "
+                f"(storage {self.storage_version}) -> {self.location}"
+            )
+        return f"role {self.reader_role} granted on {self.tables} tables in {self.location}"
+
+
+def published_path(settings: Settings | None = None) -> Path:
+    """TRENDCAST_PUBLISHED_PATH, default warehouse/published/trendcast.duckdb (project-relative)."""
+    raw = os.environ.get("TRENDCAST_PUBLISHED_PATH") or "warehouse/published/trendcast.duckdb"
+    path = Path(raw)
+    if not path.is_absolute():
+        base = settings.project_dir if settings is not None else PROJECT_DIR
+        path = base / path
+    return path
+
+
+def publish(settings: Settings, path: Path | None = None) -> PublishResult:
+    """Publish the reader copy for the configured target (DuckDB file or Postgres grants)."""
+    if settings.target == "postgres":
+        return _grant_reader(settings)
+    return _publish_duckdb(settings, path or published_path(settings))
+
+
+def _quote_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _source_tables(con: Any) -> list[tuple[str, str]]:
+    marks = ", ".join("?" for _ in NOT_PUBLISHED)
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = 'src' and table_type = 'BASE TABLE' "
+        f"and table_schema not in ({marks}) and table_schema not like 'pg\\_%' escape '\\' "
+        "order by 1, 2",
+        list(NOT_PUBLISHED),
+    ).fetchall()
+
+
+def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
+    import duckdb
+
+    source = settings.duckdb_path
+    if not source.exists():
+        raise WarehouseError(f"no warehouse at {source}: run `trendcast run` or `trendcast load`")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect()
+    rows = 0
+    try:
+        try:
+            con.execute(f"attach '{_quote_path(source)}' as src (read_only)")
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseLockedError(
+                    f"{source} is held by another process; publish after it finishes"
+                ) from None
+            raise
+        con.execute(f"attach '{_quote_path(tmp)}' as pub (storage_version '{STORAGE_VERSION}')")
+        tables = _source_tables(con)
+        for schema in sorted({s for s, _ in tables}):
+            con.execute(f"create schema pub.{ident(schema)}")
+        for schema, table in tables:
+            con.execute(
+                f"create table pub.{ident(schema)}.{ident(table)} as "
+                f"from src.{ident(schema)}.{ident(table)}"
+            )
+        health = _publish_health(con)
+        con.execute("use pub")
+        rows = sum(
+            con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]
+            for s, t in [*tables, *health]
+        )
+        storage = dict(
+            con.execute(
+                "select database_name, tags['storage_version'] from duckdb_databases() "
+                "where database_name = 'pub'"
+            ).fetchall()
+        ).get("pub", STORAGE_VERSION)
+        con.execute("use memory")
+        con.execute("detach pub")  # checkpoints: the file is complete and has no WAL
+        con.execute("detach src")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, path)
+    return PublishResult(
+        target="duckdb",
+        location=str(path),
+        tables=len(tables) + len(health),
+        rows=int(rows),
+        bytes=path.stat().st_size,
+        seconds=round(time.perf_counter() - started, 3),
+        storage_version=storage or STORAGE_VERSION,
+    )
+
+
+def _publish_health(con: Any) -> list[tuple[str, str]]:
+    """The landing digest (batches, records by status, failed lines) for the Data health page."""
+    have = {
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'src' and table_schema = 'raw'"
+        ).fetchall()
+    }
+    if not {"ingestion_batches", "api_responses"} <= have:
+        return []
+    con.execute(f"create schema pub.{HEALTH_SCHEMA}")
+    written = []
+    for name, sql in HEALTH_QUERIES.items():
+        con.execute(f"create table pub.{HEALTH_SCHEMA}.{name} as {sql.format(raw='src.raw')}")
+        written.append((HEALTH_SCHEMA, name))
+    return written
+
+
+def publish_parquet(settings: Settings, out_dir: Path) -> PublishResult:
+    """The alternative design, kept for measurement: one Parquet file per table in a fresh
+    versioned folder plus a small DuckDB file of views over them (`trendcast publish --compare`).
+    """
+    import duckdb
+
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    data_dir = out_dir / f"v{stamp}-{os.getpid()}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    views = out_dir / "views.duckdb"
+    tmp = views.with_name(f".{views.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    started = time.perf_counter()
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"attach '{_quote_path(settings.duckdb_path)}' as src (read_only)")
+        tables = _source_tables(con)
+        rows = 0
+        for schema, table in tables:
+            file = data_dir / f"{schema}.{table}.parquet"
+            con.execute(
+                f"copy (from src.{ident(schema)}.{ident(table)}) to '{_quote_path(file)}' "
+                "(format parquet, compression zstd)"
+            )
+            con.execute(f"create schema if not exists {ident(schema)}")
+            con.execute(
+                f"create view {ident(schema)}.{ident(table)} as "
+                f"from read_parquet('{_quote_path(file)}')"
+            )
+            rows += con.execute(f"select count(*) from src.{schema}.{table}").fetchone()[0]
+        con.execute("detach src")
+    finally:
+        con.close()
+    os.replace(tmp, views)
+    size = views.stat().st_size + sum(f.stat().st_size for f in data_dir.iterdir())
+    return PublishResult(
+        target="duckdb",
+        location=str(views),
+        tables=len(tables),
+        rows=int(rows),
+        bytes=size,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# -- Postgres -------------------------------------------------------------------------------
+
+
+def ensure_reader_role(wh: Any, role: str = READER_ROLE, member: str = DASHBOARD_ROLE) -> None:
+    """Create the read-only group role and the dashboard's login member once (idempotent).
+
+    No password is set: the server's authentication rules decide who may log in as the member.
+    Both are read-only by default (`default_transaction_read_only`), on top of holding SELECT
+    grants only. A deployment that manages roles elsewhere creates them first; this then only
+    keeps their settings.
+    """
+    ident(role)
+    ident(member)
+    if not wh.scalar("select count(*) from pg_roles where rolname = ?", [role]):
+        wh.execute(f"create role {role} nologin")
+    if not wh.scalar("select count(*) from pg_roles where rolname = ?", [member]):
+        wh.execute(f"create role {member} login inherit in role {role}")
+    for name in (role, member):
+        wh.execute(f"alter role {name} set default_transaction_read_only = on")
+
+
+def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
+    started = time.perf_counter()
+    with connect(settings) as wh:
+        ensure_reader_role(wh, role)
+        wh.execute(f"grant connect on database {ident(settings.pg_dbname)} to {role}")
+        present = {
+            s
+            for (s,) in wh.query(
+                "select distinct table_schema from information_schema.tables "
+                "where not (table_schema = any(?)) and left(table_schema, 3) <> 'pg_'",
+                [list(NOT_PUBLISHED)],
+            )
+        }
+        tables = 0
+        for schema in sorted(present):
+            wh.execute(f"grant usage on schema {schema} to {role}")
+            wh.execute(f"grant select on all tables in schema {schema} to {role}")
+            wh.execute(
+                f"alter default privileges in schema {schema} grant select on tables to {role}"
+            )
+            tables += wh.scalar(
+                "select count(*) from information_schema.tables where table_schema = ?", [schema]
+            )
+        # the landing digest, as views: the role reads counts and reasons, never raw API bodies
+        if wh.table_exists("raw", "ingestion_batches") and wh.table_exists("raw", "api_responses"):
+            wh.execute(f"create schema if not exists {HEALTH_SCHEMA}")
+            for name, sql in HEALTH_QUERIES.items():
+                wh.execute(
+                    f"create or replace view {HEALTH_SCHEMA}.{name} as {sql.format(raw='raw')}"
+                )
+            wh.execute(f"grant usage on schema {HEALTH_SCHEMA} to {role}")
+            wh.execute(f"grant select on all tables in schema {HEALTH_SCHEMA} to {role}")
+            tables += len(HEALTH_QUERIES)
+    return PublishResult(
+        target="postgres",
+        location=settings.describe(),
+        tables=int(tables),
+        rows=0,
+        bytes=0,
+        seconds=round(time.perf_counter() - started, 3),
+        reader_role=role,
+    )
