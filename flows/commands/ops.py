@@ -80,7 +80,10 @@ def serve(
         for col in ("deployment", "schedule", "parameters"):
             table.add_column(col)
         for item in plan:
-            table.add_row(item["name"], _describe(item["schedule"]), str(item["parameters"]))
+            what = item.get("skipped") and f"skipped: {item['skipped']}"
+            table.add_row(
+                item["name"], _describe(item["schedule"]), what or str(item["parameters"])
+            )
         console.print(table)
         where = os.environ.get("PREFECT_API_URL") or "an ephemeral Prefect API"
         console.print(f"serving against {where}; stop with Ctrl-C")

@@ -30,12 +30,17 @@ def fake_optional_flows(monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect import flow
 
     extract = types.ModuleType("flows.extract_flows")
-    for name in ("youtube", "x", "tiktok", "mastodon", "mastodon_stream"):
+    for name in ("youtube", "tiktok", "mastodon", "mastodon_stream"):
 
-        def body(out_dir: str | None = None) -> None:
+        def body(out: str, regions: str = "US") -> None:
             return None
 
         setattr(extract, f"extract_{name}", flow(name=f"extract_{name}")(body))
+
+    def x(out: str, account: str) -> None:  # which accounts: nothing to guess
+        return None
+
+    extract.extract_x = flow(name="extract_x")(x)
     lifecycle = types.ModuleType("flows.lifecycle_flows")
 
     def retention(target: str | None = None) -> None:
@@ -53,7 +58,14 @@ def test_deployments_have_the_default_schedules_and_parameters(
 
     for spec in SPECS:
         monkeypatch.delenv(f"TRENDCAST_SCHEDULE_{spec.name.upper().replace('-', '_')}", False)
+    monkeypatch.delenv("TRENDCAST_EXTRACT_X_PARAMS", False)
     plan = {p["name"]: p for p in deployment_plan("duckdb", tmp_path)}
+    assert plan["extract-x"]["skipped"] == "needs account: set TRENDCAST_EXTRACT_X_PARAMS"
+    assert "extract-x" not in {d.name for d in build_deployments("duckdb", tmp_path)}
+    monkeypatch.setenv("TRENDCAST_EXTRACT_X_PARAMS", '{"account": "nasa"}')
+    plan = {p["name"]: p for p in deployment_plan("duckdb", tmp_path)}
+    assert plan["extract-x"]["parameters"] == {"out": str(tmp_path / "x"), "account": "nasa"}
+    assert plan["extract-mastodon-stream"]["parameters"] == {"out": str(tmp_path / "mastodon")}
     assert set(plan) == {s.name for s in SPECS}
     assert plan["hourly"]["schedule"] == {"interval": 900.0}
     assert plan["extract-x"]["schedule"] == {"interval": 900.0}
@@ -64,7 +76,8 @@ def test_deployments_have_the_default_schedules_and_parameters(
     assert plan["hourly"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
     assert plan["daily"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
     assert plan["retention"]["parameters"] == {"target": "duckdb"}
-    assert plan["extract-tiktok"]["parameters"] == {"out_dir": str(tmp_path / "tiktok")}
+    assert plan["extract-tiktok"]["parameters"] == {"out": str(tmp_path / "tiktok")}
+    assert not any("skipped" in p for p in plan.values())
 
     deployments = {d.name: d for d in build_deployments("duckdb", tmp_path)}
     hourly = deployments["hourly"]
