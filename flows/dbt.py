@@ -94,6 +94,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
                 else dbtRunner().invoke(full)
             )
         finally:
+            _release_duckdb()
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)
@@ -119,6 +120,23 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the life of the process.
+
+    Left open, it holds the warehouse file between invocations: another process (the next
+    flow, `trendcast status`) finds it locked, and in this process a read-only connection or a
+    read-only ATTACH (publishing the reader copy) is refused as a conflicting configuration.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    env = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if env is not None:
+        env.close()
 
 
 @contextmanager

@@ -175,7 +175,7 @@ def publish_task(target: str | None) -> dict[str, Any]:
     publish = _publisher()
     if publish is not None:
         result = publish(settings)
-        out["published"] = str(getattr(result, "path", result))
+        out["published"] = str(getattr(result, "location", result))
     out["stamped"] = _mark(target, "published_at")
     return out
 

@@ -73,6 +73,7 @@ def live_warehouse(built_duckdb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TRENDCAST_DUCKDB_PATH", str(path))
     monkeypatch.setenv("TRENDCAST_ALERT_STATE", str(tmp_path / "alerts.json"))
     monkeypatch.delenv("TRENDCAST_ALERT_URL", raising=False)
+    monkeypatch.setenv("TRENDCAST_PUBLISHED_PATH", str(tmp_path / "published" / "reader.duckdb"))
     from trendcast.settings import Settings
 
     return Settings.from_env("duckdb")
@@ -109,6 +110,7 @@ def test_replay_lands_builds_scores_and_publishes_each_file_once_then_a_killed_r
         assert r["is_replay"]
         assert r["available_at"] == r["arrived_at"]  # replay: arrival is the fetch moment
 
+    assert (tmp_path / "published" / "reader.duckdb").exists()  # the reader copy
     with connect(live_warehouse) as wh:
         # published: the latency mart over them, p50 <= p95 per source and day
         mart = wh.query_df("select * from ops_marts.processing_latency_daily")
