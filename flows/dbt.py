@@ -171,10 +171,14 @@ class _Failed:
 
 
 def _prefect_invoke(args: list[str], settings: Settings, quiet: bool) -> Any:
+    from dbt_common.events.base_types import EventLevel
     from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
     runner = PrefectDbtRunner(
         settings=PrefectDbtSettings(
+            # explicit: its default derives from PREFECT_LOGGING_LEVEL, whose WARNING is not
+            # a dbt level (dbt says warn)
+            log_level=EventLevel.WARN,
             project_dir=settings.project_dir,
             profiles_dir=settings.project_dir,
             target_path=Path(os.environ.get("DBT_TARGET_PATH") or settings.project_dir / "target"),
