@@ -29,7 +29,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, task
 
-from flows.dbt import DbtError, hourly_build, not_a_dbt_failure, prefect_node_tasks, run_dbt
+from flows.dbt import DbtError, DbtRun, hourly_build, not_a_dbt_failure, prefect_node_tasks, run_dbt
 from trendcast import alerts, ops
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.warehouse import connect
@@ -126,7 +126,10 @@ def build_task(target: str | None, first: bool) -> dict[str, Any]:
     tests: the daily build runs those)."""
     settings = Settings.from_env(target)
     if first:
-        run = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings)
+        # two invocations: PrefectDbtRunner keeps only one of repeated --resource-type flags
+        seeds = run_dbt(["seed"], settings)
+        models = run_dbt(["run"], settings)
+        run = DbtRun(True, models.args, seeds.results + models.results)
     else:
         run = hourly_build(settings)
     return {
