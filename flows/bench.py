@@ -136,8 +136,12 @@ def run_bench(
     workdir: Path | None = None,
     on_stage: Callable[[Stage], None] | None = None,
     keep: bool = False,
+    mastodon_per_day: int = 1_000_000,
 ) -> dict[str, Any]:
-    """Run every stage once and return the report (see module docstring)."""
+    """Run every stage once and return the report (see module docstring). The simulated day
+    includes a Mastodon stream of `mastodon_per_day` statuses across five instances (streaming
+    updates, edits, deletes, tag-timeline re-fetches), built by the same dbt build, and a
+    `mastodon` stage that runs the sentiment analysis of its post versions."""
     from flows.dbt import hourly_build, run_dbt
     from trendcast.landing import load_paths
     from trendcast.simulator import SimConfig, simulate
@@ -150,10 +154,16 @@ def run_bench(
         sim_dir = work / "archives"
         with timed(stages, "simulate", on_stage) as st:
             cfg = SimConfig(
-                start=BENCH_START, hours=25, scale="day", events=int(events * 25 / 24), seed=1
+                start=BENCH_START,
+                hours=25,
+                scale="day",
+                events=int(events * 25 / 24),
+                seed=1,
+                mastodon_statuses_per_day=mastodon_per_day,
             )
             manifest = simulate(cfg, sim_dir, None)
             st.rows = sum(manifest["platform_events_by_type"].values())
+            st.detail = {"mastodon": manifest["sources"].get("mastodon", {})}
         day, last_hour = split_last_hour(sim_dir)
         floor_seconds, floor_lines = scan_floor(day)
 
@@ -166,6 +176,12 @@ def run_bench(
             run = run_dbt(["build"], settings)
             st.rows = events
             st.detail = {"nodes": len(run.results), "slowest": _slowest(run.results)}
+
+        extract = _optional("flows.domain_flows", "extract_domains")
+        if extract is not None:
+            with timed(stages, "extract_domains", on_stage) as st:
+                st.detail = extract(target=settings.target) or {}
+                st.rows = int(st.detail.get("comments_scanned", 0) or 0)
 
         features = _optional("flows.trends_flows", "features")
         if features is not None:
@@ -180,6 +196,12 @@ def run_bench(
                 st.rows = sum(
                     int(v.get("scored") or 0) for v in st.detail.values() if isinstance(v, dict)
                 )
+
+        mastodon = _optional("flows.mastodon_flows", "mastodon_sentiment")
+        if mastodon is not None and mastodon_per_day:
+            with timed(stages, "mastodon", on_stage) as st:
+                st.detail = mastodon(target=settings.target) or {}
+                st.rows = int(st.detail.get("versions", 0))
 
         for name in ("train", "score"):
             fn = _optional("flows.ml_flows", name)
@@ -238,3 +260,91 @@ def run_bench(
 def write_json(report: dict[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+
+
+def run_youtube_bench(
+    archive: list[Path],
+    years: int,
+    settings: Settings,
+    workdir: Path | None = None,
+    on_stage: Callable[[Stage], None] | None = None,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """The multi-year YouTube chart case: a real chart archive plus `years` shifted copies.
+
+    Stages: replica (trendcast/replica.py), load (real + replica), youtube_staging (the chart
+    staging model alone, from scratch: its own peak memory), build (`dbt build` of the rest).
+    Memory is what this process and its children hold (dbt and DuckDB run in-process; a
+    Postgres server's memory is not counted).
+    """
+    from flows.dbt import run_dbt
+    from trendcast.archive import discover
+    from trendcast.landing import load_paths
+    from trendcast.replica import write_youtube_replica
+    from trendcast.warehouse import connect
+
+    own_dir = workdir is None
+    work = Path(workdir or tempfile.mkdtemp(prefix="trendcast-bench-youtube-"))
+    stages: list[Stage] = []
+    try:
+        real = discover(archive)
+        with timed(stages, "replica", on_stage) as st:
+            stats = write_youtube_replica(real, work / "replica", years)
+            st.rows = stats.video_rows
+            st.detail = {"calls": stats.calls, "files": stats.files, "json_mb": stats.bytes_written}
+        files = [*real, *discover([work / "replica"])]
+        floor_seconds, floor_lines = scan_floor(files)
+
+        with timed(stages, "load", on_stage) as st, connect(settings) as wh:
+            results = load_paths(wh, files)
+            st.rows = sum(r.total for r in results)
+            st.detail = {
+                "lines": st.rows,
+                "processed": sum(r.processed for r in results),
+                "files": len(results),
+            }
+
+        with timed(stages, "youtube_staging", on_stage) as st:
+            run = run_dbt(["run", "--select", "stg_youtube__video_snapshots"], settings)
+            with connect(settings) as wh:
+                st.rows = int(
+                    wh.scalar("select count(*) from staging.stg_youtube__video_snapshots")
+                )
+            st.detail = {"nodes": len(run.results)}
+
+        with timed(stages, "build", on_stage) as st:
+            run = run_dbt(["build"], settings)
+            st.rows = stages[-1].rows
+            st.detail = {
+                "nodes": len(run.results),
+                "statuses": run.statuses,
+                "slowest": _slowest(run.results),
+            }
+    finally:
+        if own_dir and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    pipeline = [s for s in stages if s.name != "replica"]
+    return {
+        "source": "youtube",
+        "years": years,
+        "target": settings.target,
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+        },
+        "stages": {
+            s.name: {
+                "seconds": round(s.seconds, 2),
+                "rows": s.rows,
+                "rows_per_second": round(s.rows_per_second),
+                "peak_rss_mb": round(s.peak_rss_mb, 1),
+                "detail": s.detail,
+            }
+            for s in stages
+        },
+        "end_to_end_seconds": round(sum(s.seconds for s in pipeline), 2),
+        "floor_seconds": round(floor_seconds, 3),
+        "floor_lines": floor_lines,
+        "peak_rss_mb": round(max(s.peak_rss_mb for s in pipeline), 1),
+    }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,32 @@ _LOCK = threading.Lock()
 _PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "trendcast_prefect_dbt_runner", default=False
 )
+# Who wants to hear about each finished node (the CLI's progress line); empty: no callback cost.
+_NODE_LISTENERS: list[Callable[[str, str, int, int], None]] = []
+
+
+@contextmanager
+def node_progress(listener: Callable[[str, str, int, int], None]) -> Iterator[None]:
+    """Call `listener(node_name, status, index, total)` as each dbt node finishes, in every dbt
+    invocation of this process while the block runs (the pipeline's tasks run in this process)."""
+    _NODE_LISTENERS.append(listener)
+    try:
+        yield
+    finally:
+        _NODE_LISTENERS.remove(listener)
+
+
+def _on_event(event: Any) -> None:
+    # dbt logs one *Result line per finished model, test, seed or snapshot, with its index/total
+    if not event.info.name.endswith("Result") or not hasattr(event.data, "node_info"):
+        return
+    data = event.data
+    index, total = getattr(data, "index", 0), getattr(data, "total", 0)
+    if not total:
+        return
+    status = getattr(data, "status", "") or data.node_info.node_status
+    for listener in list(_NODE_LISTENERS):
+        listener(data.node_info.node_name, str(status), int(index), int(total))
 
 
 class DbtError(RuntimeError):
@@ -88,11 +114,10 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            res = (
-                _prefect_invoke(args, settings, quiet)
-                if _use_prefect()
-                else dbtRunner().invoke(full)
-            )
+            if _use_prefect():
+                res = _prefect_invoke(args, settings, quiet)
+            else:
+                res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
         finally:
             _release_duckdb()
             for k, v in saved.items():

@@ -1,24 +1,35 @@
 """Prefect flows that run the live extractors (what the extraction schedules call by name).
 
-Parameters are plain values (strings, numbers, booleans) so a deployment can set them; each
-flow returns the run summary as a dict. Extraction never opens the warehouse, so these flows can
-run while a build holds DuckDB. No task-level retries: the HTTP client already retries each call
-politely, and a rerun resumes from the checkpoint.
+Parameters are plain values (strings, numbers, booleans) so a deployment can set them; `out_dir`
+is the folder the archives and `_state/` go to. A selection left empty comes from the
+environment, so a schedule needs nothing but credentials and these variables:
+`TRENDCAST_YOUTUBE_REGIONS` (default US), `TRENDCAST_X_ACCOUNTS`, `TRENDCAST_TIKTOK_REGIONS`
+(default US), `TRENDCAST_MASTODON_INSTANCES`. Each flow returns the run summary as a dict.
+Extraction never opens the warehouse, so these flows run while a build holds DuckDB. No
+task-level retries: the HTTP client already retries each call politely, and the next run
+resumes from the checkpoint.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from prefect import flow
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+# the Research API serves a day's videos after a delay: the default window is one day, two ago
+TIKTOK_LAG_DAYS = 2
 
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
+
+def _csv(value: str, var: str, default: str = "") -> list[str]:
+    chosen = value or os.environ.get(var, "") or default
+    items = [v.strip() for v in chosen.split(",") if v.strip()]
+    if not items:
+        raise ValueError(f"nothing to extract: pass it as a parameter or set {var}")
+    return items
 
 
 def _http(timeout: float, max_attempts: int, max_wait: float, commit_every: int):
@@ -31,8 +42,8 @@ def _http(timeout: float, max_attempts: int, max_wait: float, commit_every: int)
 
 @flow(name="extract_youtube")
 def extract_youtube(
-    out: str,
-    regions: str = "US",
+    out_dir: str,
+    regions: str = "",
     follow_days: int = 0,
     comments_for: str = "",
     quota: int = 10_000,
@@ -47,16 +58,17 @@ def extract_youtube(
     from trendcast.sources.youtube import extract_youtube as run
 
     return run(
-        Path(out), _csv(regions), follow_days=follow_days, comment_videos=_csv(comments_for),
-        quota=quota, max_pages=max_pages, refetch=refetch,
+        Path(out_dir), _csv(regions, "TRENDCAST_YOUTUBE_REGIONS", "US"), follow_days=follow_days,
+        comment_videos=[v.strip() for v in comments_for.split(",") if v.strip()], quota=quota,
+        max_pages=max_pages, refetch=refetch,
         http=_http(timeout, max_attempts, max_wait, commit_every),
     ).as_dict()  # fmt: skip
 
 
 @flow(name="extract_x")
 def extract_x(
-    out: str,
-    account: str,
+    out_dir: str,
+    account: str = "",
     counts: bool = False,
     max_pages: int = 40,
     max_requests: int = 1_000,
@@ -69,17 +81,17 @@ def extract_x(
     from trendcast.sources.x import extract_x as run
 
     return run(
-        Path(out), _csv(account), counts=counts, max_pages=max_pages, max_requests=max_requests,
-        http=_http(timeout, max_attempts, max_wait, commit_every),
+        Path(out_dir), _csv(account, "TRENDCAST_X_ACCOUNTS"), counts=counts, max_pages=max_pages,
+        max_requests=max_requests, http=_http(timeout, max_attempts, max_wait, commit_every),
     ).as_dict()  # fmt: skip
 
 
 @flow(name="extract_tiktok")
 def extract_tiktok(
-    out: str,
-    regions: str,
-    start_date: str,
-    end_date: str,
+    out_dir: str,
+    regions: str = "",
+    start_date: str = "",
+    end_date: str = "",
     comments: bool = False,
     max_comment_videos: int = 20,
     users: str = "",
@@ -90,20 +102,24 @@ def extract_tiktok(
     max_wait: float = 900.0,
     commit_every: int = 100,
 ) -> dict:
-    """TikTok Research API video query over [start_date, end_date] (+ comments, user info)."""
+    """TikTok Research API video query over [start_date, end_date] (default: the day two days
+    ago) (+ comments, user info)."""
     from trendcast.sources.tiktok import extract_tiktok as run
 
+    default = datetime.now(UTC).date() - timedelta(days=TIKTOK_LAG_DAYS)
+    start = date.fromisoformat(start_date) if start_date else default
+    end = date.fromisoformat(end_date) if end_date else max(start, default)
     return run(
-        Path(out), _csv(regions), date.fromisoformat(start_date), date.fromisoformat(end_date),
-        comments=comments, max_comment_videos=max_comment_videos, users=_csv(users),
-        max_pages=max_pages, max_requests=max_requests,
-        http=_http(timeout, max_attempts, max_wait, commit_every),
+        Path(out_dir), _csv(regions, "TRENDCAST_TIKTOK_REGIONS", "US"), start, end,
+        comments=comments, max_comment_videos=max_comment_videos,
+        users=[u.strip() for u in users.split(",") if u.strip()], max_pages=max_pages,
+        max_requests=max_requests, http=_http(timeout, max_attempts, max_wait, commit_every),
     ).as_dict()  # fmt: skip
 
 
 @flow(name="extract_mastodon")
 def extract_mastodon(
-    out: str,
+    out_dir: str,
     instance: str = "",
     timeline: str = "public",
     max_pages: int = 10,
@@ -117,38 +133,39 @@ def extract_mastodon(
     commit_every: int = 100,
 ) -> list[dict]:
     """Mastodon REST for one instance, or each of TRENDCAST_MASTODON_INSTANCES when empty."""
+    from trendcast.sources.mastodon import INSTANCES_VAR
     from trendcast.sources.mastodon import extract_mastodon as run
-    from trendcast.sources.mastodon import instances_from_env
 
     http = _http(timeout, max_attempts, max_wait, commit_every)
     return [
         run(
-            Path(out), url, timeline=timeline or None, max_pages=max_pages, trends=trends,
+            Path(out_dir), url, timeline=timeline or None, max_pages=max_pages, trends=trends,
             refresh=refresh, instance_info=instance_info, max_requests=max_requests, http=http,
         ).as_dict()
-        for url in ([instance] if instance else instances_from_env())
+        for url in _csv(instance, INSTANCES_VAR)
     ]  # fmt: skip
 
 
 @flow(name="extract_mastodon_stream")
 def extract_mastodon_stream(
-    out: str,
+    out_dir: str,
     instance: str = "",
     stream: str = "public",
-    seconds: float = 300.0,
+    seconds: float = 55.0,
     max_requests: int = 5_000,
     timeout: float = 30.0,
     max_attempts: int = 5,
     max_wait: float = 900.0,
     commit_every: int = 100,
 ) -> list[dict]:
-    """A bounded Mastodon stream (SSE) per instance, with reconnects and REST catch-up."""
-    from trendcast.sources.mastodon import instances_from_env, stream_mastodon
+    """A bounded Mastodon stream (SSE) per instance, with reconnects and REST catch-up; the
+    default 55 s fits a schedule that restarts the stream every minute."""
+    from trendcast.sources.mastodon import INSTANCES_VAR, stream_mastodon
 
     http = _http(timeout, max_attempts, max_wait, commit_every)
     return [
         stream_mastodon(
-            Path(out), url, stream=stream, seconds=seconds, max_requests=max_requests, http=http
+            Path(out_dir), url, stream=stream, seconds=seconds, max_requests=max_requests, http=http
         ).as_dict()
-        for url in ([instance] if instance else instances_from_env())
+        for url in _csv(instance, INSTANCES_VAR)
     ]

@@ -109,3 +109,17 @@
         {{ domains_trending_sql(this.schema, 'p_days_back') }}
     $fn$;
 {%- endmacro %}
+
+{#- Full-text search on comment text: a GIN index on Postgres; DuckDB has none (docs/DOMAINS.md). -#}
+{% macro create_comment_search_index() -%}
+    {{ return(adapter.dispatch('create_comment_search_index', 'trendcast')()) }}
+{%- endmacro %}
+
+{% macro duckdb__create_comment_search_index() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__create_comment_search_index() -%}
+    create index if not exists comment_text_search
+        on {{ this }} using gin (to_tsvector('simple', coalesce(comment_text, '')))
+{%- endmacro %}

@@ -2,8 +2,9 @@
 
 Why: the real archive covers about ten months; a deployment that has collected for years holds
 several times as many chart pages, and the staging and marts must stay within memory at that
-size. Each replica year k (1..years) is the real archive moved k whole years later: every
-`fetched_at` and every `snippet.publishedAt` shifted by k years (same month, day and time; 29
+size. Each replica year k (1..years) is the real archive moved k whole years earlier (landing
+rejects fetch times in the future, and a deployment's history lies in the past): every
+`fetched_at` and every `snippet.publishedAt` shifted back by k years (same month, day and time; 29
 February becomes the 28th), every video id made distinct per year (`<id>-y<k>`, so the replica
 holds new videos, not re-observations of the real ones). Responses are otherwise untouched: long
 descriptions, hidden counts and likes above views stay as the real pages have them. Output is
@@ -34,7 +35,7 @@ class ReplicaStats:
 
 
 def shift_years(value: str, years: int) -> str:
-    """An ISO-8601 timestamp `years` whole years later, in the same notation (Z or offset)."""
+    """An ISO-8601 timestamp moved by `years` whole years (negative: earlier), same notation."""
     ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
     try:
         shifted = ts.replace(year=ts.year + years)
@@ -45,9 +46,9 @@ def shift_years(value: str, years: int) -> str:
 
 
 def replica_call(call: dict[str, Any], year: int) -> dict[str, Any]:
-    """One archived chart call moved `year` years later, its video ids tagged with the year."""
+    """One archived chart call moved `year` years earlier, its video ids tagged with the year."""
     out = dict(call)
-    out["fetched_at"] = shift_years(call["fetched_at"], year)
+    out["fetched_at"] = shift_years(call["fetched_at"], -year)
     response = call.get("response")
     if isinstance(response, dict) and isinstance(response.get("items"), list):
         items = []
@@ -60,7 +61,7 @@ def replica_call(call: dict[str, Any], year: int) -> dict[str, Any]:
                 if isinstance(snippet, dict) and isinstance(snippet.get("publishedAt"), str):
                     item["snippet"] = {
                         **snippet,
-                        "publishedAt": shift_years(snippet["publishedAt"], year),
+                        "publishedAt": shift_years(snippet["publishedAt"], -year),
                     }
             items.append(item)
         out["response"] = {**response, "items": items}

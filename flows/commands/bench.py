@@ -49,9 +49,29 @@ def bench(
     live_hours: Annotated[int, typer.Option(help="--live: hours replayed live.")] = 3,
     warm_hours: Annotated[int, typer.Option(help="--live: hours landed first.")] = 2,
     speed: Annotated[float, typer.Option(help="--live: replay speed (x real time).")] = 60.0,
+    mastodon_per_day: Annotated[
+        int,
+        typer.Option(help="Mastodon statuses per simulated day (0: only the model's few)."),
+    ] = 1_000_000,
+    source: Annotated[
+        str,
+        typer.Option(
+            help="events: a simulated day of the first-party stream (default). youtube: a real "
+            "chart archive plus --years shifted copies (the multi-year case)."
+        ),
+    ] = "events",
+    years: Annotated[
+        int, typer.Option(min=1, help="--source youtube: replica years on top of the archive.")
+    ] = 5,
+    archive: Annotated[
+        list[Path] | None,
+        typer.Option(help="--source youtube: real chart archives (default: the bundled sample)."),
+    ] = None,
 ) -> None:
     """Simulate a day, then time load, full build, hourly incremental, features, train, score.
 
+    With --source youtube: replicate a real YouTube chart archive over --years, then time load,
+    the chart staging model alone and the full build (flows/bench.py run_youtube_bench).
     Runs against a throwaway warehouse of the chosen --target (a temp DuckDB file, or a temp
     database on the configured Postgres server), never the one `trendcast run` uses.
     """
@@ -59,10 +79,15 @@ def bench(
     from flows.commands import use_target
     from flows.isolated import env_override, exported, throwaway_warehouse
 
+    if source not in ("events", "youtube"):
+        raise typer.BadParameter(f"--source must be events or youtube, got {source!r}")
     use_target(target)
     limit = None if memory_limit == "default" else memory_limit
     if live:
         _bench_live(events, json_path, limit, live_hours, warm_hours, speed)
+        return
+    if source == "youtube":
+        _bench_youtube(archive, years, json_path, keep, limit)
         return
 
     def show(stage) -> None:
@@ -80,7 +105,14 @@ def bench(
             f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}"
             + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
         )
-        report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
+        report = run_bench(
+            events,
+            settings,
+            workdir=keep,
+            on_stage=show,
+            keep=keep is not None,
+            mastodon_per_day=mastodon_per_day,
+        )
         report["duckdb_memory_limit"] = None
         if settings.target == "duckdb":
             from trendcast.warehouse import connect
@@ -100,6 +132,48 @@ def bench(
         f"hourly incremental: {report['incremental_seconds']:.1f} s; "
         f"scan floor: {report['floor_seconds']:.2f} s "
         f"(pipeline = {report['pipeline_over_floor']}x floor); peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
+    if json_path:
+        write_json(report, json_path)
+        console.print(f"report written to {json_path}")
+
+
+def _bench_youtube(
+    archive: list[Path] | None,
+    years: int,
+    json_path: Path | None,
+    keep: Path | None,
+    limit: str | None,
+) -> None:
+    from flows.bench import run_youtube_bench, write_json
+    from flows.isolated import env_override, exported, throwaway_warehouse
+    from trendcast.settings import PROJECT_DIR
+
+    sources = archive or [PROJECT_DIR / "data" / "sample" / "youtube"]
+
+    def show(stage) -> None:
+        console.print(
+            f"  {stage.name:<16} {stage.seconds:8.1f} s  {stage.rows:>12,} rows  "
+            f"peak {stage.peak_rss_mb:8.0f} MB"
+        )
+
+    with (
+        throwaway_warehouse() as tmp,
+        exported(tmp) as settings,
+        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
+    ):
+        console.print(
+            f"[bold]trendcast bench --source youtube[/]: {', '.join(map(str, sources))} "
+            f"+ {years} replica years on {settings.describe()}"
+            + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
+        )
+        report = run_youtube_bench(
+            sources, years, settings, workdir=keep, on_stage=show, keep=keep is not None
+        )
+    report["duckdb_memory_limit"] = limit if report["target"] == "duckdb" else None
+    console.print(
+        f"load + build: {report['end_to_end_seconds']:.1f} s; "
+        f"peak RSS {report['peak_rss_mb']:.0f} MB"
     )
     if json_path:
         write_json(report, json_path)

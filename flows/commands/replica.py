@@ -22,7 +22,7 @@ def youtube_replica(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the replica.")],
     years: Annotated[int, typer.Option(min=1, help="Replica years (each a shifted copy).")] = 5,
 ) -> None:
-    """Write `years` copies of the chart archive, each moved whole years later with new video ids.
+    """Write `years` copies of the chart archive, each moved whole years earlier with new video ids.
 
     The real archive plus the replica is what a deployment holds after years of daily charts
     (trendcast/replica.py says how it is shifted); load both with `trendcast load`.

@@ -101,6 +101,23 @@
     ) with ordinality as {{ alias }} ({{ element_name }}, {{ index_name }})
 {%- endmacro %}
 
+{# number of elements of the array at the path (0 when it is not an array) #}
+{% macro json_array_length(column, keys) -%}
+    {{ return(adapter.dispatch('json_array_length', 'trendcast')(column, keys)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_array_length(column, keys) -%}
+    coalesce(json_array_length({{ column }}, {{ trendcast._duckdb_json_path(keys) }}), 0)
+{%- endmacro %}
+
+{% macro postgres__json_array_length(column, keys) -%}
+    case
+        when jsonb_typeof({{ column }} #> {{ trendcast._postgres_json_path(keys) }}) = 'array'
+            then jsonb_array_length({{ column }} #> {{ trendcast._postgres_json_path(keys) }})
+        else 0
+    end
+{%- endmacro %}
+
 {# JSON text of a document, for hashing or storing as text #}
 {% macro json_to_text(column) -%}
     {{ return(adapter.dispatch('json_to_text', 'trendcast')(column)) }}

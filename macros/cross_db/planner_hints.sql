@@ -50,3 +50,21 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- One DuckDB thread while a model explodes large documents (YouTube chart pages: 50 items with
+    descriptions up to 5,000 characters, ~100 KB each). DuckDB scans 2,048 rows per vector, so
+    each thread holds a few hundred MB of raw JSON plus its parsed copy; with two threads the
+    dedupe behind the parse ran out of memory at a 2.5 GB limit on six years of charts, with
+    one it finished (measured). DuckDB's thread count is per database, so it is set back after
+    the model (post-hook). Postgres parses row by row and needs nothing. -#}
+{% macro single_thread_parse(enable) -%}
+    {{ return(adapter.dispatch('single_thread_parse', 'trendcast')(enable)) }}
+{%- endmacro %}
+
+{% macro default__single_thread_parse(enable) -%}
+    select 1
+{%- endmacro %}
+
+{% macro duckdb__single_thread_parse(enable) -%}
+    {%- if enable -%}set threads = 1{%- else -%}reset threads{%- endif -%}
+{%- endmacro %}

@@ -53,7 +53,7 @@ def test_every_documented_command_runs(servers, tmp_path):
         "mastodon": ["extract", "mastodon", "--instance", url, "--timeline", "public",
                      "--max-pages", "2", "--trends", "--instance-info"],
         "stream": ["extract", "mastodon", "--instance", url, "--stream", "public",
-                   "--seconds", "1"],
+                   "--seconds", "4"],
     }  # fmt: skip
     expected_lines = {"youtube": 4, "x": 5, "tiktok": 2 + 4, "mastodon": 2 + 3 + 1}
     for name, args in commands.items():
@@ -68,7 +68,11 @@ def test_every_documented_command_runs(servers, tmp_path):
             assert events == {"update", "status.update", "delete"}
         else:
             assert len(lines) == expected_lines[name], name
-        assert (out / "_state" / f"{source}.json").exists()
+        assert (
+            (out / "_state" / ("mastodon-stream" if name == "stream" else source))
+            .with_suffix(".json")
+            .exists()
+        )
         # every line is a shape staging knows
         assert all(shape_of(source, r["endpoint"]) for r in lines), name
 
@@ -79,3 +83,26 @@ def test_missing_credential_is_one_line(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "TRENDCAST_X_BEARER_TOKEN is not set" in result.output
     assert "Traceback" not in result.output
+
+
+def test_flows_take_plain_values(servers, tmp_path, monkeypatch):
+    """The schedules call these flows by name with plain parameters (run here without the
+    Prefect engine: `.fn` is the flow's own function)."""
+    from flows import extract_flows as ef
+
+    url = servers["mastodon"].url
+    monkeypatch.setenv("TRENDCAST_MASTODON_INSTANCES", url)  # what a schedule relies on
+    runs = [
+        ef.extract_youtube.fn(out_dir=str(tmp_path / "y"), regions="GB"),
+        ef.extract_x.fn(out_dir=str(tmp_path / "x"), account="elonmusk"),
+        ef.extract_tiktok.fn(out_dir=str(tmp_path / "t"), regions="US", start_date="2024-01-01",
+                             end_date="2024-01-05"),
+        *ef.extract_mastodon.fn(out_dir=str(tmp_path / "m"), max_pages=1),
+        *ef.extract_mastodon_stream.fn(out_dir=str(tmp_path / "s"), instance=url, seconds=0.5),
+    ]  # fmt: skip
+    assert [r["source"] for r in runs] == ["youtube", "x", "tiktok", "mastodon", "mastodon"]
+    assert all(r["stopped"] == "complete" and r["calls"] >= 1 for r in runs)
+    assert [ef.extract_youtube.name, ef.extract_mastodon_stream.name] == [
+        "extract_youtube",
+        "extract_mastodon_stream",
+    ]

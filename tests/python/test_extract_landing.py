@@ -65,4 +65,5 @@ def test_extracted_files_feed_staging(duckdb_warehouse: Settings, tmp_path, monk
     assert {s for _, s in statuses} == {s["id"] for s in ma.MA["timeline"][: ma.PAGE]}
     assert {i for i, _ in statuses} == {host}
     ((reason, raw_line),) = failed
-    assert reason == "missing required key(s): response" and '"http_status":200' in raw_line
+    assert reason.startswith("failed API call: response is not valid JSON")
+    assert '"http_status":200' in raw_line

@@ -90,6 +90,7 @@ def test_archive_equals_served_through_faults(replay, tmp_path, caplog):
     assert [line["params"].get("pageToken") for line in lines[:3]] == [None, "P2", "P3"]
     assert 7.0 in sleeps  # Retry-After honoured exactly
     assert summary.retries == 5 and summary.calls == 6 and summary.stopped == "complete"
+    assert len(summary.files) == 1 and not list(tmp_path.rglob("*.part"))  # one file per run
     assert summary.items == 3 * 8 + 8 + 2 * 15
     assert summary.quota_used == summary.requests == len(replay.requests)  # failed ones too
     assert KEY.encode() not in _all_bytes(tmp_path)
@@ -114,7 +115,7 @@ def test_malformed_body_is_archived_and_fails_landing(replay, tmp_path):
     assert "GB" not in json.loads((tmp_path / "_state" / "youtube.json").read_text())["charts"]
     prepared = prepare_file(Path(summary.files[0]))
     errors = prepared.chunks[0].column("error_message").to_pylist()
-    assert errors == ["missing required key(s): response"]
+    assert errors == [f"failed API call: {line['error']}"]
     kept = json.loads(prepared.chunks[0].column("raw_line").to_pylist()[0])
     assert kept["response_text"] == served.body.decode() and kept["http_status"] == 200
 
@@ -162,3 +163,14 @@ def test_credentials_give_one_clear_line(replay, tmp_path, monkeypatch):
     monkeypatch.delenv("TRENDCAST_YOUTUBE_API_KEY")
     with pytest.raises(CredentialError, match="TRENDCAST_YOUTUBE_API_KEY is not set"):
         extract_youtube(tmp_path, ["US"], http=FAST)
+
+
+def test_a_body_cut_short_on_every_attempt_is_archived_as_failed(replay, tmp_path):
+    for _ in range(3):
+        replay.fail(r"/videos$", "truncate")
+    http = HttpOptions(timeout=2, max_attempts=3, backoff=0.01, max_backoff=0.05)
+    summary = extract_youtube(tmp_path, ["GB"], http=http, sleep=lambda s: None)
+    (line,) = archive_lines(tmp_path, "youtube")
+    assert line["error"].startswith("connection dropped after") and line["http_status"] == 200
+    assert line["response_text"] == replay.served[-1].body.decode()  # what arrived, exactly
+    assert summary.retries == 2 and summary.failed_lines == 1 and summary.stopped == "complete"

@@ -43,7 +43,8 @@ SHAPES: dict[str, list[tuple[str, re.Pattern[str]]]] = {
 
 
 def shape_of(source: str, endpoint: str) -> str | None:
-    """The recognised shape of an API call, or None for an endpoint no staging model reads."""
+    """The recognised shape of an API call, or None for an endpoint trendcast neither extracts
+    nor reads (a few extracted shapes, e.g. instance info, are kept for replay only)."""
     for name, pattern in SHAPES.get(source, []):
         if pattern.match(endpoint):
             return name

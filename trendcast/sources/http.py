@@ -137,7 +137,9 @@ class ApiClient:
             base_url=base_url.rstrip("/"),
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
+            # not followed: a credential header (X-Goog-Api-Key) must never travel to another
+            # host; a redirect is archived as a failed call with its status instead
+            follow_redirects=False,
         )
 
     def close(self) -> None:

@@ -43,6 +43,7 @@ log = logging.getLogger("trendcast.extract")
 SOURCE = "mastodon"
 INSTANCES_VAR = "TRENDCAST_MASTODON_INSTANCES"
 STREAM_EVENTS = ("update", "status.update", "delete")
+STREAM_STATE = "mastodon-stream"  # the stream's checkpoint name in DIR/_state/
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?')
 
 
@@ -149,12 +150,12 @@ def extract_mastodon(
                         "GET", f"/api/v1/trends/{kind}", params={}, archived_params={"instance": host},
                         count=lambda d: len(d) if isinstance(d, list) else 0,
                     )  # fmt: skip
-                run.commit()
+                run.maybe_commit()
             if refresh > 0:
                 _refresh(run, state, host, refresh)
             if instance_info:
                 run.call("GET", "/api/v2/instance", params={}, archived_params={"instance": host})
-                run.commit()
+                run.maybe_commit()
 
         return run_extractor(make, body)
 
@@ -212,7 +213,7 @@ def _timeline(
             cursor = {"max_id": nxt}
     if newest:
         tl["min_id"] = newest
-    run.commit()
+    run.maybe_commit()
 
 
 def _refresh(run: ExtractRun, state: dict[str, Any], host: str, n: int) -> None:
@@ -228,7 +229,7 @@ def _refresh(run: ExtractRun, state: dict[str, Any], host: str, n: int) -> None:
                 archived_params={"instance": host}, count=lambda d: len(d) if isinstance(d, list) else 0,
             )  # fmt: skip
         run.maybe_commit()
-    run.commit()
+    run.maybe_commit()
 
 
 # -- streaming -----------------------------------------------------------------------------
@@ -260,8 +261,9 @@ def stream_mastodon(
     host = _host(instance)
     params = {"instance": host, "stream": stream, **query}
     pause = sleep or time.sleep
-    with Checkpoint(out, SOURCE) as cp:
-        budget = Budget(cp.dir / f"{SOURCE}.quota.json", max_requests)
+    # a checkpoint, lock and budget of its own: a stream runs beside the REST extractor
+    with Checkpoint(out, STREAM_STATE) as cp:
+        budget = Budget(cp.dir / f"{STREAM_STATE}.quota.json", max_requests)
         client = _client(instance, budget, http, sleep)
 
         def make() -> ExtractRun:
@@ -275,7 +277,7 @@ def stream_mastodon(
                 if catch_up and state.get("min_id"):
                     _catch_up(run, state, host, stream)
                 ended = _listen(run, state, path, query, params, deadline)
-                run.commit()
+                run.maybe_commit()
                 if time.monotonic() >= deadline:
                     break
                 drops += 1

@@ -40,7 +40,7 @@ class Summary:
     quota_limit: int = 0
     files: list[str] = field(default_factory=list)
     checkpoint: str = ""
-    stopped: str = "complete"  # complete | budget | error
+    stopped: str = "complete"  # complete | budget | error | interrupted
     message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -165,6 +165,11 @@ def run_extractor(
         summary = run.finish(exc)
         exc.summary = summary  # type: ignore[attr-defined]
         raise
+    except KeyboardInterrupt:
+        # "until stopped": Ctrl-C is a normal end of a stream, keep what was received
+        summary = run.finish()
+        summary.stopped = "interrupted"
+        return summary
     finally:
         run.client.close()
     return run.finish()

@@ -204,7 +204,7 @@ def _query(
             break
         state["cursor"] = page["cursor"]
         run.maybe_commit()
-    run.commit()
+    run.maybe_commit()
 
 
 def _comments(run: ExtractRun, auth: _Auth, video_id: Any, max_pages: int) -> None:
@@ -230,7 +230,7 @@ def _comments(run: ExtractRun, auth: _Auth, video_id: Any, max_pages: int) -> No
             break
         state["cursor"] = page["cursor"]
         run.maybe_commit()
-    run.commit()
+    run.maybe_commit()
 
 
 def _user(run: ExtractRun, auth: _Auth, username: str) -> None:
@@ -250,4 +250,4 @@ def _user(run: ExtractRun, auth: _Auth, username: str) -> None:
     )
     if data is not None:
         done[username] = today
-    run.commit()
+    run.maybe_commit()

@@ -7,8 +7,8 @@ ids), key order and escapes stay byte for byte what the API said.
 
 A response that is not JSON (truncated, an HTML error page, an HTTP error) is written too, so it
 is counted and kept, never silently lost: without a `response` key, with the exact text in
-`response_text`, the `http_status` and the `error`. Landing fails such a line ("missing required
-key(s): response") and keeps the whole line in `raw.api_responses.raw_line`.
+`response_text`, the `http_status` and the `error`. Landing fails such a line with the reason
+("failed API call: <error>") and keeps the whole line in `raw.api_responses.raw_line`.
 
 Files are written as `<name>.jsonl.gz.part`, fsynced, then renamed: the loader (which reads only
 `*.jsonl[.gz]`) never sees half a file, and a checkpoint saved after the rename covers only data
@@ -114,9 +114,10 @@ def event_line(
 class ArchiveWriter:
     """Writes one run's lines to `DIR/<source>/YYYY/MM/DD/<source>-<start>-<run id>-<seq>.jsonl.gz`.
 
-    The run id makes two runs (even started in the same second) never collide. A run is one file
-    unless it commits more often (`ExtractRun` commits after every `commit_every` calls and at
-    the end), in which case each commit closes one numbered file.
+    The start time (UTC, to the microsecond) sorts files in run order; the random run id makes
+    two runs never collide. A run is one file; a run longer than `commit_every` calls closes a
+    numbered file (and saves its checkpoint) at the next unit boundary past that many calls, so
+    a killed backfill repeats at most those.
     """
 
     def __init__(self, out: Path, source: str, run_id: str, started: datetime) -> None:

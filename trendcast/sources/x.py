@@ -117,7 +117,7 @@ def _timeline(run: ExtractRun, user_id: str, max_pages: int) -> None:
             break
     if newest:
         since[user_id] = newest
-    run.commit()
+    run.maybe_commit()
 
 
 def _counts(run: ExtractRun, handle: str, max_pages: int) -> None:
@@ -132,4 +132,4 @@ def _counts(run: ExtractRun, handle: str, max_pages: int) -> None:
         token = (data.get("meta") or {}).get("next_token")
         if not token:
             break
-    run.commit()
+    run.maybe_commit()

@@ -3,9 +3,10 @@ and comment threads of chosen videos.
 
 Quota: every `videos.list` and `commentThreads.list` call costs 1 unit of the key's daily quota
 (10,000 by default, reset at midnight Pacific time); the budget stops a run before it.
-Resume: a region's chart is one unit (its pages are committed together and the region is marked
-done for the UTC day), so a killed run repeats at most the chart it was in: staging groups pages
-into a call by their first page, and a chart restarted from page 1 is a clean new call.
+Resume: a region's chart is one unit: the region is marked done for the UTC day only with its
+last page, and a file (with the checkpoint) is closed only between units, so a killed run repeats
+the charts since the last closed file, each from page 1: staging groups pages into a call by its
+first page, and a restarted chart is a clean new call.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ DEFAULT_BASE = "https://www.googleapis.com"
 VIDEOS = "/youtube/v3/videos"
 COMMENT_THREADS = "/youtube/v3/commentThreads"
 PARTS = "snippet,statistics"
+TRACK_DAYS = 31  # chart days remembered per video (the longest useful --follow-days)
 HOW = "create an API key in Google Cloud Console (APIs & Services > Credentials) with the YouTube Data API v3 enabled"
 
 
@@ -82,6 +84,11 @@ def extract_youtube(
                 _chart(run, region, today, max_pages, refetch)
             if follow_days > 0:
                 _follow_ups(run, today, follow_days, refetch)
+            # the tracked videos are what follow-ups can use: bounded to a month of charts
+            cutoff = (today - timedelta(days=max(follow_days, TRACK_DAYS))).isoformat()
+            tracked = run.state.setdefault("tracked", {})
+            for video_id in [v for v, day in tracked.items() if day < cutoff]:
+                del tracked[video_id]
             for video_id in comment_videos:
                 _comments(run, video_id, today, max_pages, refetch)
 
@@ -114,7 +121,7 @@ def _chart(run: ExtractRun, region: str, today: date, max_pages: int, refetch: b
     tracked = run.state.setdefault("tracked", {})
     for video_id in seen:
         tracked[video_id] = today.isoformat()
-    run.commit()
+    run.maybe_commit()
 
 
 def _follow_ups(run: ExtractRun, today: date, days: int, refetch: bool) -> None:
@@ -129,10 +136,8 @@ def _follow_ups(run: ExtractRun, today: date, days: int, refetch: bool) -> None:
         ids = due[i : i + 50]
         params = {"part": PARTS, "id": ",".join(ids), "maxResults": 50}
         run.call("GET", VIDEOS, params=params, count=_items)
-    for video_id in [v for v, day in tracked.items() if day < cutoff]:
-        del tracked[video_id]
     run.state["followed_day"] = today.isoformat()
-    run.commit()
+    run.maybe_commit()
 
 
 def _comments(run: ExtractRun, video_id: str, today: date, max_pages: int, refetch: bool) -> None:
@@ -151,4 +156,4 @@ def _comments(run: ExtractRun, video_id: str, today: date, max_pages: int, refet
         if not token:
             break
     done[video_id] = today.isoformat()
-    run.commit()
+    run.maybe_commit()

@@ -18,7 +18,7 @@ mastodon as (
 
 tiktok_comments as (
     select
-        'tiktok' as source,
+        'tiktok' as platform,
         comment_id,
         video_id,
         -- the Research API sets a top-level comment's parent to the video id
@@ -32,7 +32,7 @@ tiktok_comments as (
 
 youtube_comments as (
     select
-        'youtube' as source,
+        'youtube' as platform,
         comment_id,
         video_id,
         parent_comment_id,
@@ -71,14 +71,23 @@ mastodon_breaks as (
 
 mastodon_statuses as (
     select
-        'mastodon' as source,
+        'mastodon' as platform,
         instance || '/' || status_id as comment_id,
         cast(null as {{ dbt.type_string() }}) as video_id,
         cast(null as {{ dbt.type_string() }}) as parent_comment_id,
         account_acct as username,
-        replace(replace(replace(replace(replace(
-            {{ regex_replace_all('content_text', '<[^>]*>', "''") }},
-            '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&'
+        replace(
+            replace(
+                replace(
+                    replace(
+                        replace({{ regex_replace_all('content_text', '<[^>]*>', "''") }}, '&lt;', '<'),
+                        '&gt;', '>'
+                    ),
+                    '&quot;', '"'
+                ),
+                '&#39;', ''''
+            ),
+            '&amp;', '&'
         ) as comment_text,
         created_at as posted_at,
         first_fetched_at as discovered_at
@@ -95,8 +104,8 @@ unioned as (
 
 final as (
     select
-        {{ dbt.concat(['source', "':'", 'comment_id']) }} as comment_key,
-        source,
+        {{ dbt.concat(['platform', "':'", 'comment_id']) }} as comment_key,
+        platform,
         comment_id,
         video_id,
         parent_comment_id,

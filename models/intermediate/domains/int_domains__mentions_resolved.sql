@@ -19,7 +19,7 @@ joined as (
         m.subdomain,
         m.host,
         c.comment_key,
-        c.source,
+        c.platform,
         c.comment_id,
         -- a Mastodon status comments on nothing: it stands for its own "video"
         coalesce(c.video_id, c.comment_id) as video_id,
@@ -34,7 +34,7 @@ joined as (
         m.context,
         m.extracted_at,
         row_number() over (
-            partition by m.domain_name, c.source, coalesce(c.video_id, c.comment_id), c.comment_id
+            partition by m.domain_name, c.platform, coalesce(c.video_id, c.comment_id), c.comment_id
             order by m.confidence desc, m.position asc
         ) as sighting_rank
     from mentions as m
@@ -51,7 +51,7 @@ final as (
         subdomain,
         host,
         comment_key,
-        source,
+        platform,
         comment_id,
         video_id,
         username,

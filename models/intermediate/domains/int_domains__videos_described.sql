@@ -16,7 +16,7 @@ youtube_videos as (
 
 commented as (
     select
-        source,
+        platform,
         video_id,
         count(*) as comments_collected,
         min(discovered_at) as first_comment_discovered_at,
@@ -54,19 +54,27 @@ youtube_ranked as (
         cast(null as {{ dbt.type_bigint() }}) as share_count,
         fetched_at,
         min(fetched_at) over (partition by video_id) as first_fetched_at,
-        row_number() over (partition by video_id order by fetched_at desc, region_code) as recency_rank
+        row_number() over (partition by video_id order by fetched_at desc, region_code asc) as recency_rank
     from youtube_videos
 ),
 
 platform_videos as (
-    select 'tiktok' as source, * from tiktok_ranked where recency_rank = 1
+    select
+        'tiktok' as platform,
+        *
+    from tiktok_ranked
+    where recency_rank = 1
     union all
-    select 'youtube' as source, * from youtube_ranked where recency_rank = 1
+    select
+        'youtube' as platform,
+        *
+    from youtube_ranked
+    where recency_rank = 1
 ),
 
 joined as (
     select
-        c.source,
+        c.platform,
         c.video_id,
         v.username,
         v.title,
@@ -84,13 +92,13 @@ joined as (
         ) as last_crawled_at
     from commented as c
     left join platform_videos as v
-        on c.source = v.source and c.video_id = v.video_id
+        on c.platform = v.platform and c.video_id = v.video_id
 ),
 
 final as (
     select
-        {{ dbt.concat(['source', "':'", 'video_id']) }} as video_key,
-        source,
+        {{ dbt.concat(['platform', "':'", 'video_id']) }} as video_key,
+        platform,
         video_id,
         username,
         title,
@@ -98,7 +106,7 @@ final as (
         discovered_at,
         last_crawled_at,
         -- crawled within a week of the newest crawl of its platform
-        last_crawled_at >= max(last_crawled_at) over (partition by source)
+        last_crawled_at >= max(last_crawled_at) over (partition by platform)
         - interval '7 days' as is_active,
         view_count,
         like_count,

@@ -1,4 +1,5 @@
 -- The seed's `domains.comment`: every comment (and Mastodon status) domains are harvested from.
+{{ config(post_hook=["{{ create_comment_search_index() }}"]) }}
 with
 
 comments as (
@@ -8,7 +9,7 @@ comments as (
 final as (
     select
         comment_key,
-        source,
+        platform,
         comment_id,
         video_id,
         parent_comment_id,

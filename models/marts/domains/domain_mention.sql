@@ -7,11 +7,11 @@ mentions as (
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(['domain_name', "'|'", 'source', "'|'", 'video_id', "'|'", 'comment_id'])) }}
+        {{ dbt.hash(dbt.concat(['domain_name', "'|'", 'platform', "'|'", 'video_id', "'|'", 'comment_id'])) }}
             as domain_mention_id,
         domain_id,
         domain_name,
-        source,
+        platform,
         comment_key,
         comment_id,
         video_id,

@@ -18,7 +18,7 @@ videos as (
 final as (
     select
         m.comment_key,
-        m.source,
+        m.platform,
         m.comment_id,
         m.video_id,
         v.title as video_title,
@@ -33,15 +33,15 @@ final as (
         m.is_shortener,
         c.comment_text,
         {{ dbt.concat([
-            'substr(c.comment_text, 1, m.position)',
+            'substr(c.comment_text, 1, cast(m.position as integer))',
             "'⟦'",
-            'substr(c.comment_text, m.position + 1, m.match_length)',
+            'substr(c.comment_text, cast(m.position + 1 as integer), cast(m.match_length as integer))',
             "'⟧'",
-            'substr(c.comment_text, m.position + m.match_length + 1)',
+            'substr(c.comment_text, cast(m.position + m.match_length + 1 as integer))',
         ]) }} as comment_text_marked
     from mentions as m
     inner join comments as c on m.comment_key = c.comment_key
-    left join videos as v on m.source = v.source and m.video_id = v.video_id
+    left join videos as v on m.platform = v.platform and m.video_id = v.video_id
 )
 
 select * from final

@@ -34,7 +34,7 @@ final as (
         r.unique_commenters,
         d.first_seen_at,
         d.last_seen_at,
-        {{ dbt.datediff('d.first_seen_at', 'n.newest_at', 'day') }} as days_since_first_seen,
+        {{ dbt.datediff('d.first_seen_at', 'n.newest_at', 'day') }} as days_since_first_seen,  -- noqa: LT05
         d.is_suspicious,
         d.is_verified
     from domains as d

@@ -12,7 +12,7 @@ mentions as (
 
 per_video as (
     select
-        source,
+        platform,
         video_id,
         count(*) as domain_mentions,
         count(distinct domain_name) as unique_domains,
@@ -22,18 +22,26 @@ per_video as (
     group by 1, 2
 ),
 
+video_domains as (
+    select distinct
+        platform,
+        video_id,
+        domain_name
+    from mentions
+),
+
 domain_lists as (
     select
-        source,
+        platform,
         video_id,
         {{ dbt.listagg('domain_name', "', '", 'order by domain_name') }} as domains
-    from (select distinct source, video_id, domain_name from mentions) as d
+    from video_domains
     group by 1, 2
 ),
 
 final as (
     select
-        p.source,
+        p.platform,
         p.video_id,
         v.username,
         v.title,
@@ -46,8 +54,8 @@ final as (
         p.has_shortener,
         l.domains
     from per_video as p
-    inner join domain_lists as l on p.source = l.source and p.video_id = l.video_id
-    left join videos as v on p.source = v.source and p.video_id = v.video_id
+    inner join domain_lists as l on p.platform = l.platform and p.video_id = l.video_id
+    left join videos as v on p.platform = v.platform and p.video_id = v.video_id
 )
 
 select * from final

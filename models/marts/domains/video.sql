@@ -8,7 +8,7 @@ videos as (
 final as (
     select
         video_key,
-        source,
+        platform,
         video_id,
         username,
         title,

@@ -8,7 +8,7 @@ enrichment as (
         ['is_reachable', dbt.type_boolean()],
         ['checked_at', 'timestamp with time zone'],
         ['error', dbt.type_string()],
-    ]) }}
+    ]) }} as src
 ),
 
 final as (

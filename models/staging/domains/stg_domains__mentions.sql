@@ -18,7 +18,7 @@ mentions as (
         ['context', dbt.type_string()],
         ['extracted_at', 'timestamp with time zone'],
         ['extractor_version', dbt.type_string()],
-    ]) }}
+    ]) }} as src
 ),
 
 final as (

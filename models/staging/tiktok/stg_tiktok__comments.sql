@@ -1,26 +1,95 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['comment_id'],
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+    )
+}}
 -- One row per comment from Research API v2/research/video/comment/list pages (latest fetch wins).
+-- Parsed like stg_tiktok__videos: each page parsed once, its comments unnested in the select list.
+-- Incremental by landing batch: a run parses only the batches landed since the last one; a
+-- comment seen again is ranked against the stored row (batch_id, line_no and item_index kept for
+-- the tie order) and delete+insert on comment_id keeps the latest, so it equals a full refresh.
+{%- set comment_fields = {
+    'id': 'text', 'video_id': 'text', 'parent_comment_id': 'text', 'text': 'text',
+    'create_time': 'text', 'like_count': 'text', 'reply_count': 'text',
+} %}
+{%- set columns = [
+    'comment_id', 'video_id', 'parent_comment_id', 'comment_text', 'created_at', 'like_count',
+    'reply_count', 'fetched_at', 'batch_id', 'line_no', 'item_index',
+] %}
 with
 
 responses as (
-    select * from {{ raw_api_responses('tiktok') }} as r
+    select r.* from {{ raw_api_responses('tiktok') }} as r
+    where
+        r.endpoint like 'v2/research/video/comment/list%'
+    {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
-comments as (
+comment_documents as (
     select
-        r.fetched_at,
         r.batch_id,
         r.line_no,
-        c.item_index,
-        {{ json_text('c.item', ['id']) }} as comment_id,
-        coalesce({{ json_text('c.item', ['video_id']) }}, {{ json_text('r.params', ['video_id']) }}) as video_id,
-        {{ json_text('c.item', ['parent_comment_id']) }} as parent_comment_id,
-        {{ json_text('c.item', ['text']) }} as comment_text,
-        {{ epoch_to_timestamp(safe_cast(json_text('c.item', ['create_time']), dbt.type_bigint())) }} as created_at,
-        {{ safe_cast(json_text('c.item', ['like_count']), dbt.type_bigint()) }} as like_count,
-        {{ safe_cast(json_text('c.item', ['reply_count']), dbt.type_bigint()) }} as reply_count
+        r.fetched_at,
+        {{ json_text('r.params', ['video_id']) }} as requested_video_id,
+        {{ json_array_records('r.raw_json', ['data', 'comments'], comment_fields) }} as records
     from responses as r
-    {{ json_array_rows('r.raw_json', ['data', 'comments'], 'item', 'item_index', 'c') }}
-    where r.endpoint like 'v2/research/video/comment/list%'
+),
+
+comment_records as (
+    select
+        d.batch_id,
+        d.line_no,
+        d.fetched_at,
+        d.requested_video_id,
+        {{ unnest_records('d.records', 'comment', 'item_index') }}
+    from comment_documents as d
+),
+
+comment_fields as (
+    select
+        c.batch_id,
+        c.line_no,
+        c.fetched_at,
+        c.requested_video_id,
+        c.item_index,
+        {{ json_record_fields('c.comment', comment_fields, 'f_') }}
+    from comment_records as c
+),
+
+parsed as (
+    select
+        f_id as comment_id,
+        coalesce(f_video_id, requested_video_id) as video_id,
+        f_parent_comment_id as parent_comment_id,
+        f_text as comment_text,
+        {{ epoch_to_timestamp(safe_cast('f_create_time', dbt.type_bigint())) }} as created_at,
+        {{ safe_cast('f_like_count', dbt.type_bigint()) }} as like_count,
+        {{ safe_cast('f_reply_count', dbt.type_bigint()) }} as reply_count,
+        fetched_at,
+        batch_id,
+        line_no,
+        item_index
+    from comment_fields
+    where f_id is not null
+),
+
+candidates as (
+    select
+        {{ columns | join(',\n        ') }}
+    from parsed
+    {% if is_incremental() %}
+        -- the stored observation of a comment seen again, so the ranking below sees both
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        where t.comment_id in (select p.comment_id from parsed as p)
+    {% endif %}
 ),
 
 deduped as (
@@ -30,20 +99,12 @@ deduped as (
             partition by comment_id
             order by fetched_at desc, batch_id desc, line_no desc, item_index desc
         ) as recency_rank
-    from comments
-    where comment_id is not null
+    from candidates
 ),
 
 final as (
     select
-        comment_id,
-        video_id,
-        parent_comment_id,
-        comment_text,
-        created_at,
-        like_count,
-        reply_count,
-        fetched_at
+        {{ columns | join(',\n        ') }}
     from deduped
     where recency_rank = 1
 )

@@ -1,9 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['username', 'fetched_at'],
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+    )
+}}
 -- One row per TikTok user per fetch, from Research API v2/research/user/info. The username is
 -- the request parameter (the response does not repeat it).
+-- Incremental by landing batch: a run reads only the batches landed since the last one; a
+-- (username, fetched_at) seen again is ranked against the stored row (batch_id and line_no kept
+-- for the order) and delete+insert on that key keeps the first, so it equals a full refresh.
+{%- set columns = [
+    'username', 'fetched_at', 'display_name', 'bio_description', 'is_verified', 'follower_count',
+    'following_count', 'likes_count', 'video_count', 'batch_id', 'line_no',
+] %}
 with
 
 responses as (
-    select * from {{ raw_api_responses('tiktok') }} as r
+    select r.* from {{ raw_api_responses('tiktok') }} as r
+    where
+        r.endpoint like 'v2/research/user/info%'
+    {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
 users as (
@@ -24,27 +44,33 @@ users as (
         r.batch_id,
         r.line_no
     from responses as r
-    where r.endpoint like 'v2/research/user/info%'
+),
+
+candidates as (
+    select
+        {{ columns | join(',\n        ') }}
+    from users
+    {% if is_incremental() %}
+        -- the stored observation of a key seen again, so the ranking below sees both
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join (select distinct u.username, u.fetched_at from users as u) as seen
+            on t.username = seen.username and t.fetched_at = seen.fetched_at
+    {% endif %}
 ),
 
 deduped as (
     select
         *,
         row_number() over (partition by username, fetched_at order by batch_id, line_no) as observation_rank
-    from users
+    from candidates
 ),
 
 final as (
     select
-        username,
-        fetched_at,
-        display_name,
-        bio_description,
-        is_verified,
-        follower_count,
-        following_count,
-        likes_count,
-        video_count
+        {{ columns | join(',\n        ') }}
     from deduped
     where observation_rank = 1
 )

@@ -1,13 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
 -- One row per timeline API call (a page of GET /2/users/:id/tweets) with its request window from
 -- the params: the collection log that coverage and gap detection are derived from. landed_at is
 -- when the page's file was landed (its batch committed), which incremental models watermark on:
 -- fetched_at says when the data became known, not when it reached the warehouse (a late file
 -- can carry old fetch times).
+-- Incremental by landing batch, append-only: one row per archive line, so a run reads only the
+-- batches landed since the last one and equals a full refresh exactly.
 
 with
 
 responses as (
-    select * from {{ raw_api_responses('x', with_landed_at=true) }} as r
+    select r.* from {{ raw_api_responses('x', with_landed_at=true) }} as r
 ),
 
 timeline_pages as (
@@ -20,7 +29,11 @@ timeline_pages as (
         r.landed_at,
         r.raw_json
     from responses as r
-    where {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
+    where
+        {{ regex_like('r.endpoint', '^2/users/[0-9]+/tweets$') }}
+    {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
 parsed as (

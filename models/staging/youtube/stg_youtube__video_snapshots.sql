@@ -4,6 +4,8 @@
         unique_key=['region_code', 'video_id', 'fetched_at'],
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
+        pre_hook="{{ single_thread_parse(true) }}",
+        post_hook="{{ single_thread_parse(false) }}",
     )
 }}
 -- One row per video per chart fetch of youtube/v3/videos (chart=mostPopular, one region per call).
@@ -33,9 +35,31 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('youtube') }} as r
+    select r.* from {{ raw_api_responses('youtube') }} as r
     where
         r.endpoint = 'youtube/v3/videos'
+        and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
+        and {{ json_text('r.params', ['regionCode']) }} is not null
+    {% if is_incremental() %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
+),
+
+page_envelopes as (
+    -- The pages' small facts, read in a pass of their own, so the items below are read once and
+    -- stream (one more parse of each document costs seconds).
+    select
+        r.batch_id,
+        r.line_no,
+        r.fetched_at,
+        upper({{ json_text('r.params', ['regionCode']) }}) as region_code,
+        case when {{ json_text('r.params', ['pageToken']) }} is null then 1 else 0 end as is_first_page,
+        {{ json_array_length('r.raw_json', ['items']) }} as n_items
+    from {{ raw_api_responses('youtube') }} as r
+    where
+        r.endpoint = 'youtube/v3/videos'
+        and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
+        and {{ json_text('r.params', ['regionCode']) }} is not null
     {% if is_incremental() %}
             and {{ batch_not_yet_loaded('r.batch_id') }}
         {% endif %}
@@ -45,23 +69,14 @@ documents as (
     select
         r.batch_id,
         r.line_no,
-        r.fetched_at,
-        upper({{ json_text('r.params', ['regionCode']) }}) as region_code,
-        case when {{ json_text('r.params', ['pageToken']) }} is null then 1 else 0 end as is_first_page,
         {{ json_array_records('r.raw_json', ['items'], item_fields) }} as records
     from responses as r
-    where
-        coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
-        and {{ json_text('r.params', ['regionCode']) }} is not null
 ),
 
 page_items as (
     select
         d.batch_id,
         d.line_no,
-        d.fetched_at,
-        d.region_code,
-        d.is_first_page,
         {{ unnest_records('d.records', 'item', 'item_index') }}
     from documents as d
 ),
@@ -97,18 +112,6 @@ item_values as (
     from item_records as r
 ),
 
-page_sizes as (
-    select
-        batch_id,
-        line_no,
-        region_code,
-        fetched_at,
-        is_first_page,
-        count(*) as n_items
-    from page_items
-    group by 1, 2, 3, 4, 5
-),
-
 calls as (
     -- a first page opens a call; follow-up pages of the same region join the batch's latest open
     -- call (a batch opening with a follow-up page starts a call of its own: call_seq 0)
@@ -123,7 +126,8 @@ calls as (
             order by line_no
             rows between unbounded preceding and current row
         ) as call_seq
-    from page_sizes
+    from page_envelopes
+    where n_items > 0
 ),
 
 call_offsets as (

@@ -8,12 +8,13 @@ with lines as (
     select
         line_no,
         line,
+        original_line,
         decode_error,
         case
             when decode_error is null
                 then try(json_extract(line, [
                     '$.source', '$.endpoint', '$.params', '$.fetched_at', '$.response',
-                    :split_path
+                    :split_path, '$.error'
                 ]))
         end as parts
     from :lines_table
@@ -23,6 +24,7 @@ split as (
     select
         line_no,
         line,
+        original_line,
         decode_error,
         parts is not null as is_json,
         left(ltrim(line, chr(32) || chr(9) || chr(10) || chr(13)), 1) as first_char,
@@ -31,7 +33,8 @@ split as (
         cast(parts[3] as varchar) as j_params,
         cast(parts[4] as varchar) as j_fetched,
         parts[5] as response,
-        parts[6] as split_json
+        parts[6] as split_json,
+        cast(parts[7] as varchar) as j_error
     from lines
 ),
 
@@ -73,6 +76,10 @@ checked as (
                 then
                     'line is a JSON ' || lower(top_type)
                     || ', expected an object with source, endpoint, params, fetched_at, response'
+            -- an extractor writes a call whose body is not data (truncated, not JSON, an HTTP
+            -- error) without a response, with the reason in `error` and the exact body beside it
+            when t_response is null and tc_json_kind(j_error) = 'VARCHAR'
+                then 'failed API call: ' || left(json_extract_string(j_error, '$'), 200)
             when
                 t_source is null or t_endpoint is null or t_fetched is null or t_response is null
                 then 'missing required key(s): ' || concat_ws(
@@ -150,6 +157,10 @@ select
             ))
     end as call_key,
     error_message,
-    case when error_message is not null then line end as raw_line,
+    -- the exact line: for failed lines, and for lines whose parsed value differs from it
+    -- (a NUL escape replaced, trendcast.landing.validate)
+    case
+        when error_message is not null or original_line is not null then coalesce(original_line, line)
+    end as raw_line,
     case when is_split then json_extract(split_json, '$[*]') end as items
 from hashed
