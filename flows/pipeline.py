@@ -18,7 +18,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, task
 
-from flows.dbt import run_dbt
+from flows.dbt import not_a_dbt_failure, run_dbt
 from trendcast.landing import load_paths
 from trendcast.settings import Settings
 from trendcast.warehouse import connect
@@ -32,7 +32,7 @@ def load_task(paths: list[str], target: str) -> list[dict[str, Any]]:
     return [r.__dict__ | {"reconciles": r.reconciles} for r in results]
 
 
-@task(retries=1, retry_delay_seconds=5)
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = False) -> dict:
     args = ["build"]
     if select:
@@ -72,7 +72,7 @@ def stages() -> list[tuple[str, Callable[..., Any]]]:
     ]
 
 
-@task(retries=1, retry_delay_seconds=5)
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def publish_task(target: str) -> dict:
     """Rebuild what reads the ml.* tables the Python stages just wrote, and test those tables."""
     run = run_dbt(["build", "--selector", "ml_outputs"], Settings.from_env(target))
@@ -111,23 +111,3 @@ def pipeline(
             summary["stages"]["publish"] = publish_task(target)
             lap("publish")
     return summary
-
-
-@task(retries=1, retry_delay_seconds=5)
-def dbt_hourly_task(target: str) -> dict:
-    from flows.dbt import hourly_build
-
-    run = hourly_build(Settings.from_env(target))
-    return {"nodes": len(run.results), "statuses": run.statuses}
-
-
-@flow(name="hourly", log_prints=True)
-def hourly(paths: list[str], target: str = "duckdb") -> dict[str, Any]:
-    """The hourly refresh: land new archives (files landed before are no-ops), rebuild what they
-    change (selectors.yml `hourly`) and test the incremental primary keys. The full `pipeline`
-    (all tests, features, training, forecasts) runs daily."""
-    return {
-        "target": target,
-        "batches": load_task(paths, target),
-        "dbt": dbt_hourly_task(target),
-    }
