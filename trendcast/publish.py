@@ -15,6 +15,7 @@ published schemas (tables created since the last build included).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -146,6 +147,7 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
+    _release_dbt_duckdb()
     proc = subprocess.run(
         [sys.executable, "-m", "trendcast.publish", str(source), str(tmp)],
         capture_output=True,
@@ -171,6 +173,24 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
         seconds=round(time.perf_counter() - started, 3),
         storage_version=copied["storage_version"] or STORAGE_VERSION,
     )
+
+
+def _release_dbt_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps for the life of a process that ran dbt
+    in-process: it holds the working file's lock, so the copying child could not attach it.
+    The next dbt invocation opens a new one."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:
+        return
+    with manager._LOCK:
+        env, manager._ENV = manager._ENV, None
+    if env is not None:
+        with contextlib.suppress(Exception):  # already closed: nothing holds the file any more
+            env.close()
+    import gc
+
+    gc.collect()
 
 
 def _copy(source: Path, tmp: Path) -> dict[str, Any]:
