@@ -320,6 +320,9 @@ def print_summary(
         console.print()
         print_run_summary(summary, cfg, console, published=published, landed=landed)
         _print_top_predictions(wh)
+        from flows.commands.mastodon import print_mastodon_summary
+
+        print_mastodon_summary(wh, console)
     print_where_and_next(summary, cfg, console, published)
 
 

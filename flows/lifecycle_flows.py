@@ -1,7 +1,7 @@
 """Prefect flows for the data lifecycle: retention (daily) and erasure (on request).
 
-Thin: the work is in trendcast.retention and trendcast.erasure. Extra table families that other
-modules own are registered here, one line each, so the core never imports them.
+Thin: the work is in trendcast.retention (table families, including those other modules own,
+registered there one line each) and trendcast.erasure.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list
     from trendcast.retention import run_retention
     from trendcast.settings import Settings
     from trendcast.warehouse import connect
+    from trendcast.writer_lock import writer_lock
 
     clock = datetime.fromisoformat(as_of) if as_of else None
-    with connect(Settings.from_env(target)) as wh:
+    settings = Settings.from_env(target)
+    # one writer at a time with the hourly and daily flows (trendcast/writer_lock.py)
+    with writer_lock(settings, "retention"), connect(settings) as wh:
         results = run_retention(wh, dry_run=dry_run, as_of=clock)
     return [r.__dict__ for r in results]
 

@@ -37,14 +37,18 @@ DEFAULT_BATCH_SIZE = 50_000
 # that would be)}; the runner wraps each call in one transaction
 FamilyFn = Callable[[Warehouse, dict[str, Any], datetime, bool, int], dict[str, int]]
 FAMILIES: dict[str, FamilyFn] = {}
+# families whose function opens its own transaction (the runner must not wrap it in one)
+OWN_TRANSACTION: set[str] = set()
 
 
-def register_family(name: str, fn: FamilyFn | None = None) -> Any:
+def register_family(name: str, fn: FamilyFn | None = None, *, own_transaction: bool = False) -> Any:
     """Add a table family to retention (usable as a decorator). Its policy section is
     `<name>:` in the policy file ({} when absent); it runs after the built-in families."""
 
     def add(f: FamilyFn) -> FamilyFn:
         FAMILIES[name] = f
+        if own_transaction:
+            OWN_TRANSACTION.add(name)
         return f
 
     return add(fn) if fn is not None else add
@@ -254,6 +258,21 @@ def thin_snapshots(
     return out
 
 
+# -- families other modules own (one line each) ------------------------------------------------
+def _domains(
+    wh: Warehouse, section: dict[str, Any], as_of: datetime, dry_run: bool, batch_size: int
+) -> dict[str, int]:
+    """Old link mentions, then the domains no mention is left for (trendcast.domains)."""
+    from trendcast.domains.cleanup import cleanup_old_data
+
+    days = _days(section.get("days", 365), "domains.days")
+    done = cleanup_old_data(wh, days, dry_run=dry_run, now=as_of)
+    return {"domains.domain_mention": done["mentions"], "domains.domain": done["domains"]}
+
+
+register_family("domains", _domains, own_transaction=True)
+
+
 # -- the runner -------------------------------------------------------------------------------
 def _record_run(wh: Warehouse, results: list[FamilyResult], started: datetime) -> None:
     wh.execute("create schema if not exists ops")
@@ -294,8 +313,8 @@ def run_retention(
         if families and name not in families:
             continue
         section = policy.get(name) or {}
-        if dry_run:
-            counts = fn(wh, section, as_of, True, batch_size)
+        if dry_run or name in OWN_TRANSACTION:
+            counts = fn(wh, section, as_of, dry_run, batch_size)
         else:
             with wh.transaction():
                 counts = fn(wh, section, as_of, False, batch_size)

@@ -116,13 +116,30 @@ def test_marts_after_retention_incremental_and_full_refresh(
     with connect(settings) as wh:
         before = wh.scalar(f"select count(*) from {model}")
         run_retention(wh, as_of=AS_OF, families=["raw", "snapshots"])
-    run_dbt(["run", "--select", "video_metric_snapshots"], settings)
+    run_dbt(["run", "--select", "+video_metric_snapshots"], settings)
     with connect(settings) as wh:
         incremental = wh.query(f"select {cols} from {model} order by 1, 2")
         assert len(incremental) == before  # history kept by the incremental model
-    run_dbt(["run", "--full-refresh", "--select", "video_metric_snapshots"], settings)
+    run_dbt(["run", "--full-refresh", "--select", "+video_metric_snapshots"], settings)
     with connect(settings) as wh:
         full = wh.query(f"select {cols} from {model} order by 1, 2")
-    retained = [r for r in incremental if r[1] >= CUTOFF.replace(tzinfo=None)]
+
+    def kept(rows: list[tuple]) -> list[tuple]:
+        return [r for r in rows if r[1] >= (CUTOFF if r[1].tzinfo else CUTOFF.replace(tzinfo=None))]
+
     assert 0 < len(full) < len(incremental)
-    assert [r for r in full if r[1] >= CUTOFF.replace(tzinfo=None)] == retained
+    assert len(kept(full)) > 0 and kept(full) == kept(incremental)
+
+
+def test_every_family_runs_and_dry_run_matches(duckdb_warehouse: Settings) -> None:
+    """All registered families (the domains harvester's too) run on a warehouse that lacks
+    their tables, and a dry run reports what the real run then deletes."""
+    from trendcast.retention import FAMILIES
+
+    with connect(duckdb_warehouse) as wh:
+        load_paths(wh, [YOUTUBE])
+        dry = {(r.family, r.table): r.rows for r in run_retention(wh, dry_run=True, as_of=AS_OF)}
+        done = {(r.family, r.table): r.rows for r in run_retention(wh, as_of=AS_OF)}
+    assert dry == done
+    assert {"raw", "features", "snapshots", "domains"} <= set(FAMILIES)
+    assert done["raw", "raw.api_responses"] > 0

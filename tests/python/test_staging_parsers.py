@@ -68,7 +68,8 @@ def test_tiktok_web_hashtags(built: Settings) -> None:
     got = {
         (r[0], r[1])
         for r in _rows(
-            built, "select video_id, hashtag_name from staging.stg_tiktok__video_hashtags"
+            built,
+            "select video_id, hashtag_name from intermediate.int_tiktok__video_hashtags_exploded",
         )
         if r[0] in ids
     }
@@ -179,7 +180,7 @@ def test_mastodon_statuses(built: Settings) -> None:
     got_tags = set(
         _rows(
             built,
-            "select status_id, tag_name from staging.stg_mastodon__status_tags "
+            "select status_id, tag_name from intermediate.int_mastodon__status_tags_exploded "
             "where instance = 'mastodon.social'",
         )
     )

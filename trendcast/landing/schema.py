@@ -70,7 +70,20 @@ def raw_schema_ddl(wh: Warehouse) -> list[str]:
     return stmts
 
 
+LANDING_LOCK = 7_240_120_190  # Postgres advisory lock key held while landing writes
+
+
 def ensure_raw_schema(wh: Warehouse) -> None:
-    """Create the raw schema and tables if they are missing (cheap when they exist)."""
-    for stmt in raw_schema_ddl(wh):
-        wh.execute(stmt)
+    """Create the raw schema and tables if they are missing (cheap when they exist).
+
+    On Postgres `create ... if not exists` is not safe against a concurrent loader doing the
+    same (a unique violation in the catalog): the DDL runs under the landing advisory lock.
+    """
+    if wh.target == "postgres":
+        wh.execute("select pg_advisory_lock(?)", [LANDING_LOCK])
+    try:
+        for stmt in raw_schema_ddl(wh):
+            wh.execute(stmt)
+    finally:
+        if wh.target == "postgres":
+            wh.execute("select pg_advisory_unlock(?)", [LANDING_LOCK])
