@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export PGTZ ?= UTC
 
-.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser
 
 install: $(STAMP)
 
@@ -22,10 +22,19 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Debian's Chromium for the dashboard's browser tests (Playwright drives the system browser; it
+# never downloads one). Quick when present; needs root (CI, containers) to install.
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+	  echo "installing chromium (apt) for the dashboard's browser tests"; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "note: install Chromium (apt package chromium) to run tests/python/test_dashboard.py"; }
+
 run: install
 	$(BIN)/trendcast run
 
-test: install lint sqlfluff pytest
+test: install browser lint sqlfluff pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,7 +49,7 @@ sqlfluff: install
 	@# the landing SQL runs outside dbt: its own config (placeholder templater) in its folder
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest -q
 
 bench: install

@@ -136,8 +136,12 @@ def run_bench(
     workdir: Path | None = None,
     on_stage: Callable[[Stage], None] | None = None,
     keep: bool = False,
+    mastodon_per_day: int = 1_000_000,
 ) -> dict[str, Any]:
-    """Run every stage once and return the report (see module docstring)."""
+    """Run every stage once and return the report (see module docstring). The simulated day
+    includes a Mastodon stream of `mastodon_per_day` statuses across five instances (streaming
+    updates, edits, deletes, tag-timeline re-fetches), built by the same dbt build, and a
+    `mastodon` stage that runs the sentiment analysis of its post versions."""
     from flows.dbt import hourly_build, run_dbt
     from trendcast.landing import load_paths
     from trendcast.simulator import SimConfig, simulate
@@ -150,10 +154,16 @@ def run_bench(
         sim_dir = work / "archives"
         with timed(stages, "simulate", on_stage) as st:
             cfg = SimConfig(
-                start=BENCH_START, hours=25, scale="day", events=int(events * 25 / 24), seed=1
+                start=BENCH_START,
+                hours=25,
+                scale="day",
+                events=int(events * 25 / 24),
+                seed=1,
+                mastodon_statuses_per_day=mastodon_per_day,
             )
             manifest = simulate(cfg, sim_dir, None)
             st.rows = sum(manifest["platform_events_by_type"].values())
+            st.detail = {"mastodon": manifest["sources"].get("mastodon", {})}
         day, last_hour = split_last_hour(sim_dir)
         floor_seconds, floor_lines = scan_floor(day)
 
@@ -186,6 +196,12 @@ def run_bench(
                 st.rows = sum(
                     int(v.get("scored") or 0) for v in st.detail.values() if isinstance(v, dict)
                 )
+
+        mastodon = _optional("flows.mastodon_flows", "mastodon_sentiment")
+        if mastodon is not None and mastodon_per_day:
+            with timed(stages, "mastodon", on_stage) as st:
+                st.detail = mastodon(target=settings.target) or {}
+                st.rows = int(st.detail.get("versions", 0))
 
         for name in ("train", "score"):
             fn = _optional("flows.ml_flows", name)

@@ -207,8 +207,16 @@ def run(
         if sim_dir is not None:
             inputs.append(str(sim_dir))
     console.print(f"[bold]trendcast run[/] on {cfg.describe()}: {', '.join(inputs)}")
-    summary = pipeline(inputs, target=cfg.target, full_refresh=full_refresh, skip_ml=skip_ml)
-    print_summary(summary, cfg)
+    # land first with a per-file progress bar; the flow's load step then finds every file landed
+    started = time.perf_counter()
+    landed = load_with_progress([Path(p) for p in inputs], cfg)
+    landing_seconds = time.perf_counter() - started
+    summary = _pipeline_with_progress(
+        pipeline, inputs, cfg, full_refresh=full_refresh, skip_ml=skip_ml
+    )
+    summary["seconds"]["load"] = round(landing_seconds + summary["seconds"].get("load", 0), 1)
+    published = _publish_for_readers(summary, cfg)
+    print_summary(summary, cfg, published=published, landed=landed)
 
 
 def _simulate_sample() -> Path | None:
@@ -235,14 +243,52 @@ def _simulate_sample() -> Path | None:
     return out
 
 
-def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
+def _pipeline_with_progress(pipeline: Any, inputs: list[str], cfg: Settings, **kwargs: Any) -> Any:
+    """Run the flow with one live line: the dbt node that just finished, n of total."""
+    from flows.dbt import node_progress
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        tid = progress.add_task("pipeline running (dbt, features, models, forecasts)", total=None)
+
+        def on_node(name: str, status: str, index: int, total: int) -> None:
+            progress.update(
+                tid, description=f"dbt {name[:40]} {status}", completed=index, total=total
+            )
+
+        with node_progress(on_node):
+            return pipeline(inputs, target=cfg.target, **kwargs)
+
+
+def _publish_for_readers(summary: dict[str, Any], cfg: Settings) -> Any:
+    """The reader copy (DuckDB) or reader grants (Postgres), unless the flow published already."""
+    from trendcast.publish import publish
+    from trendcast.warehouse import WarehouseError
+
+    if summary.get("published") is not None:
+        return summary["published"]
+    try:
+        with console.status("publishing the read-only copy for readers..."):
+            return publish(cfg)
+    except WarehouseError as exc:
+        console.print(f"[yellow]not published:[/] {exc} (run `trendcast publish` later)")
+        return None
+
+
+def print_summary(
+    summary: dict[str, Any],
+    cfg: Settings,
+    published: Any = None,
+    landed: list[Any] | None = None,
+) -> None:
+    from flows.summary import print_run_summary, print_where_and_next
     from trendcast.warehouse import connect
 
-    batches = summary.get("batches", [])
-    loaded = [b for b in batches if not b["skipped"]]
-    console.print(
-        f"\n[bold]Batches:[/] {len(loaded)} loaded, {len(batches) - len(loaded)} already there"
-    )
     with connect(cfg) as wh:
         from trendcast.landing import status_counts
 
@@ -256,28 +302,28 @@ def print_summary(summary: dict[str, Any], cfg: Settings) -> None:
             "select table_schema, table_name from information_schema.tables "
             "where table_schema in ('staging') order by 2"
         )
-        table = Table(title="Rows per staging model")
-        table.add_column("model")
-        table.add_column("rows", justify="right")
-        for schema, name in models:
-            table.add_row(name, f"{wh.scalar(f'select count(*) from {schema}.{name}'):,}")
+        # three models per line: the whole layer fits in a few lines
+        table = Table(title="Rows per staging model", show_header=False, box=None)
+        counts = [
+            (name, wh.scalar(f"select count(*) from {schema}.{name}")) for schema, name in models
+        ]
+        for _ in range(3):
+            table.add_column()
+            table.add_column(justify="right")
+        for i in range(0, len(counts), 3):
+            row = [cell for name, n in counts[i : i + 3] for cell in (name, f"{n:,}")]
+            table.add_row(*row, *[""] * (6 - len(row)))
         console.print(table)
-        _print_top_predictions(wh)
         from flows.commands.domains import print_top_domains
 
         print_top_domains(wh, console)
-    dbt = summary.get("dbt", {})
-    console.print(f"dbt build: {dbt.get('nodes', 0)} nodes {dbt.get('statuses', {})}")
-    for name, result in summary.get("stages", {}).items():
-        console.print(f"[bold]{name}:[/] {result}")
-    if cfg.target == "duckdb":
-        console.print(
-            f"\nWarehouse: [bold]{cfg.duckdb_path}[/]\n"
-            f"  open it with: duckdb {cfg.duckdb_path}  (or any SQL client / BI tool with a "
-            "DuckDB driver; close it before the next run: DuckDB allows one writer)"
-        )
-    else:
-        console.print(f"\nWarehouse: {cfg.describe()}")
+        console.print()
+        print_run_summary(summary, cfg, console, published=published, landed=landed)
+        _print_top_predictions(wh)
+        from flows.commands.mastodon import print_mastodon_summary
+
+        print_mastodon_summary(wh, console)
+    print_where_and_next(summary, cfg, console, published)
 
 
 def _print_top_predictions(wh: Any, limit: int = 10) -> None:

@@ -8,12 +8,40 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from trendcast.settings import PROJECT_DIR, Settings
 
 _LOCK = threading.Lock()
+# Who wants to hear about each finished node (the CLI's progress line); empty: no callback cost.
+_NODE_LISTENERS: list[Callable[[str, str, int, int], None]] = []
+
+
+@contextmanager
+def node_progress(listener: Callable[[str, str, int, int], None]) -> Iterator[None]:
+    """Call `listener(node_name, status, index, total)` as each dbt node finishes, in every dbt
+    invocation of this process while the block runs (the pipeline's tasks run in this process)."""
+    _NODE_LISTENERS.append(listener)
+    try:
+        yield
+    finally:
+        _NODE_LISTENERS.remove(listener)
+
+
+def _on_event(event: Any) -> None:
+    # dbt logs one *Result line per finished model, test, seed or snapshot, with its index/total
+    if not event.info.name.endswith("Result") or not hasattr(event.data, "node_info"):
+        return
+    data = event.data
+    index, total = getattr(data, "index", 0), getattr(data, "total", 0)
+    if not total:
+        return
+    status = getattr(data, "status", "") or data.node_info.node_status
+    for listener in list(_NODE_LISTENERS):
+        listener(data.node_info.node_name, str(status), int(index), int(total))
 
 
 class DbtError(RuntimeError):
@@ -61,7 +89,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            res = dbtRunner().invoke(full)
+            res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
         finally:
             for k, v in saved.items():
                 if v is None:

@@ -8,6 +8,7 @@ configured server (PREFECT_API_URL). Tasks pass small values only; the data stay
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ STAGES: list[tuple[str, str]] = [
     ("flows.ml_flows", "score"),
     ("flows.forecast_flows", "forecast"),
     ("flows.forecast_flows", "backfill_actuals"),
+    ("flows.mastodon_flows", "mastodon_sentiment"),
     ("flows.ml_flows", "report"),
 ]
 PUBLISH_BEFORE = "report"
@@ -84,17 +86,29 @@ def pipeline(
     skip_ml: bool = False,
 ) -> dict[str, Any]:
     """Land the archives under `paths`, build the warehouse, then train, score and report."""
-    summary: dict[str, Any] = {"target": target}
+    summary: dict[str, Any] = {"target": target, "seconds": {}}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:  # wall time per stage, for the run summary
+        nonlocal clock
+        summary["seconds"][name] = round(time.perf_counter() - clock, 1)
+        clock = time.perf_counter()
+
     summary["batches"] = load_task(paths, target)
+    lap("load")
     summary["dbt"] = dbt_build_task(target, full_refresh=full_refresh)
+    lap("dbt")
     summary["stages"] = {}
     if not skip_ml:
         for name, fn in _stages():
             if name == PUBLISH_BEFORE:
                 summary["stages"]["publish"] = publish_task(target)
+                lap("publish")
             summary["stages"][name] = fn(target=target)
+            lap(name)
         if "publish" not in summary["stages"]:
             summary["stages"]["publish"] = publish_task(target)
+            lap("publish")
     return summary
 
 

@@ -48,3 +48,17 @@
         d.endpoint like 'api/v1/streaming%'
         and {{ json_text('d.raw_json', ['event']) }} = 'delete'
 {%- endmacro %}
+
+{# `trendcast replay mastodon --from T --to T` rebuilds the Mastodon models from the raw lines
+   fetched in [from, to) (vars mastodon_replay_from / mastodon_replay_to); without them, from all. #}
+{% macro mastodon_replay_window(fetched_at) -%}
+    {%- set lo = var('mastodon_replay_from', none) -%}
+    {%- set hi = var('mastodon_replay_to', none) -%}
+    {%- if lo is none and hi is none -%}
+        1 = 1
+    {%- else -%}
+        {%- if lo is not none %}{{ fetched_at }} >= cast('{{ lo }}' as timestamptz){% endif -%}
+        {%- if lo is not none and hi is not none %} and {% endif -%}
+        {%- if hi is not none %}{{ fetched_at }} < cast('{{ hi }}' as timestamptz){% endif -%}
+    {%- endif -%}
+{%- endmacro %}

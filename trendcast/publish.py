@@ -28,8 +28,12 @@ from trendcast.warehouse import WarehouseError, WarehouseLockedError, connect, i
 # Python-written ml.* tables (model registry, predictions) and any mart area added later. The raw
 # layer is replaced by a compact digest (HEALTH_QUERIES); staging and intermediate are plumbing.
 NOT_PUBLISHED = ("raw", "staging", "intermediate", "main", "public", "information_schema")
-# A group role holds the grants (no login); people and tools log in as its members.
+# A group role holds the grants (no login); people and tools log in as its members. The role and
+# the mart schemas it may read are those of macros/cross_db/security.sql (reader_schemas), which
+# re-applies them on every Postgres build; publishing adds the landing digest and the member the
+# dashboard logs in as.
 READER_ROLE = "trendcast_reader"
+READER_SCHEMAS = ("core", "analytics", "trends", "forecasting", "ml_marts")
 # The member the dashboard logs in as (TRENDCAST_READER_USER picks another member).
 DASHBOARD_ROLE = "trendcast_dashboard"
 # Files any DuckDB from 1.0 on can open (BI drivers bundle older DuckDB releases than ours).
@@ -51,6 +55,19 @@ HEALTH_QUERIES = {
     ),
 }
 HEALTH_SCHEMA = "landing"
+# On Postgres readers cannot read schema ml (model internals, security macros); the Data health
+# page still needs who trained what and the latest data-quality results: views in `landing`.
+REGISTRY_VIEWS = {
+    "model_registry": (
+        ("model_metadata", "forecast_models"),
+        "select model_name, model_version, task, purpose, cast(trained_at as varchar) as trained_at "
+        "from ml.model_metadata union all "
+        "select model_name, model_version, account || ' ' || granularity, "
+        "case when is_chosen then 'chosen' else 'candidate' end, cast(trained_at as varchar) "
+        "from ml.forecast_models",
+    ),
+    "data_quality_checks": (("data_quality_checks",), "select * from ml.data_quality_checks"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +83,11 @@ class PublishResult:
     storage_version: str = ""
     reader_role: str = ""
     skipped: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """Where readers connect: the published file (DuckDB) or the database (Postgres)."""
+        return self.location
 
     def line(self) -> str:
         """One line for a summary."""
@@ -242,17 +264,26 @@ def publish_parquet(settings: Settings, out_dir: Path) -> PublishResult:
 def ensure_reader_role(wh: Any, role: str = READER_ROLE, member: str = DASHBOARD_ROLE) -> None:
     """Create the read-only group role and the dashboard's login member once (idempotent).
 
-    No password is set: the server's authentication rules decide who may log in as the member.
-    Both are read-only by default (`default_transaction_read_only`), on top of holding SELECT
-    grants only. A deployment that manages roles elsewhere creates them first; this then only
-    keeps their settings.
+    The group role is normally created by the build (security_setup); creating it here too lets
+    a publish run first. The member gets the all-rows scope where row scopes exist
+    (trendcast.security), and no password: the server's authentication rules decide who may log
+    in as it. Both are read-only by default (`default_transaction_read_only`), on top of holding
+    SELECT grants only.
     """
+    from trendcast import security
+
     ident(role)
     ident(member)
-    if not wh.scalar("select count(*) from pg_roles where rolname = ?", [role]):
-        wh.execute(f"create role {role} nologin")
-    if not wh.scalar("select count(*) from pg_roles where rolname = ?", [member]):
-        wh.execute(f"create role {member} login inherit in role {role}")
+    if not security.role_exists(wh, role):
+        try:
+            wh.execute(f"create role {role} nologin")
+        except Exception as exc:  # another build created it meanwhile (roles are server-wide)
+            if not security.role_exists(wh, role):
+                raise WarehouseError(f"cannot create role {role}: {exc}") from exc
+    if wh.table_exists("security", "reader_scopes"):
+        security.add_tenant(wh, member, [security.Scope(security.ALL, security.ALL)])
+    elif not security.role_exists(wh, member):
+        wh.execute(f"create role {member} login in role {role}")
     for name in (role, member):
         wh.execute(f"alter role {name} set default_transaction_read_only = on")
 
@@ -265,9 +296,8 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
         present = {
             s
             for (s,) in wh.query(
-                "select distinct table_schema from information_schema.tables "
-                "where not (table_schema = any(?)) and left(table_schema, 3) <> 'pg_'",
-                [list(NOT_PUBLISHED)],
+                "select schema_name from information_schema.schemata where schema_name = any(?)",
+                [list(READER_SCHEMAS)],
             )
         }
         tables = 0
@@ -287,6 +317,11 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
                 wh.execute(
                     f"create or replace view {HEALTH_SCHEMA}.{name} as {sql.format(raw='raw')}"
                 )
+            # the registry and data-quality results without the ml schema's model internals
+            for name, (needed, sql) in REGISTRY_VIEWS.items():
+                if all(wh.table_exists("ml", t) for t in needed):
+                    wh.execute(f"create or replace view {HEALTH_SCHEMA}.{name} as {sql}")
+                    tables += 1
             wh.execute(f"grant usage on schema {HEALTH_SCHEMA} to {role}")
             wh.execute(f"grant select on all tables in schema {HEALTH_SCHEMA} to {role}")
             tables += len(HEALTH_QUERIES)

@@ -89,6 +89,10 @@ def _mastodon_runs(real: Path, dst: Path) -> int:
     return n
 
 
+COMMENT_YOUTUBE_VIDEOS = ("KatyPerry", "Psy")
+COMMENT_TIKTOK_CALLS = 25
+
+
 def build(real: Path, out: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     for cc in YOUTUBE_COUNTRIES:
@@ -105,6 +109,24 @@ def build(real: Path, out: Path) -> dict[str, int]:
 
     dst = out / "mastodon" / "mastodon_public_timelines_2023-10-20_2023-10-23.jsonl.gz"
     counts[dst.name] = _mastodon_runs(real / "mastodon", dst)
+
+    # comments with links for the domain harvester: two YouTube videos whole, TikTok's first calls
+    for artist in COMMENT_YOUTUBE_VIDEOS:
+        src = next((real / "comments").glob(f"youtube_commentthreads_{artist}_*.jsonl.gz"))
+        (out / "comments").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out / "comments" / src.name)
+        with gzip.open(src) as fh:
+            counts[src.name] = sum(1 for _ in fh)
+    src = next((real / "comments").glob("tiktok_research_video_comments_*.jsonl.gz"))
+    dst = (
+        out
+        / "comments"
+        / "tiktok_research_video_comments_lqdoan-stats-tiktok-comments_first25calls.jsonl.gz"
+    )
+    with gzip.open(src, "rb") as fin, gzip.GzipFile(dst, "wb", mtime=0) as fout:
+        for _, line in zip(range(COMMENT_TIKTOK_CALLS), fin, strict=False):
+            fout.write(line)
+    counts[dst.name] = COMMENT_TIKTOK_CALLS
 
     for rel in FIXTURE_FILES:
         target = out / rel

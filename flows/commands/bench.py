@@ -38,6 +38,10 @@ def bench(
             "DuckDB's own (80% of RAM)."
         ),
     ] = "2500MB",
+    mastodon_per_day: Annotated[
+        int,
+        typer.Option(help="Mastodon statuses per simulated day (0: only the model's few)."),
+    ] = 1_000_000,
     source: Annotated[
         str,
         typer.Option(
@@ -87,7 +91,14 @@ def bench(
             f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}"
             + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
         )
-        report = run_bench(events, settings, workdir=keep, on_stage=show, keep=keep is not None)
+        report = run_bench(
+            events,
+            settings,
+            workdir=keep,
+            on_stage=show,
+            keep=keep is not None,
+            mastodon_per_day=mastodon_per_day,
+        )
         report["duckdb_memory_limit"] = None
         if settings.target == "duckdb":
             from trendcast.warehouse import connect

@@ -31,7 +31,7 @@ def _rows(sql: str, params: list[Any], target: str | None) -> list[dict[str, Any
     from trendcast.warehouse import connect
 
     cfg = use_target(target)
-    with connect(cfg, read_only=cfg.target == "duckdb") as wh:
+    with connect(cfg) as wh:
         if not wh.table_exists("domains", "domain"):
             print_error("the domains marts are not built", "run `trendcast run` first")
             raise typer.Exit(1)

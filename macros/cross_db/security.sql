@@ -10,11 +10,11 @@
 {#- The mart schemas a reader may read; raw, staging, intermediate, seeds and ml (Python-written
     predictions and registries) hold payloads, personal data or model internals. -#}
 {% macro reader_schemas() -%}
-    {{ return(['core', 'analytics', 'trends', 'forecasting', 'ml_marts']) }}
+    {{ return(['core', 'analytics', 'trends', 'forecasting', 'ml_marts', 'domains']) }}
 {%- endmacro %}
 
 {% macro pipeline_schemas() -%}
-    {{ return(['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops'] + reader_schemas()) }}
+    {{ return(['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops', 'domains_extracted'] + reader_schemas()) }}
 {%- endmacro %}
 
 {#- DuckDB has no roles: the grants config is a no-op there instead of one warning per build. -#}

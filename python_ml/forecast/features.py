@@ -40,7 +40,7 @@ HOURLY_FEATURES = [
     "same_hour_mean_28d",
     "same_hour_mean_4w",
     "event_count_24h",
-    "event_intensity_24h",
+    "event_intensity_max_24h",
 ]
 DAILY_FEATURES = [
     "lag_1d",
@@ -56,7 +56,7 @@ DAILY_FEATURES = [
     "is_weekend",
     "target_lag_7d",
     "event_count_24h",
-    "event_intensity_24h",
+    "event_intensity_max_24h",
 ]
 EWM_HALFLIFE_DAYS = 7.0
 
@@ -73,14 +73,17 @@ def _nanstd(a: np.ndarray) -> float:
 
 
 def event_features(events: pd.DataFrame | None, origin: pd.Timestamp) -> tuple[float, float]:
-    """(count, summed intensity) of events that had started before `origin` and were active in
-    the 24 h before it. Events in the future of the origin are never used."""
+    """(count, strongest intensity) of events that had started before `origin` and were active in
+    the 24 h before it. Events in the future of the origin are never used. The strongest, not the
+    sum: two minor events on one day are not one major event (docs/FORECASTING.md)."""
     if events is None or events.empty:
         return 0.0, 0.0
     start = pd.to_datetime(events["event_start"], utc=True)
     end = pd.to_datetime(events["event_end"], utc=True).fillna(start + pd.Timedelta("1D"))
     active = (start < origin) & (end >= origin - pd.Timedelta("24h"))
-    return float(active.sum()), float(events.loc[active, "intensity"].astype(float).sum())
+    if not active.any():
+        return 0.0, 0.0
+    return float(active.sum()), float(events.loc[active, "intensity"].astype(float).max())
 
 
 def _origin_block(y: np.ndarray, i0: int) -> dict[str, float]:
@@ -149,7 +152,7 @@ def hourly_origin_features(
                 same_hour_mean_28d=m28[col],
                 same_hour_mean_4w=_nanmean(np.array(same4, dtype=float)),
                 event_count_24h=n_ev,
-                event_intensity_24h=i_ev,
+                event_intensity_max_24h=i_ev,
                 y=float(y[t]) if t < len(y) else np.nan,
             )
             rows.append(row)
@@ -194,7 +197,7 @@ def daily_origin_features(
             "ewm_level": ewm,
             "last_24h_share_night": night / tot if tot > 0 else np.nan,
             "event_count_24h": n_ev,
-            "event_intensity_24h": i_ev,
+            "event_intensity_max_24h": i_ev,
         }
         for k in range(horizon_days):
             t = j0 + k

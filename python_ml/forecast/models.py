@@ -197,7 +197,7 @@ class NegBinGLM(CountModel):
                 x[f"l_{c}"] = np.log1p(rows[c].fillna(lvl28).to_numpy(dtype=float))
         for d in range(1, 7):
             x[f"dow_{d}"] = (rows["day_of_week"] == d).astype(float)
-        x["event_intensity_24h"] = rows["event_intensity_24h"].fillna(0)
+        x["event_intensity_max_24h"] = rows["event_intensity_max_24h"].fillna(0)
         return sm.add_constant(x, has_constant="add")
 
     def _fit_mean(self, rows: pd.DataFrame) -> Any:

@@ -1,6 +1,6 @@
 """Warehouse I/O for forecasting, only through trendcast.warehouse.
 
-Reads the dbt marts (forecasting.fct_post_counts_hourly, seeds.exogenous_events) and writes
+Reads the dbt marts (forecasting.fct_post_counts_hourly, forecasting.exogenous_events) and writes
 ml.forecast_models and ml.forecasts with idempotent upserts. Forecasting keeps its own registry
 table ml.forecast_models (not ml.model_metadata, which the virality models own).
 """
@@ -59,9 +59,13 @@ def load_hourly_buckets(wh: Warehouse, account: str) -> pd.DataFrame:
 
 
 def load_events(wh: Warehouse) -> pd.DataFrame:
-    if not wh.table_exists("seeds", "exogenous_events"):
-        return pd.DataFrame(columns=["name", "event_start", "event_end", "intensity"])
-    df = wh.query_df("select name, event_start, event_end, intensity from seeds.exogenous_events")
+    """The events forecasting uses (curated and the deployment's own: forecasting.exogenous_events)."""
+    if not wh.table_exists("forecasting", "exogenous_events"):
+        return pd.DataFrame(columns=["event_id", "event_start", "event_end", "intensity"])
+    df = wh.query_df(
+        "select event_id, event_start_at as event_start, event_end_at as event_end, intensity "
+        "from forecasting.exogenous_events"
+    )
     df["event_start"] = pd.to_datetime(df["event_start"], utc=True)
     df["event_end"] = pd.to_datetime(df["event_end"], utc=True)
     return df
@@ -89,6 +93,7 @@ def write_models(wh: Warehouse, rows: list[dict[str, Any]]) -> None:
     df["is_chosen"] = df["is_chosen"].astype(bool)
     wh.execute(f"create schema if not exists {ML_SCHEMA}")
     wh.write_df(df, ML_SCHEMA, MODELS_TABLE, key_columns=MODEL_KEYS)
+    ensure_lookup_indexes(wh)
 
 
 def write_forecasts(wh: Warehouse, df: pd.DataFrame) -> int:
@@ -121,7 +126,31 @@ def write_forecasts(wh: Warehouse, df: pd.DataFrame) -> int:
     out["is_gap"] = out["is_gap"].astype(bool)
     wh.execute(f"create schema if not exists {ML_SCHEMA}")
     wh.write_df(out, ML_SCHEMA, FORECASTS_TABLE, key_columns=FORECAST_KEYS)
+    ensure_lookup_indexes(wh)
     return len(out)
+
+
+# Postgres: the upsert's delete matches the full key, the backfill and dashboards read one
+# account's buckets by target time, the forecaster looks up the chosen model. DuckDB gets none:
+# its ART indexes slow bulk upserts down and its scans are fast without them.
+_LOOKUP_INDEXES = {
+    FORECASTS_TABLE: [FORECAST_KEYS, ["account", "granularity", "target_time"]],
+    MODELS_TABLE: [["account", "granularity", "is_chosen", "trained_at"]],
+}
+
+
+def ensure_lookup_indexes(wh: Warehouse) -> None:
+    """Create the forecast tables' lookup indexes on Postgres (idempotent; a no-op on DuckDB)."""
+    if wh.target != "postgres":
+        return
+    for table, column_lists in _LOOKUP_INDEXES.items():
+        if not wh.table_exists(ML_SCHEMA, table):
+            continue
+        for cols in column_lists:
+            name = f"{table}_{'_'.join(cols)}_idx"[:63]
+            wh.execute(
+                f"create index if not exists {name} on {ML_SCHEMA}.{table} ({', '.join(cols)})"
+            )
 
 
 # the actual a forecast row gets from its bucket (b): NULL on gaps, never a zero

@@ -28,6 +28,8 @@ os.environ["DBT_LOG_PATH"] = str(_SESSION_DIR / "logs")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_DIR / "prefect"))
 os.environ["TRENDCAST_ARTIFACT_DIR"] = str(_SESSION_DIR / "artifacts")
+# publishing (end of `trendcast run`) writes the reader copy here, not into the project's warehouse/
+os.environ["TRENDCAST_PUBLISHED_PATH"] = str(_SESSION_DIR / "published" / "trendcast.duckdb")
 
 
 def pytest_sessionfinish(session, exitstatus):

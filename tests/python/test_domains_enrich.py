@@ -182,3 +182,30 @@ def test_http_timeout_is_kept(dns_port: int) -> None:
     finally:
         listener.close()
     assert out["reachable"] is False and "timed out" in out["error"].lower()
+
+
+def test_enrich_pending_writes_results_and_respects_the_ttl(
+    duckdb_warehouse, dns_port: int, http_port: int, whois_port: int
+) -> None:
+    import json
+
+    from trendcast.domains.enrich import enrich_pending
+    from trendcast.warehouse import connect
+
+    config = _config(dns_port, http_port, whois_port, concurrency=2)
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("create schema domains")
+        wh.execute("create table domains.domain (domain_name varchar, mention_count bigint)")
+        wh.execute("insert into domains.domain values ('shop.test', 5), ('private.test', 1)")
+        assert enrich_pending(wh, config) == {"checked": 2, "reachable": 1, "with_errors": 1}
+        rows = {
+            name: (json.loads(meta), reachable, error)
+            for name, meta, reachable, error in wh.query(
+                "select domain_name, metadata_json, is_reachable, error "
+                "from domains_extracted.enrichment"
+            )
+        }
+        assert rows["shop.test"][1] and rows["shop.test"][0]["http"]["status"] == 200
+        assert not rows["private.test"][1] and "RefusedAddress" in rows["private.test"][2]
+        # checked within the TTL: nothing is due
+        assert enrich_pending(wh, config)["checked"] == 0

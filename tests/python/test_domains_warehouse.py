@@ -3,6 +3,7 @@ dbt (comment) -> extraction -> dbt (domain, domain_mention, views, functions) ->
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,3 +196,18 @@ def test_domains_from_raw_to_views_functions_and_cleanup(
         assert names == {"amazon.com", "bit.ly", "etsy.com", "example.org"}
         # gone from the extractor's table too, so a rebuild does not bring them back
         assert wh.scalar(mentions) == n_extracted - 2
+    # the CLI reads the same functions, as a table or JSON
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["domains", "trending", "--days", "7", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)[0]["domain_name"] == "etsy.com"
+    start, end = (NOW - timedelta(days=7)).isoformat(), (NOW + timedelta(days=1)).isoformat()
+    out = runner.invoke(app, ["domains", "stats", "--start", start, "--end", end, "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)[0]["total_comments"] == 6
+    out = runner.invoke(app, ["domains", "trending", "--days", "7"])
+    assert out.exit_code == 0 and "etsy.com" in out.output

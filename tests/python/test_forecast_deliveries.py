@@ -113,6 +113,8 @@ def _mart(settings: Settings, name: str) -> pd.DataFrame:
 
     with connect(settings) as wh:
         df = wh.query_df(f"select * from forecasting.{name}")
+    # when a row was computed is bookkeeping, not data: two builds differ there by design
+    df = df.drop(columns=["computed_at"], errors="ignore")
     for c in df.columns:
         if pd.api.types.is_datetime64_any_dtype(df[c]):
             df[c] = pd.to_datetime(df[c], utc=True)

@@ -28,10 +28,10 @@ def _buckets(days: int, seed: int = 0, gap_days: tuple[int, ...] = ()) -> pd.Dat
 
 EVENTS = pd.DataFrame(
     {
-        "name": ["a", "future"],
+        "event_id": ["a", "future"],
         "event_start": pd.to_datetime(["2024-02-09T12:00:00Z", "2024-02-10T06:00:00Z"]),
         "event_end": pd.to_datetime(["2024-02-10T12:00:00Z", "2024-02-12T00:00:00Z"]),
-        "intensity": [2, 3],
+        "intensity": [0.67, 1.0],
     }
 )
 
@@ -59,7 +59,24 @@ def test_events_only_count_after_their_start():
     s = CountSeries.from_buckets(_buckets(45))
     f = hourly_origin_features(s, [pd.Timestamp("2024-02-10", tz="UTC")], 1, EVENTS)
     assert f["event_count_24h"].iloc[0] == 1  # "future" starts after the origin
-    assert f["event_intensity_24h"].iloc[0] == 2
+    assert f["event_intensity_max_24h"].iloc[0] == 0.67
+
+
+def test_event_intensity_is_the_strongest_active_event_not_a_sum():
+    events = pd.DataFrame(
+        {
+            "event_id": ["minor_a", "minor_b", "ended"],
+            "event_start": pd.to_datetime(
+                ["2024-02-09T10:00:00Z", "2024-02-09T20:00:00Z", "2024-02-01T00:00:00Z"]
+            ),
+            "event_end": pd.to_datetime([None, None, "2024-02-02T00:00:00Z"], utc=True),
+            "intensity": [0.33, 0.67, 1.0],
+        }
+    )
+    s = CountSeries.from_buckets(_buckets(45))
+    f = hourly_origin_features(s, [pd.Timestamp("2024-02-10", tz="UTC")], 1, events)
+    assert f["event_count_24h"].iloc[0] == 2  # the event that ended a week before is not active
+    assert f["event_intensity_max_24h"].iloc[0] == 0.67  # a sum would give 1.0
 
 
 def test_gap_hours_are_skipped_not_zero():

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import duckdb
 
 from trendcast.landing import STATUSES
 from trendcast.settings import PROJECT_DIR, Settings
@@ -25,6 +28,15 @@ def test_run_pipeline_end_to_end_on_duckdb(duckdb_warehouse: Settings) -> None:
     assert "Records by status" in out
     assert "Rows per staging model" in out
     assert str(duckdb_warehouse.duckdb_path) in out
+    # the summary a person reads: stages, where things are, what to run next
+    for line in ("land archives", "dbt build", "publish reader copy", "Where things are"):
+        assert line in out, line
+    assert "trendcast dashboard" in out and "trendcast docs" in out
+    assert "{'" not in out, "no raw dicts in the summary"
+    published = Path(os.environ["TRENDCAST_PUBLISHED_PATH"])
+    assert str(published) in out.replace("\n", "")
+    with duckdb.connect(str(published), read_only=True) as reader:
+        assert reader.execute("select count(*) from landing.ingestion_batches").fetchone()[0] > 0
     with connect(duckdb_warehouse) as wh:
         batches = wh.query(
             "select count(*), sum(total_records), "

@@ -156,7 +156,7 @@ def test_readers_never_block_publishes_nor_see_half_a_copy(
     while not all(p.exists() for p in ready) and time.time() < deadline:
         time.sleep(0.05)  # both readers have queried the first copy before it is replaced
     for version in range(2, 7):
-        _seed(duckdb_warehouse, version=version, rows=20_000)  # the working file stays writable
+        _seed(duckdb_warehouse, version=version, rows=5_000)  # the working file stays writable
         publish(duckdb_warehouse, target)  # never blocked by the readers
         time.sleep(0.3)
     stop.touch()
@@ -209,3 +209,37 @@ def test_postgres_readers_use_a_read_only_role(pg_warehouse: Settings):
         wh.execute("create table ml_marts.later as select 1 as x")
     with psycopg.connect(**conninfo) as con:
         assert con.execute("select x from ml_marts.later").fetchone()[0] == 1
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    import os
+
+    from trendcast.settings import PROJECT_DIR
+
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=PROJECT_DIR,
+        env={**os.environ, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_publishes_and_the_dashboard_refuses_to_start_without_a_copy(
+    duckdb_warehouse: Settings, tmp_path: Path
+):
+    target = tmp_path / "readers" / "copy.duckdb"
+    env = {"TRENDCAST_PUBLISHED_PATH": str(target)}
+    proc = _cli(["dashboard", "--port", "1"], env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"no published warehouse at {target}" in proc.stderr.replace("\n", "")
+    _seed(duckdb_warehouse, version=3)
+    proc = _cli(["publish"], env)
+    assert proc.returncode == 0, proc.stderr
+    assert str(target) in proc.stdout.replace("\n", "") and "storage v1.0.0" in proc.stdout
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert con.execute("select version from ml_marts.stamp").fetchone()[0] == 3
+    finally:
+        con.close()

@@ -179,7 +179,7 @@ def test_mastodon_statuses(built: Settings) -> None:
     got_tags = set(
         _rows(
             built,
-            "select status_id, tag_name from staging.stg_mastodon__status_tags "
+            "select status_id, tag_name from intermediate.int_mastodon__status_tags_exploded "
             "where instance = 'mastodon.social'",
         )
     )

@@ -111,6 +111,9 @@ def page_forecasts() -> None:
         granularity = st.radio("Buckets", ["hourly", "daily"], horizontal=True)
         buckets = data.forecast_buckets(r, f, account, granularity)
         accuracy = data.backtest_accuracy(r, f, account)
+        history = data.recent_actuals(
+            r, account, granularity, buckets["target_time"].min() if len(buckets) else None
+        )
     c1, c2, c3 = st.columns(3)
     c1.metric("Forecast buckets", f"{len(buckets):,}")
     c2.metric(
@@ -120,21 +123,32 @@ def page_forecasts() -> None:
     c3.metric("Buckets with actuals", f"{known:,}")
     if len(buckets):
         st.subheader(f"@{account}: {granularity} forecast with 95% interval")
-        _fan_chart(buckets)
+        st.caption("Shaded: 95% interval; line: point forecast; dots: observed posts.")
+        _fan_chart(buckets, history)
     st.subheader("Backtest accuracy (rolling origin)")
     show_table(accuracy, "No backtests in this date range.")
 
 
-def _fan_chart(buckets: pd.DataFrame) -> None:
+def _fan_chart(buckets: pd.DataFrame, history: pd.DataFrame) -> None:
     import altair as alt
 
     frame = buckets.assign(target_time=pd.to_datetime(buckets["target_time"], utc=True))
+    observed = pd.concat(
+        [
+            history.assign(target_time=pd.to_datetime(history["target_time"], utc=True)),
+            frame[["target_time", "actual_count"]],
+        ]
+    ).dropna(subset=["actual_count"])
     base = alt.Chart(frame).encode(x=alt.X("target_time:T", title="UTC"))
     band = base.mark_area(opacity=0.25).encode(
         y=alt.Y("lower_bound_95:Q", title="posts"), y2="upper_bound_95:Q"
     )
     point = base.mark_line().encode(y="predicted_count:Q")
-    actual = base.mark_circle(color="black").encode(y="actual_count:Q")
+    actual = (
+        alt.Chart(observed)
+        .mark_circle(color="black", size=18)
+        .encode(x="target_time:T", y="actual_count:Q")
+    )
     st.altair_chart(band + point + actual, width="stretch")
 
 

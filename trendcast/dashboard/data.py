@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,13 @@ class Reader:
         with self.conn.cursor() as cur:
             cur.execute(sql.replace("?", "%s"), list(params or []) or None)
             cols = [d.name for d in cur.description]
-            return pd.DataFrame(cur.fetchall(), columns=cols)
+            frame = pd.DataFrame(cur.fetchall(), columns=cols)
+        # Postgres numeric arrives as Decimal: the same float columns DuckDB gives
+        for col in frame.columns:
+            first = frame[col].dropna()
+            if len(first) and isinstance(first.iloc[0], Decimal):
+                frame[col] = frame[col].astype(float)
+        return frame
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         frame = self.df(sql, params)
@@ -128,7 +135,7 @@ def open_reader(settings: Settings | None = None, path: Path | None = None) -> I
 
 
 def date_extent(r: Reader) -> tuple[date | None, date | None]:
-    """First and last day with predictions, forecasts or trend metrics: the default range."""
+    """First and last day with predictions, forecasts or backtests: the default range."""
     parts = []
     if r.has("ml_marts", "trending_predictions"):
         parts.append(
@@ -143,6 +150,10 @@ def date_extent(r: Reader) -> tuple[date | None, date | None]:
         parts.append(
             "select cast(min(target_time) as date), cast(max(target_time) as date) "
             "from ml_marts.account_post_forecasts"
+        )
+    if r.has("forecasting", "forecast_accuracy"):
+        parts.append(
+            "select min(forecast_date), max(forecast_date) from forecasting.forecast_accuracy"
         )
     if not parts:
         return None, None
@@ -258,6 +269,29 @@ def forecast_buckets(r: Reader, f: Filters, account: str, granularity: str) -> p
         "and target_time >= cast(? as timestamp) and target_time < cast(? as timestamp) "
         "order by target_time",
         [account, granularity, lo, hi],
+    )
+
+
+HISTORY = {
+    "hourly": ("fct_post_counts_hourly", "bucket_start", "7 days"),
+    "daily": ("fct_post_counts_daily", "bucket_start", "56 days"),
+}
+
+
+def recent_actuals(r: Reader, account: str, granularity: str, before: Any) -> pd.DataFrame:
+    """Observed counts in the weeks before the forecast origin, drawn left of the fan."""
+    table, column, span = HISTORY[granularity]
+    if before is None or not r.has("forecasting", table):
+        return pd.DataFrame(columns=["target_time", "actual_count"])
+    origin = pd.Timestamp(before)
+    origin = origin.tz_localize("UTC") if origin.tzinfo is None else origin.tz_convert("UTC")
+    start = origin - pd.Timedelta(span)
+    return r.df(
+        f"select {column} as target_time, cast(post_count as double precision) as actual_count "
+        f"from forecasting.{table} where account = ? "
+        f"and {column} >= cast(? as timestamp) and {column} < cast(? as timestamp) "
+        f"order by {column}",
+        [account, start.strftime("%Y-%m-%d %H:%M:%S"), origin.strftime("%Y-%m-%d %H:%M:%S")],
     )
 
 
@@ -434,11 +468,16 @@ def freshness(r: Reader, sla_hours: float = DEFAULT_SLA_HOURS) -> pd.DataFrame:
 
 
 def quality_checks(r: Reader) -> pd.DataFrame:
-    if not r.has("ml", "data_quality_checks"):
+    # the published DuckDB copy has schema ml; Postgres readers get the landing view instead
+    table = next(
+        (f"{s}.data_quality_checks" for s in ("ml", "landing") if r.has(s, "data_quality_checks")),
+        None,
+    )
+    if table is None:
         return pd.DataFrame()
     return r.df(
-        "select * from ml.data_quality_checks where run_id = "
-        "(select max(run_id) from ml.data_quality_checks) order by passed, check_name"
+        f"select * from {table} where run_id = (select max(run_id) from {table}) "
+        "order by passed, check_name"
     )
 
 
@@ -455,6 +494,8 @@ def model_registry(r: Reader) -> pd.DataFrame:
             "case when is_chosen then 'chosen' else 'candidate' end as purpose, "
             "cast(trained_at as varchar) as trained_at from ml.forecast_models"
         )
+    if not parts and r.has("landing", "model_registry"):
+        parts.append("select * from landing.model_registry")
     if not parts:
         return pd.DataFrame()
     return r.df(" union all ".join(parts) + " order by trained_at desc, model_name")

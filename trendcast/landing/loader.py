@@ -13,8 +13,9 @@ from typing import Any
 import pyarrow as pa
 
 from trendcast.archive import discover
+from trendcast.erasure import apply_tombstones
 from trendcast.landing.migrations import split_legacy_responses
-from trendcast.landing.schema import ensure_raw_schema
+from trendcast.landing.schema import LANDING_LOCK, ensure_raw_schema
 from trendcast.landing.validate import STAGED_COLUMNS, PreparedFile, ProgressFn, prepare_file
 from trendcast.warehouse import Warehouse, copy_arrow_to_postgres
 
@@ -132,6 +133,17 @@ def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
         wh.execute("drop table if exists _tc_staged")
     wh.execute("begin transaction" if duck else "begin")
     try:
+        if not duck:
+            # Postgres takes concurrent loaders: landing transactions run one at a time, so two
+            # loads of the same file land it once (the second then finds the batch) and two
+            # files sharing an API call mark it duplicate in one of them, as a serial run does.
+            # DuckDB needs none: a second process cannot open the file for writing at all.
+            wh.execute("select pg_advisory_xact_lock(?)", [LANDING_LOCK])
+            if wh.scalar(
+                "select count(*) from raw.ingestion_batches where batch_id = ?", [batch_id]
+            ):
+                wh.execute("rollback")
+                return land_prepared(wh, prepared)
         _stage_chunks(
             wh,
             "_tc_staged",
@@ -143,6 +155,8 @@ def land_prepared(wh: Warehouse, prepared: PreparedFile) -> BatchResult:
         )
         wh.execute(_final_insert_sql(wh, "_tc_staged"), [batch_id, started])
         _land_items(wh, prepared.items, batch_id)
+        # people erased before stay erased when an old archive comes back (docs/SECURITY.md)
+        apply_tombstones(wh, batch_id)
         checkpoint("insert")
         counts = wh.query(
             "select count(*), "

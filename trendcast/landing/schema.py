@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trendcast.events import events_table_ddl
 from trendcast.warehouse import Warehouse
 
 STATUSES = ("pending", "processed", "failed", "duplicate")
@@ -55,6 +56,8 @@ def raw_schema_ddl(wh: Warehouse) -> list[str]:
             item_index bigint not null,
             item_json {js}
         )""",
+        # a deployment's own forecasting events (trendcast/events.py), beside the curated seed
+        events_table_ddl(wh.target),
     ]
     if wh.target == "postgres":
         stmts += [
@@ -67,7 +70,20 @@ def raw_schema_ddl(wh: Warehouse) -> list[str]:
     return stmts
 
 
+LANDING_LOCK = 7_240_120_190  # Postgres advisory lock key held while landing writes
+
+
 def ensure_raw_schema(wh: Warehouse) -> None:
-    """Create the raw schema and tables if they are missing (cheap when they exist)."""
-    for stmt in raw_schema_ddl(wh):
-        wh.execute(stmt)
+    """Create the raw schema and tables if they are missing (cheap when they exist).
+
+    On Postgres `create ... if not exists` is not safe against a concurrent loader doing the
+    same (a unique violation in the catalog): the DDL runs under the landing advisory lock.
+    """
+    if wh.target == "postgres":
+        wh.execute("select pg_advisory_lock(?)", [LANDING_LOCK])
+    try:
+        for stmt in raw_schema_ddl(wh):
+            wh.execute(stmt)
+    finally:
+        if wh.target == "postgres":
+            wh.execute("select pg_advisory_unlock(?)", [LANDING_LOCK])

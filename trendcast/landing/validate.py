@@ -7,6 +7,7 @@ run by a private in-memory DuckDB over Arrow chunks of lines.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from trendcast.landing.schema import SPLIT_ARRAYS
 from trendcast.sources import KNOWN_SOURCES
 
 CHUNK_BYTES = 16 * 1024 * 1024  # a chunk and its parsed copies must fit PREPARE_MEMORY_LIMIT
+MAX_LINE_BYTES = 16 * 1024 * 1024  # default longest line parsed (see max_line_bytes)
 PREPARE_MEMORY_LIMIT = "1GB"  # per worker's private DuckDB (validation of one chunk)
 EARLIEST_FETCH = "2005-01-01 00:00:00+00"  # before any of the supported APIs existed
 SQL_DIR = Path(__file__).with_name("sql")
@@ -40,6 +42,7 @@ STAGED_COLUMNS = [
     "raw_line",
 ]
 
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 _PLACEHOLDER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")  # sqlfluff's `colon` param style
 
 
@@ -53,43 +56,104 @@ def file_sha256(path: Path) -> str:
 
 
 # -- reading lines --------------------------------------------------------------------------
+def max_line_bytes() -> int:
+    """The longest line landing parses (TRENDCAST_MAX_LINE_BYTES, default MAX_LINE_BYTES).
+
+    The validator parses a chunk with a 1 GB memory cap: one 60 MB line ran it out of memory
+    and failed the whole file. A longer line is stored as failed with the reason instead.
+    """
+    value = os.environ.get("TRENDCAST_MAX_LINE_BYTES", "")
+    if not value:
+        return MAX_LINE_BYTES
+    if not value.isdigit() or int(value) < 1024:
+        raise ValueError(
+            f"TRENDCAST_MAX_LINE_BYTES must be a number of bytes >= 1024, got {value!r}"
+        )
+    return int(value)
+
+
+def _without_nul_escapes(text: str) -> str | None:
+    """The line with each JSON escape \\u0000 turned into \\ufffd, or None if it has none.
+
+    `\\u0000` is legal JSON but Postgres' jsonb refuses it (one such line failed a whole file
+    with "unsupported Unicode escape sequence"). On both targets the parsed value (raw_json,
+    params) gets U+FFFD for the NUL character and raw_line keeps the exact line.
+    """
+    if "\\u0000" not in text:
+        return None
+    # an escape is a backslash preceded by an even number of backslashes
+    new = _NUL_ESCAPE.sub(lambda m: m.group(1) + "\\ufffd", text)
+    return new if new != text else None
+
+
 def iter_line_chunks(
-    path: Path, chunk_bytes: int = CHUNK_BYTES, progress: ProgressFn | None = None
+    path: Path,
+    chunk_bytes: int = CHUNK_BYTES,
+    progress: ProgressFn | None = None,
+    max_bytes: int | None = None,
 ) -> Iterator[pa.Table]:
-    """Yield Arrow tables (line_no, line, decode_error) of about `chunk_bytes` each."""
+    """Yield Arrow tables (line_no, line, original_line, decode_error) of about `chunk_bytes`.
+
+    `original_line` is set only where `line` (what is parsed) differs from the exact line.
+    """
+    limit = max_bytes or max_line_bytes()
     line_nos: list[int] = []
     lines: list[str] = []
+    originals: list[str | None] = []
     errors: list[str | None] = []
     size = 0
     with open_binary(path) as fh:
         for no, raw in enumerate(fh, start=1):
             raw = raw.rstrip(b"\r\n")
+            original = None
+            if len(raw) > limit:
+                # not parsed, not stored: the exact line is line `no` of the batch's file
+                digest = hashlib.sha256(raw).hexdigest()[:16]
+                text = raw[:1024].decode("utf-8", errors="replace")
+                err = (
+                    f"line too long: {len(raw):,} bytes, over the maximum of {limit:,} "
+                    f"(TRENDCAST_MAX_LINE_BYTES); first 1 KB kept, sha256 {digest}..."
+                )
+                line_nos.append(no)
+                lines.append(text)
+                originals.append(None)
+                errors.append(err)
+                size += 1025
+                continue
             try:
                 text, err = raw.decode("utf-8"), None
             except UnicodeDecodeError as exc:
                 text, err = raw.decode("utf-8", errors="replace"), f"invalid UTF-8: {exc.reason}"
             if "\x00" in text:
                 text, err = text.replace("\x00", "\ufffd"), err or "line contains NUL bytes"
+            elif err is None:
+                cleaned = _without_nul_escapes(text)
+                if cleaned is not None:
+                    text, original = cleaned, text
             line_nos.append(no)
             lines.append(text)
+            originals.append(original)
             errors.append(err)
             size += len(raw) + 1
             if size >= chunk_bytes:
-                yield _lines_table(line_nos, lines, errors)
+                yield _lines_table(line_nos, lines, originals, errors)
                 if progress:
                     progress(size)
-                line_nos, lines, errors, size = [], [], [], 0
+                line_nos, lines, originals, errors, size = [], [], [], [], 0
     if line_nos:
-        yield _lines_table(line_nos, lines, errors)
+        yield _lines_table(line_nos, lines, originals, errors)
         if progress:
             progress(size)
 
 
-def _lines_table(line_nos: list[int], lines: list[str], errors: list[str | None]) -> pa.Table:
+def _lines_table(
+    line_nos: list[int], lines: list[str], originals: list[str | None], errors: list[str | None]
+) -> pa.Table:
     return pa.table(
         {
             "line_no": pa.array(line_nos, pa.int64()),
             "line": pa.array(lines, pa.large_string()),
+            "original_line": pa.array(originals, pa.large_string()),
             "decode_error": pa.array(errors, pa.string()),
         }
     )

@@ -50,6 +50,14 @@ class SimConfig:
     imperfections: Imperfections = field(default_factory=Imperfections)
     sources: tuple[str, ...] = ("platform", "tiktok", "mastodon")
     gzip_level: int = 1
+    # Mastodon statuses per simulated day across all instances, on top of the ones the shared
+    # hashtag model adopts (a few per mille of the platform stream); None adds none. The
+    # benchmark runs the Mastodon stream at 1M/day this way.
+    mastodon_statuses_per_day: int | None = None
+    # hashtags planted to trend on one Mastodon instance each (their start time is in the
+    # ground truth, _truth/mastodon_planted_trends.parquet); only in runs of 30 hours or more,
+    # which give every trend a full day of history before it starts
+    mastodon_planted_trends: int = 8
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:

@@ -1,5 +1,12 @@
 """Mastodon (source `mastodon`): streaming events, trending tags, hashtag timelines.
 
+Statuses come from three places: the shared hashtag model's Mastodon adoptions, optional
+background statuses at `mastodon_statuses_per_day` (tags drawn by the model's hashtag appeal), and
+planted trends: a new hashtag on one instance whose use ramps up over six hours from a start time
+recorded in the ground truth (what the trending scores are evaluated on). Each status may be
+edited (`status.update`) and deleted (`delete`); the hourly tag-timeline polls re-fetch statuses,
+so their counts are seen growing (snapshots).
+
 Shapes follow the real mastodon.social fixtures. Streaming is archived one event per line
 (endpoint api/v1/streaming/public, response {"stream", "event", "payload"}; the collector has
 already decoded the payload string: a status object, or the status id for `delete`). Volumes are
@@ -36,12 +43,19 @@ class Mastodon:
         rng = rng_for(cfg.seed, 70, self.t0 // HOUR_MS)
         a, u = m.adoptions, m.users
         sel = np.flatnonzero(a.platform == 2)
-        n = len(sel)
+        self.tag_names = list(m.hashtags.names)
+        appeal = m.hashtags.appeal
+        time, tag = a.time_ms[sel], a.hashtag[sel]
+        instance = rng.choice(len(INSTANCES), len(sel), p=INSTANCE_P)
+        author = rng.integers(0, u.n - 1, len(sel))
+        extra = [self._background(rng, appeal, u.n), self._planted(rng, u.n)]
+        self.time = np.concatenate([time, *(e[0] for e in extra)]).astype(np.int64)
+        self.tag = np.concatenate([tag, *(e[1] for e in extra)]).astype(np.int64)
+        self.instance = np.concatenate([instance, *(e[2] for e in extra)]).astype(np.int64)
+        self.author = np.concatenate([author, *(e[3] for e in extra)]).astype(np.int64)
+        appeal = np.concatenate([appeal, np.ones(len(self.tag_names) - len(appeal))])
+        n = len(self.time)
         self.n = n
-        self.time = a.time_ms[sel]
-        self.tag = a.hashtag[sel]
-        self.instance = rng.choice(len(INSTANCES), n, p=INSTANCE_P)
-        self.author = rng.integers(0, u.n - 1, n)
         self.author[u.is_new[self.author]] = 0
         self.extra_tag = np.where(
             rng.random(n) < 0.4, rng.integers(0, len(m.hashtags.names), n), -1
@@ -49,7 +63,7 @@ class Mastodon:
         self.mention = np.where(rng.random(n) < 0.2, rng.integers(0, u.n - 1, n), -1)
         self.ids = (self.time.astype(np.int64) << 16) + rng.integers(0, 65536, n)
         self.names = usernames(u, np.arange(u.n)).to_pylist() if n else []
-        fav = np.exp(rng.normal(0.5, 1.6, n)) * m.hashtags.appeal[self.tag] ** 0.3
+        fav = np.exp(rng.normal(0.5, 1.6, n)) * appeal[self.tag] ** 0.3
         self.final = {
             "favourites_count": fav.astype(np.int64),
             "reblogs_count": (fav * rng.uniform(0.1, 0.5, n)).astype(np.int64),
@@ -75,6 +89,45 @@ class Mastodon:
             "malformed_wrong_type": 0,
         }  # fmt: skip
 
+    def _background(self, rng, appeal: np.ndarray, n_users: int) -> tuple[np.ndarray, ...]:
+        """Statuses at mastodon_statuses_per_day, uniform in time, tags by hashtag appeal."""
+        per_day = self.cfg.mastodon_statuses_per_day or 0
+        k = int(per_day * (self.t1 - self.t0) / DAY_MS)
+        time = np.sort(rng.integers(self.t0, self.t1, k))
+        tag = rng.choice(len(appeal), k, p=appeal / appeal.sum())
+        instance = rng.choice(len(INSTANCES), k, p=INSTANCE_P)
+        return time, tag, instance, rng.integers(0, n_users - 1, k)
+
+    def _planted(self, rng, n_users: int) -> tuple[np.ndarray, ...]:
+        """Planted trends: hashtag `trend<j>` on one instance, from a start time uniform in
+        [start + 26 h, end - 8 h]: 0 posts before, then a six-hour ramp of distinct accounts
+        (2, 4, 7, 11, 15, 18 per hour), then 3 an hour to the end. Recorded in self.planted."""
+        self.planted: list[dict] = []
+        k = self.cfg.mastodon_planted_trends
+        if k <= 0 or self.t1 - self.t0 < 30 * HOUR_MS:
+            return tuple(np.zeros(0, np.int64) for _ in range(4))
+        ramp = [2, 4, 7, 11, 15, 18]
+        times, tags, insts = [], [], []
+        for j in range(k):
+            start = int(rng.integers(self.t0 + 26 * HOUR_MS, self.t1 - 8 * HOUR_MS))
+            inst = j % len(INSTANCES)
+            self.tag_names.append(f"trend{j}")
+            tag = len(self.tag_names) - 1
+            hours = (self.t1 - start) // HOUR_MS
+            per_hour = [ramp[h] if h < len(ramp) else 3 for h in range(int(hours))]
+            for h, c in enumerate(per_hour):
+                times.append(start + h * HOUR_MS + rng.integers(0, HOUR_MS, c))
+                tags.append(np.full(c, tag))
+                insts.append(np.full(c, inst))
+            self.planted.append({
+                "instance": INSTANCES[inst], "hashtag": f"trend{j}", "started_at_ms": start,
+                "statuses": int(sum(per_hour)),
+            })  # fmt: skip
+        time = np.concatenate(times)
+        # distinct accounts within a trend: a fresh author per status
+        return (time, np.concatenate(tags), np.concatenate(insts),
+                rng.choice(n_users - 1, len(time), replace=len(time) > n_users - 1))  # fmt: skip
+
     def counts(self, i: int, t: int) -> dict[str, int]:
         age = max(t - int(self.time[i]), 0)
         frac = 1.0 - (1.0 + age / self.tau[i]) ** -1.2
@@ -86,10 +139,10 @@ class Mastodon:
         inst = INSTANCES[int(self.instance[i])]
         author = int(self.author[i])
         name = self.names[author]
-        tag = m.hashtags.names[int(self.tag[i])]
+        tag = self.tag_names[int(self.tag[i])]
         tags = [tag]
-        if self.extra_tag[i] >= 0:
-            tags.append(m.hashtags.names[int(self.extra_tag[i])])
+        if self.extra_tag[i] >= 0 and int(self.extra_tag[i]) != int(self.tag[i]):
+            tags.append(self.tag_names[int(self.extra_tag[i])])
         sid = str(int(self.ids[i]))
         text = vocab.DESCRIPTIONS[int(self.ids[i] % len(vocab.DESCRIPTIONS))]
         mentions = []
@@ -185,7 +238,7 @@ class Mastodon:
             recent = idx[self.time[idx] >= t - 2 * DAY_MS]
             if len(recent) == 0:
                 continue
-            tag_counts = np.bincount(self.tag[recent], minlength=len(self.m.hashtags.names))
+            tag_counts = np.bincount(self.tag[recent], minlength=len(self.tag_names))
             top = np.argsort(-tag_counts, kind="stable")[:10]
             top = top[tag_counts[top] > 0]
             trends = []
@@ -198,7 +251,7 @@ class Mastodon:
                     on = sel[day == dd]
                     hist.append({"day": str(dd // 1000), "accounts": str(len(set(self.author[on].tolist()))),
                                  "uses": str(len(on))})  # fmt: skip
-                name = self.m.hashtags.names[int(tg)]
+                name = self.tag_names[int(tg)]
                 trends.append({"id": str(1000 + int(tg)), "name": name,
                                "url": f"https://{inst}/tags/{name}", "history": hist,
                                "following": False, "featuring": False})  # fmt: skip
@@ -222,7 +275,7 @@ class Mastodon:
                             self.stats["counter_decreases_observed"] += 1
                         self.last_seen[key] = fav
                     statuses.append(st)
-                name = self.m.hashtags.names[int(tg)]
+                name = self.tag_names[int(tg)]
                 rows.append((tt, _line(f"api/v1/timelines/tag/{name}",
                                        {"instance": inst, "limit": 20}, tt, statuses)))  # fmt: skip
                 self.stats["calls_tag_timeline"] += 1

@@ -130,7 +130,7 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None, worker
     timings.update({k: round(v, 3) for k, v in cpu.items()})
     timings["gzip_cpu_s"] = round(writer.cpu_s, 3)
     truth_dir = out_dir / "_truth"
-    truth_files = write_truth(m, truth_dir, streams.get("tiktok"))
+    truth_files = write_truth(m, truth_dir, streams.get("tiktok"), streams.get("mastodon"))
     manifest = {
         "generator": "trendcast.simulator",
         "config": cfg.as_dict(),

@@ -22,7 +22,7 @@ def cascade_roots(parent: np.ndarray) -> np.ndarray:
         root = nxt
 
 
-def write_truth(m: Model, out: Path, tiktok=None) -> dict[str, str]:
+def write_truth(m: Model, out: Path, tiktok=None, mastodon=None) -> dict[str, str]:
     out.mkdir(parents=True, exist_ok=True)
     t0, t1 = m.cfg.start_ms, m.cfg.end_ms
     h, a, v, w = m.hashtags, m.adoptions, m.videos, m.views
@@ -92,4 +92,14 @@ def write_truth(m: Model, out: Path, tiktok=None) -> dict[str, str]:
             "link_text": pa.array([], pa.string()), "comment_id": pa.array([], pa.string()),
             "video_id": pa.array([], pa.string())}), out / "comment_links.parquet")  # fmt: skip
         files["comment_links"] = "comment_links.parquet"
+    if mastodon is not None and getattr(mastodon, "planted", None):
+        planted = pa.table({
+            "instance": [p["instance"] for p in mastodon.planted],
+            "hashtag": [p["hashtag"] for p in mastodon.planted],
+            "started_at": pa.array([p["started_at_ms"] for p in mastodon.planted],
+                                   pa.timestamp("ms", tz="UTC")),
+            "statuses": [p["statuses"] for p in mastodon.planted],
+        })  # fmt: skip
+        pq.write_table(planted, out / "mastodon_planted_trends.parquet")
+        files["mastodon_planted_trends"] = "mastodon_planted_trends.parquet"
     return files

@@ -1,10 +1,12 @@
--- For every hour of the post-count spine: the exogenous events (seed) that had started before the
--- hour and were active at some point in the 24 hours before it. Point in time: an event is never
--- visible before its start, so a feature row never sees an event from its own future.
+-- For every hour of the post-count spine: the exogenous events (curated and the deployment's own)
+-- that had started before the hour and were active at some point in the 24 hours before it. Point
+-- in time: an event is never visible before its start, so a feature row never sees an event from
+-- its own future. Intensity is the strongest active event's, not a sum: two minor events on one
+-- day are not one major event (docs/FORECASTING.md compares both in the backtest).
 with
 
 events as (
-    select * from {{ ref('exogenous_events') }}
+    select * from {{ ref('int_exogenous_events_unioned') }}
 ),
 
 hours as (
@@ -13,21 +15,18 @@ hours as (
 
 spans as (
     select
-        name,
+        event_id,
         intensity,
-        {{ iso_to_timestamp('event_start') }} as event_start_at,
-        coalesce(
-            {{ iso_to_timestamp('event_end') }},
-            {{ dbt.dateadd('day', 1, iso_to_timestamp('event_start')) }}
-        ) as event_end_at
+        event_start_at,
+        coalesce(event_end_at, {{ dbt.dateadd('day', 1, 'event_start_at') }}) as event_end_at
     from events
 ),
 
 final as (
     select
         h.bucket_start,
-        count(s.name) as event_count_24h,
-        cast(coalesce(sum(s.intensity), 0) as double precision) as event_intensity_24h
+        count(s.event_id) as event_count_24h,
+        cast(coalesce(max(s.intensity), 0) as {{ type_double() }}) as event_intensity_max_24h
     from hours as h
     left join spans as s
         on

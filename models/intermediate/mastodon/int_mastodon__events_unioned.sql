@@ -18,7 +18,7 @@ streamed as (
         {{ dbt.concat(['batch_id', "'-'", 'cast(line_no as ' ~ dbt.type_string() ~ ')', "'-1'"]) }}
             as event_id,
         instance,
-        stream,
+        stream_name,
         {{ core_utc('received_at') }} as received_at,
         event_type,
         payload_status_id,
@@ -34,7 +34,7 @@ sightings as (
             'cast(item_index as ' ~ dbt.type_string() ~ ')',
         ]) }} as event_id,
         instance,
-        cast(null as {{ dbt.type_string() }}) as stream,
+        cast(null as {{ dbt.type_string() }}) as stream_name,
         {{ core_utc('fetched_at') }} as received_at,
         case when observed_via = 'rest' then 'rest_status' else 'rest_timeline' end as event_type,
         status_id as payload_status_id,

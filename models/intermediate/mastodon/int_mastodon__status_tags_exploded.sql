@@ -12,10 +12,10 @@
 with
 
 statuses as (
-    select * from {{ ref('stg_mastodon__statuses') }} as s
+    select s.* from {{ ref('stg_mastodon__statuses') }} as s
     where
         s.tags_json is not null
-        {% if is_incremental() %}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('s.batch_id') }}
         {% endif %}
 ),

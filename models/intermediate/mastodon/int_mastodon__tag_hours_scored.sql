@@ -8,8 +8,13 @@
 --                   yesterday's, zero under 5 accounts or when below yesterday,
 --                   (observed - expected)^2 / expected, then the largest score of the last two
 --                   days decayed with a 4-hour half-life, zero under 1;
---   trendcast_score distinct accounts of the last 2 hours against the rate of the 22 before,
---                   as a Poisson z-score (zero under 3 accounts).
+--   trendcast_score distinct accounts of the last 2 hours (k) against the rate of the 22
+--                   before (lambda for 2 hours, with a prior of half an account), as the Poisson
+--                   log-likelihood ratio k ln(k / lambda) - (k - lambda): how surprising the
+--                   burst is, so a steady busy tag scores low and a new tag with a few fresh
+--                   accounts high; zero under 3 accounts, at or below the rate, or under
+--                   var('mastodon_trendcast_min_llr') (8: the least surprise that is a trend,
+--                   chosen on the simulator's planted trends, docs/MASTODON.md).
 -- Hours are UTC hour starts; a row counts the posts created in [hour_start, hour_start + 1h).
 -- The window is the last var('mastodon_trend_window_hours') hours before each instance's latest
 -- post, for tags with at least var('mastodon_trend_min_posts') posts in it. Frames are RANGE over
@@ -18,6 +23,7 @@
 {%- set min_posts = var('mastodon_trend_min_posts', 3) | int %}
 {%- set spike_decay_hours = 6 %}
 {%- set spike_halflife = var('mastodon_spike_halflife_hours', 1) %}
+{%- set min_llr = var('mastodon_trendcast_min_llr', 8) %}
 with
 
 post_tags as (
@@ -96,7 +102,7 @@ day_accounts as (
         instance,
         tag_name,
         use_date,
-        count(*) as accounts
+        count(*) as account_total
     from first_use
     group by 1, 2, 3
 ),
@@ -127,7 +133,7 @@ counted as (
         coalesce(h.post_count, 0) as post_count,
         coalesce(h.account_count, 0) as account_count,
         coalesce(n.new_accounts, 0) as new_day_accounts,
-        coalesce(y.accounts, 0) as accounts_day_before
+        coalesce(y.account_total, 0) as accounts_day_before
     from spine as s
     left join hourly as h
         on s.instance = h.instance and s.tag_name = h.tag_name and s.hour_start = h.hour_start
@@ -190,10 +196,10 @@ decayed as (
         *,
         0.0
         {%- for k in range(spike_decay_hours) %}
-            + {{ 0.5 ** (k / spike_halflife) }} * coalesce(sum(spike_ratio) over (
-                partition by instance, tag_name order by hour_index
-                range between {{ k }} preceding and {{ k }} preceding
-            ), 0)
+        + {{ 0.5 ** (k / spike_halflife) }} * coalesce(sum(spike_ratio) over (
+            partition by instance, tag_name order by hour_index
+            range between {{ k }} preceding and {{ k }} preceding
+        ), 0)
         {%- endfor %} as spike_score
     from relative
 ),
@@ -217,7 +223,7 @@ max_candidates as (
         p.hour_index as max_hour_index,
         row_number() over (
             partition by d.instance, d.tag_name, d.hour_index
-            order by p.mastodon_raw_score desc, p.hour_index
+            order by p.mastodon_raw_score desc, p.hour_index asc
         ) as max_rank
     from relative as d
     inner join positive_raw as p
@@ -260,13 +266,12 @@ scored as (
         d.accounts_previous_22h,
         case
             when d.accounts_last_2h < 3 then 0.0
+            when d.accounts_last_2h <= 2 * (d.accounts_previous_22h + 0.5) / 22.0 then 0.0
             else
-                greatest(
-                    (d.accounts_last_2h - 2 * (d.accounts_previous_22h + 0.5) / 22.0)
-                    / sqrt(2 * (d.accounts_previous_22h + 0.5) / 22.0 + 1),
-                    0.0
-                )
-        end as trendcast_score
+                d.accounts_last_2h
+                * ln(d.accounts_last_2h / (2 * (d.accounts_previous_22h + 0.5) / 22.0))
+                - (d.accounts_last_2h - 2 * (d.accounts_previous_22h + 0.5) / 22.0)
+        end as trendcast_llr
     from decayed as d
     inner join bounds as b on d.instance = b.instance
     left join mastodon as m
@@ -274,19 +279,26 @@ scored as (
     where d.hour_start > {{ dbt.dateadd('hour', -window_hours, 'b.last_hour') }}
 ),
 
+thresholded as (
+    select
+        *,
+        case when trendcast_llr >= {{ min_llr }} then trendcast_llr else 0.0 end as trendcast_score
+    from scored
+),
+
 final as (
     select
         *,
         case when spike_score > 0 then rank() over (
-            partition by instance, hour_start order by spike_score desc, tag_name
+            partition by instance, hour_start order by spike_score desc, tag_name asc
         ) end as spike_rank,
         case when mastodon_score > 0 then rank() over (
-            partition by instance, hour_start order by mastodon_score desc, tag_name
+            partition by instance, hour_start order by mastodon_score desc, tag_name asc
         ) end as mastodon_rank,
         case when trendcast_score > 0 then rank() over (
-            partition by instance, hour_start order by trendcast_score desc, tag_name
+            partition by instance, hour_start order by trendcast_score desc, tag_name asc
         ) end as trendcast_rank
-    from scored
+    from thresholded
     where post_count > 0 or spike_score > 0 or mastodon_score > 0 or trendcast_score > 0
 )
 

@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'bucket_start']])) }}
+
 -- Point-in-time features per account and UTC hour, for the bucket starting at bucket_start: every
 -- lag and rolling window ends strictly before the bucket (rows ... 1 preceding), gap hours enter as
 -- NULL (skipped by avg/stddev, never read as zero), and events count only once they had started.
@@ -65,7 +69,8 @@ final as (
         cast(extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) as integer) - 1 as day_of_week,
         extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) in (6, 7) as is_weekend,
         coalesce(e.event_count_24h, 0) as event_count_24h,
-        cast(coalesce(e.event_intensity_24h, 0) as double precision) as event_intensity_24h
+        cast(coalesce(e.event_intensity_max_24h, 0) as double precision) as event_intensity_max_24h,
+        {{ dbt.current_timestamp() }} as computed_at
     from windowed as w
     left join events as e
         on w.bucket_start = e.bucket_start

@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'bucket_start'], ['bucket_start']])) }}
+
 -- Daily (UTC) post counts per account, zero-filled, with collection gaps flagged from data
 -- quality instead of being read as zero posts:
 --   no_request       not every hour of the day was covered by a complete collection window;

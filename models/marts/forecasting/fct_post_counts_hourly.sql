@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'bucket_start'], ['bucket_start']])) }}
+
 -- Hourly (UTC) post counts per account, zero-filled. An hour is a gap when its UTC day is a gap
 -- (fct_post_counts_daily) or no complete collection window covered it: gap hours keep their
 -- (incomplete) post_count for audit, but observed_count is NULL so no model reads them as zero.

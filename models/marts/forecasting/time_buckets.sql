@@ -1,3 +1,7 @@
+-- Postgres: indexes on the lookup paths (an account's buckets in time order; the forecast
+-- actuals backfill matches target times to bucket_start)
+{{ config(indexes=core_postgres_indexes([['account_id', 'granularity', 'bucket_start'], ['bucket_start']])) }}
+
 -- Every post-count bucket of every account in one table, for BI and for anyone who wants one
 -- grain switch instead of three models: hourly and daily on the UTC calendar, and local_daily on
 -- the calendar of var('local_timezone'). Gap buckets keep post_count for audit; observed_count is
@@ -82,7 +86,8 @@ final as (
         cast(post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(case when not is_gap then post_count end as {{ dbt.type_bigint() }}) as observed_count,
         is_gap,
-        cast(gap_reason as {{ dbt.type_string() }}) as gap_reason
+        cast(gap_reason as {{ dbt.type_string() }}) as gap_reason,
+        cast({{ dbt.current_timestamp() }} as timestamp with time zone) as computed_at
     from unioned
 )
 

@@ -40,7 +40,7 @@ tag_counts as (
         count(*) as post_count,
         row_number() over (
             partition by instance, cast(created_at as date)
-            order by count(*) desc, tag_name
+            order by count(*) desc, tag_name asc
         ) as tag_rank
     from post_tags
     where created_at is not null
@@ -70,7 +70,7 @@ post_ranks as (
         cast(round(engagement_score) as {{ dbt.type_bigint() }}) as engagement,
         row_number() over (
             partition by instance, cast(created_at as date)
-            order by engagement_score desc, status_id
+            order by engagement_score desc, status_id asc
         ) as post_rank
     from posts
     where created_at is not null and not is_deleted and engagement_score is not null
@@ -137,7 +137,7 @@ final as (
         cast(summary_date as date) as summary_date,
         cast(summary_date as {{ dbt.type_timestamp() }}) as window_start,
         cast({{ dbt.dateadd('day', 1, 'summary_date') }} as {{ dbt.type_timestamp() }}) as window_end,
-        cast('trendcast-extractive' as {{ dbt.type_string() }}) as model,
+        cast('trendcast-extractive' as {{ dbt.type_string() }}) as model,  -- noqa: RF04
         cast('extractive-v1' as {{ dbt.type_string() }}) as prompt_version,
         cast(input_stats_json as {{ dbt.type_string() }}) as input_stats_json,
         cast({{ dbt.hash('input_stats_json') }} as {{ dbt.type_string() }}) as input_hash,

@@ -26,7 +26,7 @@ final as (
         cast(s.positive_score as {{ type_double() }}) as positive_score,
         cast(s.neutral_score as {{ type_double() }}) as neutral_score,
         cast(s.negative_score as {{ type_double() }}) as negative_score,
-        cast(s.model as {{ dbt.type_string() }}) as model,
+        cast(s.model as {{ dbt.type_string() }}) as model,  -- noqa: RF04
         cast(s.prompt_version as {{ dbt.type_string() }}) as prompt_version,
         cast(s.input_hash as {{ dbt.type_string() }}) as input_hash,
         cast(s.analyzed_at as {{ dbt.type_timestamp() }}) as analyzed_at,

@@ -10,7 +10,7 @@ final as (
     select
         cast(event_id as {{ dbt.type_string() }}) as event_id,
         cast(instance as {{ dbt.type_string() }}) as instance,
-        cast(stream as {{ dbt.type_string() }}) as stream,
+        cast(stream_name as {{ dbt.type_string() }}) as stream_name,
         cast(received_at as {{ dbt.type_timestamp() }}) as received_at,
         cast(event_type as {{ dbt.type_string() }}) as event_type,
         cast(payload_status_id as {{ dbt.type_string() }}) as payload_status_id,

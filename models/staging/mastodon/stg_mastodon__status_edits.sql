@@ -17,13 +17,22 @@
     'instance', 'status_id', 'fetched_at', 'version_index', 'version_created_at',
     'content_html', 'spoiler_text', 'is_sensitive', 'batch_id', 'line_no', 'landed_at',
 ] %}
+{%- set final_columns = [] %}
+{%- for c in columns %}
+    {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+        {%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
+    {%- else %}
+        {%- do final_columns.append('d.' ~ c) %}
+    {%- endif %}
+{%- endfor %}
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    select r.* from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
     where
         {{ regex_like('r.endpoint', '^api/v1/statuses/[0-9]+/history$') }}
-        {% if is_incremental() %}
+        and {{ mastodon_replay_window('r.fetched_at') }}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('r.batch_id') }}
         {% endif %}
 ),
@@ -124,13 +133,7 @@ deduped as (
 
 final as (
     select
-        {%- for c in columns %}
-            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
-        case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
-            {%- else %}
-        d.{{ c }}{{ ',' if not loop.last }}
-            {%- endif %}
-        {%- endfor %}
+        {{ final_columns | join(',\n        ') }}
     from deduped as d
     {% if mastodon_redact_deleted() %}
         left join deleted

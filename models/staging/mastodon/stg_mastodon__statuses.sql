@@ -23,13 +23,23 @@
     'tags_json', 'mentions_json', 'uri', 'spoiler_text', 'batch_id', 'line_no', 'item_index',
     'landed_at',
 ] %}
+{%- set final_columns = [] %}
+{%- for c in columns %}
+    {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+        {%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
+    {%- else %}
+        {%- do final_columns.append('d.' ~ c) %}
+    {%- endif %}
+{%- endfor %}
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    select r.* from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    where
+        {{ mastodon_replay_window('r.fetched_at') }}
     {% if is_incremental() %}
-        where {{ batch_not_yet_loaded('r.batch_id') }}
-    {% endif %}
+            and {{ batch_not_yet_loaded('r.batch_id') }}
+        {% endif %}
 ),
 
 single as (
@@ -88,15 +98,36 @@ streamed as (
 
 unioned as (
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from single
     union all
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from timelines
     union all
     select
-        batch_id, line_no, item_index, fetched_at, landed_at, params, observed_via, status
+        batch_id,
+        line_no,
+        item_index,
+        fetched_at,
+        landed_at,
+        params,
+        observed_via,
+        status
     from streamed
 ),
 
@@ -193,13 +224,7 @@ deduped as (
 
 final as (
     select
-        {%- for c in columns %}
-            {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
-        case when deleted.status_id is null then d.{{ c }} end as {{ c }}{{ ',' if not loop.last }}
-            {%- else %}
-        d.{{ c }}{{ ',' if not loop.last }}
-            {%- endif %}
-        {%- endfor %}
+        {{ final_columns | join(',\n        ') }}
     from deduped as d
     {% if mastodon_redact_deleted() %}
         left join deleted

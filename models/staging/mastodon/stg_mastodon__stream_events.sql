@@ -14,10 +14,11 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
+    select r.* from {{ raw_api_responses('mastodon', with_landed_at=true) }} as r
     where
         r.endpoint like 'api/v1/streaming%'
-        {% if is_incremental() %}
+        and {{ mastodon_replay_window('r.fetched_at') }}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('r.batch_id') }}
         {% endif %}
 ),
@@ -36,8 +37,10 @@ failed_lines as (
         on f.batch_id = b.batch_id
     where
         f.processing_status = 'failed'
-        and f.source = 'mastodon'
-        {% if is_incremental() %}
+        -- a line too broken to name its source belongs to its file's source
+        and coalesce(f.source, b.source) = 'mastodon'
+        and {{ mastodon_replay_window('f.fetched_at') }}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('f.batch_id') }}
         {% endif %}
 ),
@@ -47,7 +50,7 @@ streamed as (
         r.batch_id,
         r.line_no,
         coalesce({{ json_text('r.params', ['instance']) }}, 'unknown') as instance,
-        {{ json_text('r.params', ['stream']) }} as stream,
+        {{ json_text('r.params', ['stream']) }} as stream_name,
         r.fetched_at as received_at,
         r.landed_at,
         {{ json_text('r.raw_json', ['event']) }} as event_type,
@@ -63,7 +66,7 @@ classified as (
         batch_id,
         line_no,
         instance,
-        stream,
+        stream_name,
         received_at,
         landed_at,
         event_type,
@@ -82,7 +85,7 @@ failed as (
         batch_id,
         line_no,
         coalesce({{ json_text('params', ['instance']) }}, 'unknown') as instance,
-        {{ json_text('params', ['stream']) }} as stream,
+        {{ json_text('params', ['stream']) }} as stream_name,
         fetched_at as received_at,
         landed_at,
         'unreadable' as event_type,

@@ -12,10 +12,11 @@
 with
 
 responses as (
-    select * from {{ raw_api_responses('mastodon') }} as r
+    select r.* from {{ raw_api_responses('mastodon') }} as r
     where
         r.endpoint = 'api/v1/trends/tags'
-        {% if is_incremental() %}
+        and {{ mastodon_replay_window('r.fetched_at') }}
+    {% if is_incremental() %}
             and {{ batch_not_yet_loaded('r.batch_id') }}
         {% endif %}
 ),

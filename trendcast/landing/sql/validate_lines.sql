@@ -8,6 +8,7 @@ with lines as (
     select
         line_no,
         line,
+        original_line,
         decode_error,
         case
             when decode_error is null
@@ -23,6 +24,7 @@ split as (
     select
         line_no,
         line,
+        original_line,
         decode_error,
         parts is not null as is_json,
         left(ltrim(line, chr(32) || chr(9) || chr(10) || chr(13)), 1) as first_char,
@@ -155,6 +157,10 @@ select
             ))
     end as call_key,
     error_message,
-    case when error_message is not null then line end as raw_line,
+    -- the exact line: for failed lines, and for lines whose parsed value differs from it
+    -- (a NUL escape replaced, trendcast.landing.validate)
+    case
+        when error_message is not null or original_line is not null then coalesce(original_line, line)
+    end as raw_line,
     case when is_split then json_extract(split_json, '$[*]') end as items
 from hashed

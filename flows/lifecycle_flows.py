@@ -1,0 +1,71 @@
+"""Prefect flows for the data lifecycle: retention (daily) and erasure (on request).
+
+Thin: the work is in trendcast.retention (table families, including those other modules own,
+registered there one line each) and trendcast.erasure.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from prefect import flow, task
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+@task(retries=2, retry_delay_seconds=10)
+def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list[dict]:
+    from trendcast.retention import run_retention
+    from trendcast.settings import Settings
+    from trendcast.warehouse import connect
+    from trendcast.writer_lock import writer_lock
+
+    clock = datetime.fromisoformat(as_of) if as_of else None
+    settings = Settings.from_env(target)
+    # one writer at a time with the hourly and daily flows (trendcast/writer_lock.py)
+    with writer_lock(settings, "retention"), connect(settings) as wh:
+        results = run_retention(wh, dry_run=dry_run, as_of=clock)
+    return [r.__dict__ for r in results]
+
+
+@flow(name="retention")
+def retention(target: str | None = None, dry_run: bool = False, as_of: str | None = None) -> dict:
+    """Delete what is past its horizon (config/retention.yml), one transaction per family."""
+    rows = retention_task(target, dry_run, as_of)
+    return {"dry_run": dry_run, "tables": rows, "rows": sum(r["rows"] for r in rows)}
+
+
+def rebuild_selection(source: str) -> list[str]:
+    """Every model that reads the source: its staging models and everything downstream."""
+    return ["--select", f"path:models/staging/{source}+"]
+
+
+@task
+def erase_task(target: str | None, user: str) -> dict:
+    from trendcast.erasure import Subject, erase
+    from trendcast.settings import Settings
+    from trendcast.warehouse import connect
+
+    with connect(Settings.from_env(target)) as wh:
+        return erase(wh, Subject.parse(user))
+
+
+@task
+def rebuild_task(target: str | None, source: str) -> dict:
+    from flows.dbt import run_dbt
+    from trendcast.settings import Settings
+
+    # full refresh: incremental models would keep the rows built before the redaction
+    run = run_dbt(["run", "--full-refresh", *rebuild_selection(source)], Settings.from_env(target))
+    return {"models": len(run.results), "statuses": run.statuses}
+
+
+@flow(name="erase")
+def erase_user(user: str, target: str | None = None, rebuild: bool = True) -> dict:
+    """Erase one person (`<source>:<id>`): redact raw, delete ml rows, tombstone, then rebuild
+    every model that reads the source."""
+    result = erase_task(target, user)
+    if rebuild:
+        result["rebuilt"] = rebuild_task(target, user.partition(":")[0])
+    return result
