@@ -58,3 +58,14 @@
         else 'casual'
     end
 {%- endmacro %}
+
+{# order of the creator tiers (none 0 .. top 4), so a tier change has a direction and a size #}
+{% macro core_tier_rank(tier_expr) -%}
+    case {{ tier_expr }}
+        when 'casual' then 1
+        when 'rising' then 2
+        when 'established' then 3
+        when 'top' then 4
+        else 0
+    end
+{%- endmacro %}
