@@ -1,21 +1,34 @@
-"""Run dbt in-process (dbtRunner) against the target the settings name.
+"""Run dbt in-process against the target the settings name.
 
 dbt reads profiles.yml, which reads the same TRENDCAST_* variables as trendcast.settings, so the
-variables are exported before each invocation. One invocation at a time per process.
+variables are exported before each invocation (and put back after). One invocation at a time
+per process.
+
+Two runners, one result shape: dbt's own `dbtRunner`, or prefect-dbt's `PrefectDbtRunner`,
+which reports every node as a Prefect task with its own state, so a scheduled run shows
+per-node progress and results in the Prefect UI. The scheduled flows (flows/live.py) use the
+Prefect runner; elsewhere (CLI, tests, the benchmark) dbt's runner avoids one Prefect task per
+node where nobody watches them. TRENDCAST_DBT_RUNNER=prefect|dbt forces either. The
+environment export, the target and the error format are the same for both.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from trendcast.settings import PROJECT_DIR, Settings
 
 _LOCK = threading.Lock()
+_PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "trendcast_prefect_dbt_runner", default=False
+)
 # Who wants to hear about each finished node (the CLI's progress line); empty: no callback cost.
 _NODE_LISTENERS: list[Callable[[str, str, int, int], None]] = []
 
@@ -67,6 +80,18 @@ class DbtRun:
         return counts
 
 
+def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
+    """A Prefect `retry_condition_fn`: retry I/O hiccups (a lock, a dropped connection), never a
+    failed model or test, which would only fail again after rebuilding everything before it."""
+    try:
+        state.result()
+    except DbtError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
 def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
     """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
     from dbt.cli.main import dbtRunner
@@ -89,8 +114,12 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
+            if _use_prefect():
+                res = _prefect_invoke(args, settings, quiet)
+            else:
+                res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
         finally:
+            _release_duckdb()
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)
@@ -116,6 +145,78 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the life of the process.
+
+    Left open, it holds the warehouse file between invocations: another process (the next
+    flow, `trendcast status`) finds it locked, and in this process a read-only connection or a
+    read-only ATTACH (publishing the reader copy) is refused as a conflicting configuration.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    env = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if env is not None:
+        env.close()
+
+
+@contextmanager
+def prefect_node_tasks() -> Iterator[None]:
+    """Run dbt through PrefectDbtRunner while active (inside a flow run): one task per node."""
+    token = _PREFECT_RUNNER.set(True)
+    try:
+        yield
+    finally:
+        _PREFECT_RUNNER.reset(token)
+
+
+def _use_prefect() -> bool:
+    forced = os.environ.get("TRENDCAST_DBT_RUNNER", "").lower()
+    if forced in ("prefect", "dbt"):
+        return forced == "prefect"
+    if not _PREFECT_RUNNER.get():
+        return False
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+class _Failed:
+    """The result shape run_dbt reads, for an invocation PrefectDbtRunner refused outright."""
+
+    success = False
+    result = None
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exception = exc
+
+
+def _prefect_invoke(args: list[str], settings: Settings, quiet: bool) -> Any:
+    from dbt_common.events.base_types import EventLevel
+    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+    runner = PrefectDbtRunner(
+        settings=PrefectDbtSettings(
+            # explicit: its default derives from PREFECT_LOGGING_LEVEL, whose WARNING is not
+            # a dbt level (dbt says warn)
+            log_level=EventLevel.WARN,
+            project_dir=settings.project_dir,
+            profiles_dir=settings.project_dir,
+            target_path=Path(os.environ.get("DBT_TARGET_PATH") or settings.project_dir / "target"),
+        ),
+        raise_on_failure=False,
+    )
+    full = [*args, "--target", settings.target]
+    if quiet and "--quiet" not in args and "-q" not in args:
+        full = ["--quiet", *full]
+    try:
+        return runner.invoke(full)
+    except ValueError as exc:  # the runner raises on a dbt exception (not on failed nodes)
+        return _Failed(exc)
 
 
 def hourly_build(settings: Settings | None = None) -> DbtRun:

@@ -1,7 +1,7 @@
 """Prefect flows for the data lifecycle: retention (daily) and erasure (on request).
 
-Thin: the work is in trendcast.retention (table families, including those other modules own,
-registered there one line each) and trendcast.erasure.
+Thin: the work is in trendcast.retention (table families, including those other core modules
+own, registered there one line each; python_ml's here) and trendcast.erasure.
 """
 
 from __future__ import annotations
@@ -14,6 +14,21 @@ from prefect import flow, task
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
+def _mastodon_snapshots(wh, section: dict, as_of: datetime, dry_run: bool, batch_size: int) -> dict:
+    """Mastodon post snapshots thinned by python_ml's rule (it lives above the core floor, so
+    it is registered here rather than in trendcast.retention)."""
+    from python_ml.mastodon.retention import apply_snapshot_retention
+
+    result = apply_snapshot_retention(wh, dry_run=dry_run, as_of=as_of)
+    return {"mastodon.post_metric_snapshots": result.deleted}
+
+
+def register_families() -> None:
+    from trendcast.retention import register_family
+
+    register_family("mastodon_snapshots", _mastodon_snapshots, own_transaction=True)
+
+
 @task(retries=2, retry_delay_seconds=10)
 def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list[dict]:
     from trendcast.retention import run_retention
@@ -21,6 +36,7 @@ def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list
     from trendcast.warehouse import connect
     from trendcast.writer_lock import writer_lock
 
+    register_families()
     clock = datetime.fromisoformat(as_of) if as_of else None
     settings = Settings.from_env(target)
     # one writer at a time with the hourly and daily flows (trendcast/writer_lock.py)

@@ -29,7 +29,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, task
 
-from flows.dbt import DbtError, hourly_build, run_dbt
+from flows.dbt import DbtError, DbtRun, hourly_build, not_a_dbt_failure, prefect_node_tasks, run_dbt
 from trendcast import alerts, ops
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.warehouse import connect
@@ -52,18 +52,6 @@ def archive_dir() -> Path:
     """Where extractors (and a replay) drop archive files for the hourly flow to land."""
     path = Path(os.environ.get("TRENDCAST_ARCHIVE_DIR") or "data/archive")
     return path if path.is_absolute() else PROJECT_DIR / path
-
-
-def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry I/O hiccups (a lock, a dropped connection), never a failed model or test: dbt
-    would only fail the same way again, after rebuilding everything before it."""
-    try:
-        state.result()
-    except DbtError:
-        return False
-    except Exception:
-        return True
-    return True
 
 
 @dataclass
@@ -89,6 +77,7 @@ def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, A
     existing = [p for p in paths if Path(p).exists()]
     files = discover([Path(p) for p in existing]) if existing else []
     with connect(settings) as wh:
+        files = _not_landed(wh, files)
         results = load_paths(wh, files) if files else []
         new = [r.batch_id for r in results if not r.skipped]
         ops.register_batches(wh, new, replay=replay)
@@ -106,6 +95,26 @@ def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, A
     }
 
 
+def _not_landed(wh: Any, files: list[Path]) -> list[Path]:
+    """Files not landed under this path since they were last written. The archive folder only
+    grows, and hashing every file in it every 15 minutes would grow with it; a file rewritten
+    after landing is read again (and is a no-op if its bytes did not change)."""
+    from trendcast.landing import ensure_raw_schema
+
+    if not files:
+        return []
+    ensure_raw_schema(wh)
+    landed = dict(
+        wh.query("select file_path, max(created_at) from raw.ingestion_batches group by file_path")
+    )
+    out = []
+    for p in files:
+        at = landed.get(str(p))
+        if at is None or p.stat().st_mtime > _aware(at).timestamp():
+            out.append(p)
+    return out
+
+
 def _mark(target: str | None, stage: str) -> int:
     with connect(Settings.from_env(target)) as wh:
         return ops.mark_stage(wh, stage)
@@ -117,7 +126,10 @@ def build_task(target: str | None, first: bool) -> dict[str, Any]:
     tests: the daily build runs those)."""
     settings = Settings.from_env(target)
     if first:
-        run = run_dbt(["build", "--resource-type", "seed", "--resource-type", "model"], settings)
+        # two invocations: PrefectDbtRunner keeps only one of repeated --resource-type flags
+        seeds = run_dbt(["seed"], settings)
+        models = run_dbt(["run"], settings)
+        run = DbtRun(True, models.args, seeds.results + models.results)
     else:
         run = hourly_build(settings)
     return {
@@ -164,7 +176,7 @@ def publish_task(target: str | None) -> dict[str, Any]:
     publish = _publisher()
     if publish is not None:
         result = publish(settings)
-        out["published"] = str(getattr(result, "path", result))
+        out["published"] = str(getattr(result, "location", result))
     out["stamped"] = _mark(target, "published_at")
     return out
 
@@ -172,7 +184,8 @@ def publish_task(target: str | None) -> dict[str, Any]:
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def ops_marts_task(target: str | None) -> dict[str, Any]:
     """The latency mart (p50/p95 per source and day) over what this cycle stamped."""
-    run = run_dbt(["run", "--select", "path:models/marts/ops"], Settings.from_env(target))
+    # with its staging and intermediate views: they read an empty relation until ops exists
+    run = run_dbt(["run", "--select", "+path:models/marts/ops"], Settings.from_env(target))
     return {"nodes": len(run.results)}
 
 
@@ -273,7 +286,7 @@ def run_cycle(
 ) -> dict[str, Any]:
     """One hourly cycle under the writer lock (the body of the `hourly` flow)."""
     settings = Settings.from_env(target)
-    with writer_lock(settings, "hourly", lock_timeout):
+    with writer_lock(settings, "hourly", lock_timeout), prefect_node_tasks():
         landed = land_task(paths, target, options.replay)
         summary: dict[str, Any] = {"target": settings.target, "land": landed}
         if landed["pending"] == 0 and landed["was_built"]:
@@ -331,7 +344,7 @@ def daily(
 
     settings = Settings.from_env(target)
     chosen = paths or [str(archive_dir())]
-    with writer_lock(settings, "daily", lock_timeout):
+    with writer_lock(settings, "daily", lock_timeout), prefect_node_tasks():
         existing = [p for p in chosen if Path(p).exists()]
         summary = pipeline(existing, target=settings.target)
         with connect(settings) as wh:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, task
 
-from flows.dbt import run_dbt
+from flows.dbt import not_a_dbt_failure, run_dbt
 from trendcast.landing import load_paths
 from trendcast.settings import Settings
 from trendcast.warehouse import connect
@@ -31,7 +32,7 @@ def load_task(paths: list[str], target: str) -> list[dict[str, Any]]:
     return [r.__dict__ | {"reconciles": r.reconciles} for r in results]
 
 
-@task(retries=1, retry_delay_seconds=5)
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = False) -> dict:
     args = ["build"]
     if select:
@@ -42,36 +43,36 @@ def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = 
     return {"nodes": len(run.results), "statuses": run.statuses}
 
 
-# (module, flow name) in pipeline order; a stage whose module is not installed is skipped.
-STAGES: list[tuple[str, str]] = [
-    ("flows.domain_flows", "extract_domains"),
-    ("flows.trends_flows", "features"),
-    ("flows.trends_flows", "trends_models"),
-    ("flows.ml_flows", "train"),
-    ("flows.ml_flows", "score"),
-    ("flows.forecast_flows", "forecast"),
-    ("flows.forecast_flows", "backfill_actuals"),
-    ("flows.mastodon_flows", "mastodon_sentiment"),
-    ("flows.ml_flows", "report"),
-]
 PUBLISH_BEFORE = "report"
 
 
-def _stages() -> list[tuple[str, Any]]:
-    import importlib
+def stages() -> list[tuple[str, Callable[..., Any]]]:
+    """The Python stages after the dbt build, in pipeline order.
 
-    found = []
-    for module, name in STAGES:
-        try:
-            fn = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if fn is not None:
-            found.append((name, fn))
-    return found
+    Imported by name here rather than looked up at run time: a stage whose module fails to
+    import fails the run with its ImportError instead of being skipped without a word. (Imported
+    inside the function so that `trendcast --help` does not load the ML stack.)
+    """
+    from flows.domain_flows import extract_domains
+    from flows.forecast_flows import backfill_actuals, forecast
+    from flows.mastodon_flows import mastodon_sentiment
+    from flows.ml_flows import report, score, train
+    from flows.trends_flows import features, trends_models
+
+    return [
+        ("extract_domains", extract_domains),
+        ("features", features),
+        ("trends_models", trends_models),
+        ("train", train),
+        ("score", score),
+        ("forecast", forecast),
+        ("backfill_actuals", backfill_actuals),
+        ("mastodon_sentiment", mastodon_sentiment),
+        ("report", report),
+    ]
 
 
-@task(retries=1, retry_delay_seconds=5)
+@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def publish_task(target: str) -> dict:
     """Rebuild what reads the ml.* tables the Python stages just wrote, and test those tables."""
     run = run_dbt(["build", "--selector", "ml_outputs"], Settings.from_env(target))
@@ -100,7 +101,7 @@ def pipeline(
     lap("dbt")
     summary["stages"] = {}
     if not skip_ml:
-        for name, fn in _stages():
+        for name, fn in stages():
             if name == PUBLISH_BEFORE:
                 summary["stages"]["publish"] = publish_task(target)
                 lap("publish")
@@ -110,23 +111,3 @@ def pipeline(
             summary["stages"]["publish"] = publish_task(target)
             lap("publish")
     return summary
-
-
-@task(retries=1, retry_delay_seconds=5)
-def dbt_hourly_task(target: str) -> dict:
-    from flows.dbt import hourly_build
-
-    run = hourly_build(Settings.from_env(target))
-    return {"nodes": len(run.results), "statuses": run.statuses}
-
-
-@flow(name="hourly", log_prints=True)
-def hourly(paths: list[str], target: str = "duckdb") -> dict[str, Any]:
-    """The hourly refresh: land new archives (files landed before are no-ops), rebuild what they
-    change (selectors.yml `hourly`) and test the incremental primary keys. The full `pipeline`
-    (all tests, features, training, forecasts) runs daily."""
-    return {
-        "target": target,
-        "batches": load_task(paths, target),
-        "dbt": dbt_hourly_task(target),
-    }

@@ -14,7 +14,10 @@ Deployments (defaults; each overridable, see `schedule_overrides`):
 | retention                | flows/lifecycle_flows.py `retention`        | cron `0 4 * * *`    |
 
 An extract or retention deployment exists only when its module imports and defines the flow,
-so a checkout without those modules still serves the rest. Every deployment allows one run at a
+so a checkout without those modules still serves the rest. Extract flows write to
+`<archive dir>/<source>` (parameter `out`); what they fetch (accounts, regions, instances) comes
+from TRENDCAST_<DEPLOYMENT>_PARAMS, and a deployment whose required parameters are not set is
+listed as skipped rather than failing every run. Every deployment allows one run at a
 time; the writer lock (trendcast/writer_lock.py) keeps writing flows of different deployments
 apart.
 """
@@ -22,6 +25,7 @@ apart.
 from __future__ import annotations
 
 import importlib
+import json
 import math
 import os
 import shutil
@@ -109,12 +113,45 @@ def _flow_of(spec: Spec) -> Any | None:
     return getattr(module, spec.flow, None)
 
 
-def _parameters(fn: Any, candidates: dict[str, Any]) -> dict[str, Any]:
-    """The candidate parameters the flow accepts (extract flows take what they declare)."""
+def _signature(fn: Any) -> Any:
     import inspect
 
-    accepted = inspect.signature(fn.fn if hasattr(fn, "fn") else fn).parameters
-    return {k: v for k, v in candidates.items() if k in accepted}
+    return inspect.signature(fn.fn if hasattr(fn, "fn") else fn).parameters
+
+
+def _parameters(fn: Any, candidates: dict[str, Any]) -> dict[str, Any]:
+    """The candidate parameters the flow accepts."""
+    accepted = _signature(fn)
+    return {k: v for k, v in candidates.items() if k in accepted and v is not None}
+
+
+def params_env(deployment: str) -> str:
+    return "TRENDCAST_" + deployment.upper().replace("-", "_") + "_PARAMS"
+
+
+def _configured(deployment: str) -> dict[str, Any]:
+    """Parameters a team sets for a deployment: TRENDCAST_<DEPLOYMENT>_PARAMS, a JSON object
+    (e.g. TRENDCAST_EXTRACT_X_PARAMS='{"account": "nasa,esa"}')."""
+    raw = os.environ.get(params_env(deployment))
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ScheduleError(f"{params_env(deployment)} is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ScheduleError(f"{params_env(deployment)} must be a JSON object")
+    return value
+
+
+def _missing(fn: Any, params: dict[str, Any]) -> list[str]:
+    import inspect
+
+    return [
+        name
+        for name, p in _signature(fn).items()
+        if p.default is inspect.Parameter.empty and name not in params
+    ]
 
 
 def deployment_plan(
@@ -134,12 +171,18 @@ def deployment_plan(
             continue
         candidates: dict[str, Any] = {"target": target, "paths": [folder]}
         if spec.name.startswith("extract-"):
-            source = spec.flow.removeprefix("extract_")
-            candidates = {"target": target, "out_dir": str(Path(folder) / source)}
-        params = {k: v for k, v in _parameters(fn, candidates).items() if v is not None}
+            # extractors write archive files where the hourly flow lands them (one folder each)
+            source = spec.flow.removeprefix("extract_").removesuffix("_stream")
+            candidates = {"out": str(Path(folder) / source)}
+        params = _parameters(fn, candidates) | _configured(spec.name)
         schedule = parse_schedule(chosen.get(spec.name, spec.default))
-        plan.append({"name": spec.name, "flow": fn, "schedule": schedule, "parameters": params,
-                     "entrypoint": f"{spec.module.replace('.', '/')}.py:{spec.flow}"})  # fmt: skip
+        item = {"name": spec.name, "flow": fn, "schedule": schedule, "parameters": params,
+                "entrypoint": f"{spec.module.replace('.', '/')}.py:{spec.flow}"}  # fmt: skip
+        missing = _missing(fn, params)
+        if missing:
+            # e.g. which X accounts to follow: nothing to run until a team says
+            item["skipped"] = f"needs {', '.join(missing)}: set {params_env(spec.name)}"
+        plan.append(item)
     return plan
 
 
@@ -151,6 +194,8 @@ def build_deployments(
     """Prefect RunnerDeployments for `serve` (one run at a time per deployment)."""
     out = []
     for item in deployment_plan(target, archive, overrides):
+        if "skipped" in item:
+            continue
         out.append(
             item["flow"].to_deployment(
                 name=item["name"],

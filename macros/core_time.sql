@@ -5,28 +5,23 @@
     {{ to_local_timestamp(expr, 'UTC') }}
 {%- endmacro %}
 
-{# hourly date_key yyyymmddhh (bigint) of a timestamptz, in UTC: the key of dim_date #}
-{% macro core_date_key(expr) -%}
+{# date_key yyyymmddhh (bigint), the key of dim_date, in UTC. grain='hour': of a timestamptz (its
+   UTC hour); grain='day': of a date (its first hour, hh = 00: daily facts join dim_date on it) #}
+{% macro core_date_key(expr, grain='hour') -%}
+    {%- set at = core_utc(expr) if grain == 'hour' else expr -%}
     (
-        cast(extract(year from {{ core_utc(expr) }}) as {{ dbt.type_bigint() }}) * 1000000
-        + cast(extract(month from {{ core_utc(expr) }}) as {{ dbt.type_bigint() }}) * 10000
-        + cast(extract(day from {{ core_utc(expr) }}) as {{ dbt.type_bigint() }}) * 100
-        + cast(extract(hour from {{ core_utc(expr) }}) as {{ dbt.type_bigint() }})
+        cast(extract(year from {{ at }}) as {{ dbt.type_bigint() }}) * 1000000
+        + cast(extract(month from {{ at }}) as {{ dbt.type_bigint() }}) * 10000
+        + cast(extract(day from {{ at }}) as {{ dbt.type_bigint() }}) * 100
+        {%- if grain == 'hour' %}
+        + cast(extract(hour from {{ at }}) as {{ dbt.type_bigint() }})
+        {%- endif %}
     )
 {%- endmacro %}
 
 {# the UTC calendar date of a timestamptz #}
 {% macro core_utc_date(expr) -%}
     cast({{ core_utc(expr) }} as date)
-{%- endmacro %}
-
-{# the date_key of the first hour of a date (daily facts join dim_date on it) #}
-{% macro core_day_key(date_expr) -%}
-    (
-        cast(extract(year from {{ date_expr }}) as {{ dbt.type_bigint() }}) * 1000000
-        + cast(extract(month from {{ date_expr }}) as {{ dbt.type_bigint() }}) * 10000
-        + cast(extract(day from {{ date_expr }}) as {{ dbt.type_bigint() }}) * 100
-    )
 {%- endmacro %}
 
 {# 0 .. 10^digits - 1, one row each, as column `n` (portable: VALUES and cross joins only) #}

@@ -1,4 +1,5 @@
-{#- Group G features: errors of earlier predictions for the same entity, read from ml.predictions.
+{#- Group G features: errors of earlier predictions for the same entity, read from ml.predictions
+    (int_trend_predictions).
 
     A prediction is usable at feature time t only once it was made (scored_at <= t) and its outcome
     was known (the label's observed_at <= t): before that, its error did not exist yet. Residual =
@@ -16,10 +17,7 @@
         'trends_video_viral_24h': {'entity_type': 'video', 'window_hours': 24, 'definition_id': 'growth_100pct'},
     }) -%}
     {%- set double = type_double() -%}
-    {%- set predictions = trends_relation_or_empty(source('trends_ml', 'predictions'), [
-        ['task', dbt.type_string()], ['entity_type', dbt.type_string()], ['entity_id', dbt.type_string()],
-        ['as_of', 'timestamp with time zone'], ['score', double], ['scored_at', 'timestamp with time zone'],
-    ]) -%}
+    {%- set predictions = ref('int_trend_predictions') -%}
     select
         entity_id,
         as_of_at,

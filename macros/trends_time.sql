@@ -1,10 +1,5 @@
 {#- Small numeric helpers for the trend feature store (date parts and epochs: cross_db/dates.sql). -#}
 
-{# natural log that is null (not an error) for non-positive input #}
-{% macro trends_safe_ln(expr) -%}
-    case when ({{ expr }}) > 0 then ln({{ expr }}) end
-{%- endmacro %}
-
 {# x / y, null when y is 0 or null, as a double #}
 {% macro trends_ratio(numerator, denominator) -%}
     cast({{ numerator }} as {{ type_double() }}) / nullif(cast({{ denominator }} as {{ type_double() }}), 0)

@@ -65,13 +65,6 @@ def register(wh: Warehouse, rec: ModelRecord) -> None:
     wh.write_df(df, SCHEMA, TABLE, key_columns=["model_name", "model_version"])
 
 
-def update_metrics(wh: Warehouse, model_name: str, model_version: str, metrics: dict) -> None:
-    wh.execute(
-        f"update {SCHEMA}.{TABLE} set metrics = ? where model_name = ? and model_version = ?",
-        [json.dumps(metrics, sort_keys=True, default=str), model_name, model_version],
-    )
-
-
 def latest(wh: Warehouse, model_name: str, purpose: str | None = None) -> dict[str, Any] | None:
     """The most recently trained model of that name (optionally of one purpose)."""
     if not wh.table_exists(SCHEMA, TABLE):

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlsplit
 
-REQUIRED_KEYS = ("source", "endpoint", "params", "fetched_at", "response")
 ARCHIVE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 
 

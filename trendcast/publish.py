@@ -15,7 +15,11 @@ published schemas (tables created since the last build included).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,8 +136,9 @@ def _source_tables(con: Any) -> list[tuple[str, str]]:
 
 
 def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
-    import duckdb
-
+    """Copy in a child process, then rename. The child matters: a process that has run dbt
+    in-process (the pipeline, the scheduled flows) keeps dbt-duckdb's handle on the working file,
+    and DuckDB refuses a second attach of one file within a process."""
     source = settings.duckdb_path
     if not source.exists():
         raise WarehouseError(f"no warehouse at {source}: run `trendcast run` or `trendcast load`")
@@ -142,17 +147,59 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
     for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = duckdb.connect()
-    rows = 0
+    _release_dbt_duckdb()
+    proc = subprocess.run(
+        [sys.executable, "-m", "trendcast.publish", str(source), str(tmp)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0 or not tmp.exists():
+        tmp.unlink(missing_ok=True)
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        last = lines[-1] if lines else f"exit code {proc.returncode}"
+        if "lock" in last.lower():
+            raise WarehouseLockedError(
+                f"{source} is held by another process; publish after it finishes ({last})"
+            )
+        raise WarehouseError(f"publishing {source} failed: {last}")
+    copied = json.loads(proc.stdout.strip().splitlines()[-1])
+    os.replace(tmp, path)
+    return PublishResult(
+        target="duckdb",
+        location=str(path),
+        tables=int(copied["tables"]),
+        rows=int(copied["rows"]),
+        bytes=path.stat().st_size,
+        seconds=round(time.perf_counter() - started, 3),
+        storage_version=copied["storage_version"] or STORAGE_VERSION,
+    )
+
+
+def _release_dbt_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps for the life of a process that ran dbt
+    in-process: it holds the working file's lock, so the copying child could not attach it.
+    The next dbt invocation opens a new one."""
     try:
-        try:
-            con.execute(f"attach '{_quote_path(source)}' as src (read_only)")
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseLockedError(
-                    f"{source} is held by another process; publish after it finishes"
-                ) from None
-            raise
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+    except ImportError:
+        return
+    with manager._LOCK:
+        env, manager._ENV = manager._ENV, None
+    if env is not None:
+        with contextlib.suppress(Exception):  # already closed: nothing holds the file any more
+            env.close()
+    import gc
+
+    gc.collect()
+
+
+def _copy(source: Path, tmp: Path) -> dict[str, Any]:
+    """Write every published table of `source` into the new file `tmp` (run in the child)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{_quote_path(source)}' as src (read_only)")
         con.execute(f"attach '{_quote_path(tmp)}' as pub (storage_version '{STORAGE_VERSION}')")
         tables = _source_tables(con)
         for schema in sorted({s for s, _ in tables}):
@@ -163,18 +210,13 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
                 f"from src.{ident(schema)}.{ident(table)}"
             )
         health = _publish_health(con)
-        con.execute("use pub")
         rows = sum(
             con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]
             for s, t in [*tables, *health]
         )
-        storage = dict(
-            con.execute(
-                "select database_name, tags['storage_version'] from duckdb_databases() "
-                "where database_name = 'pub'"
-            ).fetchall()
-        ).get("pub", STORAGE_VERSION)
-        con.execute("use memory")
+        storage = con.execute(
+            "select tags['storage_version'] from duckdb_databases() where database_name = 'pub'"
+        ).fetchone()[0]
         con.execute("detach pub")  # checkpoints: the file is complete and has no WAL
         con.execute("detach src")
     except BaseException:
@@ -182,16 +224,7 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
         tmp.unlink(missing_ok=True)
         raise
     con.close()
-    os.replace(tmp, path)
-    return PublishResult(
-        target="duckdb",
-        location=str(path),
-        tables=len(tables) + len(health),
-        rows=int(rows),
-        bytes=path.stat().st_size,
-        seconds=round(time.perf_counter() - started, 3),
-        storage_version=storage or STORAGE_VERSION,
-    )
+    return {"tables": len(tables) + len(health), "rows": int(rows), "storage_version": storage}
 
 
 def _publish_health(con: Any) -> list[tuple[str, str]]:
@@ -334,3 +367,8 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
         seconds=round(time.perf_counter() - started, 3),
         reader_role=role,
     )
+
+
+if __name__ == "__main__":
+    # the child of _publish_duckdb: python -m trendcast.publish SOURCE TMP
+    print(json.dumps(_copy(Path(sys.argv[1]), Path(sys.argv[2]))))

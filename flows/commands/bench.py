@@ -38,6 +38,17 @@ def bench(
             "DuckDB's own (80% of RAM)."
         ),
     ] = "2500MB",
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Measure the hourly loop on a simulated live feed instead: fetch-to-published "
+            "latency and cycle time (flows/bench_live.py).",
+        ),
+    ] = False,
+    live_hours: Annotated[int, typer.Option(help="--live: hours replayed live.")] = 3,
+    warm_hours: Annotated[int, typer.Option(help="--live: hours landed first.")] = 2,
+    speed: Annotated[float, typer.Option(help="--live: replay speed (x real time).")] = 60.0,
     mastodon_per_day: Annotated[
         int,
         typer.Option(help="Mastodon statuses per simulated day (0: only the model's few)."),
@@ -72,6 +83,9 @@ def bench(
         raise typer.BadParameter(f"--source must be events or youtube, got {source!r}")
     use_target(target)
     limit = None if memory_limit == "default" else memory_limit
+    if live:
+        _bench_live(events, json_path, limit, live_hours, warm_hours, speed)
+        return
     if source == "youtube":
         _bench_youtube(archive, years, json_path, keep, limit)
         return
@@ -160,6 +174,42 @@ def _bench_youtube(
     console.print(
         f"load + build: {report['end_to_end_seconds']:.1f} s; "
         f"peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
+    if json_path:
+        write_json(report, json_path)
+        console.print(f"report written to {json_path}")
+
+
+def _bench_live(
+    events: int,
+    json_path: Path | None,
+    limit: str | None,
+    live_hours: int,
+    warm_hours: int,
+    speed: float,
+) -> None:
+    from flows.bench import write_json
+    from flows.bench_live import run_live_bench
+    from flows.isolated import env_override, exported, throwaway_warehouse
+
+    def show(n: int, released: list[Path], summary: dict, seconds: float) -> None:
+        landed = len(summary.get("land", {}).get("landed", []))
+        console.print(f"  cycle {n}: {len(released)} files due, {landed} landed, {seconds:.1f} s")
+
+    with (
+        throwaway_warehouse() as tmp,
+        exported(tmp) as settings,
+        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
+    ):
+        console.print(
+            f"[bold]trendcast bench --live[/]: {events:,} events/day, {warm_hours} h landed "
+            f"first, {live_hours} h replayed at {speed:g}x on {settings.describe()}"
+        )
+        report = run_live_bench(events, settings, warm_hours, live_hours, speed, on_cycle=show)
+    console.print(
+        f"batches {report['batches']}, published {report['published']}; latency p50 "
+        f"{report['p50_latency_seconds']:.1f} s, p95 {report['p95_latency_seconds']:.1f} s; "
+        f"max cycle {report['max_cycle_seconds']:.1f} s"
     )
     if json_path:
         write_json(report, json_path)

@@ -117,22 +117,26 @@ def enrich_cmd(
     console.print(enrich_domains(target=cfg.target, limit=limit))
 
 
-def print_top_domains(wh: Any, out: Console, limit: int = 10) -> None:
-    """The most mentioned domains, for the end of `trendcast run`."""
-    if not wh.table_exists("domains", "v_domains_top_mentioned"):
+def print_top_domains(wh: Any, out: Console, per_platform: int = 5) -> None:
+    """The most mentioned domains of each platform, for the end of `trendcast run` (per platform:
+    a simulated TikTok run would otherwise hide the real YouTube and Mastodon sample)."""
+    if not wh.table_exists("domains", "domain_mention"):
         return
     rows = wh.query(
-        "select domain_name, total_mentions, unique_videos, is_suspicious "
-        "from domains.v_domains_top_mentioned order by total_mentions desc, domain_name limit ?",
-        [limit],
+        "select platform, domain_name, mentions, videos from ("
+        " select platform, domain_name, count(*) as mentions, count(distinct video_id) as videos,"
+        " row_number() over (partition by platform order by count(*) desc, domain_name) as r"
+        " from domains.domain_mention group by platform, domain_name) as t"
+        " where r <= ? order by platform, mentions desc, domain_name",
+        [per_platform],
     )
     if not rows:
         return
-    table = Table(title="Top domains mentioned in comments")
-    for col in ("domain", "mentions", "videos", "suspicious"):
+    table = Table(title="Top domains mentioned in comments, per platform")
+    for col in ("platform", "domain", "mentions", "videos"):
         table.add_column(col)
-    for name, mentions, videos, suspicious in rows:
-        table.add_row(name, str(mentions), str(videos), "yes" if suspicious else "")
+    for platform, name, mentions, videos in rows:
+        table.add_row(platform, name, str(mentions), str(videos))
     out.print(table)
 
 

@@ -30,10 +30,12 @@ def retention_command(
     ] = None,
 ) -> None:
     """Delete data past its horizon (config/retention.yml), one transaction per table family."""
+    from flows.lifecycle_flows import register_families
     from trendcast.retention import load_policy, run_retention
     from trendcast.settings import Settings
     from trendcast.warehouse import connect
 
+    register_families()
     clock = None
     if as_of:
         try:

@@ -80,7 +80,10 @@ def serve(
         for col in ("deployment", "schedule", "parameters"):
             table.add_column(col)
         for item in plan:
-            table.add_row(item["name"], _describe(item["schedule"]), str(item["parameters"]))
+            what = item.get("skipped") and f"skipped: {item['skipped']}"
+            table.add_row(
+                item["name"], _describe(item["schedule"]), what or str(item["parameters"])
+            )
         console.print(table)
         where = os.environ.get("PREFECT_API_URL") or "an ephemeral Prefect API"
         console.print(f"serving against {where}; stop with Ctrl-C")
@@ -115,7 +118,7 @@ def serve(
         )
 
     run_replay(replay, folder, speed, cycle, cycle_every=float(every), on_cycle=show)
-    print_ops_status(cfg, sla_seconds)
+    print_ops_status(cfg, sla_seconds, writer=True)
 
 
 def _describe(schedule: dict[str, Any]) -> str:
@@ -134,13 +137,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def print_ops_status(cfg: Settings, sla_seconds: float | None = None) -> None:
+def print_ops_status(
+    cfg: Settings, sla_seconds: float | None = None, *, writer: bool = False
+) -> None:
     """Freshness per source, latency per source with the SLA met or missed, schema changes."""
     from trendcast import alerts, ops
     from trendcast.warehouse import connect
 
     sla = sla_seconds or float(os.environ.get("TRENDCAST_SLA_SECONDS") or 900)
-    read_only = cfg.target == "duckdb" and cfg.duckdb_path.exists()
+    # read-only unless this process already holds the file open for writing (a replay's dbt)
+    read_only = cfg.target == "duckdb" and cfg.duckdb_path.exists() and not writer
     with connect(cfg, read_only=read_only) as wh:
         staleness = ops.source_staleness(wh)
         freshness = ops.latest_dbt_freshness(wh)

@@ -16,7 +16,3 @@
 {% macro postgres__percentile_cont(expr, p) -%}
     percentile_cont({{ p }}) within group (order by {{ expr }})
 {%- endmacro %}
-
-{% macro spark__percentile_cont(expr, p) -%}
-    percentile({{ expr }}, {{ p }})
-{%- endmacro %}

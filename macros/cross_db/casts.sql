@@ -71,7 +71,3 @@
 {% macro duckdb__type_double() -%}
     double
 {%- endmacro %}
-
-{% macro spark__type_double() -%}
-    double
-{%- endmacro %}

@@ -1,4 +1,4 @@
-{#- Date parts and epoch arithmetic, one dispatched macro each (duckdb__/postgres__/spark__).
+{#- Date parts and epoch arithmetic, one dispatched macro each (duckdb__ and postgres__).
     The session time zone is UTC on every target, so the parts are UTC parts. -#}
 
 {# hour of day 0..23, as an integer #}
@@ -10,10 +10,6 @@
     cast(extract(hour from {{ expr }}) as integer)
 {%- endmacro %}
 
-{% macro spark__hour_of_day(expr) -%}
-    hour({{ expr }})
-{%- endmacro %}
-
 {# day of week, 0 = Sunday .. 6 = Saturday, as an integer #}
 {% macro day_of_week(expr) -%}
     {{ return(adapter.dispatch('day_of_week', 'trendcast')(expr)) }}
@@ -21,10 +17,6 @@
 
 {% macro default__day_of_week(expr) -%}
     cast(extract(dow from {{ expr }}) as integer)
-{%- endmacro %}
-
-{% macro spark__day_of_week(expr) -%}
-    (dayofweek({{ expr }}) - 1)
 {%- endmacro %}
 
 {# whole seconds since the Unix epoch of a timestamptz, as bigint (numeric RANGE window frames) #}
@@ -38,10 +30,6 @@
 
 {% macro duckdb__epoch_seconds(expr) -%}
     cast(floor(epoch({{ expr }})) as bigint)
-{%- endmacro %}
-
-{% macro spark__epoch_seconds(expr) -%}
-    cast(unix_timestamp({{ expr }}) as bigint)
 {%- endmacro %}
 
 {# seconds from start_ts to end_ts as a double, sub-second precision kept (stage latencies) #}
@@ -59,8 +47,4 @@
 
 {% macro postgres__seconds_between(start_ts, end_ts) -%}
     cast(extract(epoch from {{ end_ts }}) - extract(epoch from {{ start_ts }}) as double precision)
-{%- endmacro %}
-
-{% macro spark__seconds_between(start_ts, end_ts) -%}
-    ((unix_micros({{ end_ts }}) - unix_micros({{ start_ts }})) / 1000000.0)
 {%- endmacro %}

@@ -228,19 +228,3 @@ def weighted_conformal_tails(
     down = np.cumsum(w[::-1]) / total
     j = min(int(np.searchsorted(down, 1 - a_lo)), len(u) - 1)
     return float(u[::-1][j]), float(u[i])
-
-
-def conformal_tails(
-    z: np.ndarray, a_lo: float, a_hi: float, min_n: int = 40
-) -> tuple[float, float]:
-    """Split-conformal lower/upper quantiles of scores `z` for tail levels a_lo, a_hi: the ranks
-    floor(a_lo (n+1)) and ceil((1 - a_hi)(n+1)), so each tail holds at most its share out of
-    sample (clipped to the smallest/largest score). Fewer than `min_n` scores -> Gaussian."""
-    z = np.asarray(z, dtype=float)
-    z = np.sort(z[~np.isnan(z)])
-    n = len(z)
-    if n < min_n:
-        return float(stats.norm.ppf(a_lo)), float(stats.norm.ppf(1.0 - a_hi))
-    lo = z[min(n - 1, max(0, int(np.floor(a_lo * (n + 1))) - 1))]
-    hi = z[max(0, min(n - 1, int(np.ceil((1 - a_hi) * (n + 1))) - 1))]
-    return float(lo), float(hi)

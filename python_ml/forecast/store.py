@@ -12,7 +12,6 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from trendcast.warehouse import Warehouse
@@ -208,9 +207,3 @@ def latest_chosen_model(wh: Warehouse, account: str, granularity: str) -> str | 
         [account, granularity],
     )
     return None if df.empty else str(df["model_name"].iloc[0])
-
-
-def json_safe(v: Any) -> Any:
-    if isinstance(v, float | np.floating) and not np.isfinite(v):
-        return None
-    return v

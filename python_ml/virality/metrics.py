@@ -51,12 +51,3 @@ def binary_metrics(
         order = np.argsort(-score, kind="mergesort")[:n_top]
         out["precision_at_top_5pct"] = round(float(y[order].mean()), 4)
     return out
-
-
-def lead_time_days(frame: pd.DataFrame, score_col: str, threshold: float) -> pd.Series:
-    """For persisting videos flagged at first appearance (score >= threshold): days from the
-    prediction (as_of_date) to the chart day that confirmed persistence (2 or 3) plus the days
-    they kept charting, i.e. how far ahead of the observed run the flag came. Needs the
-    `confirmed_after_days` column (see evaluate.confirmation_days)."""
-    hit = frame[(frame[score_col] >= threshold) & (frame["persists_2d"] == 1)]
-    return hit["confirmed_after_days"].dropna()

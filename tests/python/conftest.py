@@ -1,5 +1,10 @@
 """Shared fixtures: an isolated warehouse per test (DuckDB file or throwaway Postgres database).
 
+Tiers: modules that build dbt are marked `slow` and `integration` at collection (below). Every
+fixture is safe under pytest-xdist: each worker process imports this module and gets its own
+session directory (dbt target/logs, Prefect home, artifacts), its own built warehouses and
+uniquely named throwaway Postgres databases.
+
 Postgres: with CI=true the Postgres tests must run, so an unreachable server fails them; on a
 user's machine without Postgres they skip with a message saying how to enable them.
 """
@@ -7,6 +12,7 @@ user's machine without Postgres they skip with a message saying how to enable th
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -34,6 +40,27 @@ os.environ["TRENDCAST_PUBLISHED_PATH"] = str(_SESSION_DIR / "published" / "trend
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+# A module that builds dbt models (directly, through the session's built warehouses, or with the
+# CLI's run/build) is integration: its tests get the `slow` and `integration` markers here, so a
+# new module is tiered without anyone remembering a decorator (`pytest -m "not slow"` runs the
+# unit tier in about a minute).
+_BUILDS_DBT = re.compile(
+    r"run_dbt\(|build_sample\(|hourly_build\(|\bbuilt_(duckdb|postgres)\b"
+    r"|\"flows\.cli\", \"(run|build)\""
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    builds: dict[Path, bool] = {}
+    for item in items:
+        path = Path(str(item.fspath))
+        if path not in builds:
+            builds[path] = bool(_BUILDS_DBT.search(path.read_text(encoding="utf-8")))
+        if builds[path] or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.integration)
 
 
 def _set_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:

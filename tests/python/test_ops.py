@@ -30,12 +30,17 @@ def fake_optional_flows(monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect import flow
 
     extract = types.ModuleType("flows.extract_flows")
-    for name in ("youtube", "x", "tiktok", "mastodon", "mastodon_stream"):
+    for name in ("youtube", "tiktok", "mastodon", "mastodon_stream"):
 
-        def body(out_dir: str | None = None) -> None:
+        def body(out: str, regions: str = "US") -> None:
             return None
 
         setattr(extract, f"extract_{name}", flow(name=f"extract_{name}")(body))
+
+    def x(out: str, account: str) -> None:  # which accounts: nothing to guess
+        return None
+
+    extract.extract_x = flow(name="extract_x")(x)
     lifecycle = types.ModuleType("flows.lifecycle_flows")
 
     def retention(target: str | None = None) -> None:
@@ -53,7 +58,14 @@ def test_deployments_have_the_default_schedules_and_parameters(
 
     for spec in SPECS:
         monkeypatch.delenv(f"TRENDCAST_SCHEDULE_{spec.name.upper().replace('-', '_')}", False)
+    monkeypatch.delenv("TRENDCAST_EXTRACT_X_PARAMS", False)
     plan = {p["name"]: p for p in deployment_plan("duckdb", tmp_path)}
+    assert plan["extract-x"]["skipped"] == "needs account: set TRENDCAST_EXTRACT_X_PARAMS"
+    assert "extract-x" not in {d.name for d in build_deployments("duckdb", tmp_path)}
+    monkeypatch.setenv("TRENDCAST_EXTRACT_X_PARAMS", '{"account": "nasa"}')
+    plan = {p["name"]: p for p in deployment_plan("duckdb", tmp_path)}
+    assert plan["extract-x"]["parameters"] == {"out": str(tmp_path / "x"), "account": "nasa"}
+    assert plan["extract-mastodon-stream"]["parameters"] == {"out": str(tmp_path / "mastodon")}
     assert set(plan) == {s.name for s in SPECS}
     assert plan["hourly"]["schedule"] == {"interval": 900.0}
     assert plan["extract-x"]["schedule"] == {"interval": 900.0}
@@ -64,7 +76,8 @@ def test_deployments_have_the_default_schedules_and_parameters(
     assert plan["hourly"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
     assert plan["daily"]["parameters"] == {"target": "duckdb", "paths": [str(tmp_path)]}
     assert plan["retention"]["parameters"] == {"target": "duckdb"}
-    assert plan["extract-tiktok"]["parameters"] == {"out_dir": str(tmp_path / "tiktok")}
+    assert plan["extract-tiktok"]["parameters"] == {"out": str(tmp_path / "tiktok")}
+    assert not any("skipped" in p for p in plan.values())
 
     deployments = {d.name: d for d in build_deployments("duckdb", tmp_path)}
     hourly = deployments["hourly"]
@@ -108,6 +121,22 @@ def test_prefect_yaml_matches_the_served_deployments() -> None:
         )
 
 
+def test_a_failed_dbt_node_is_not_retried_but_io_errors_are() -> None:
+    from types import SimpleNamespace
+
+    from flows.dbt import DbtError, not_a_dbt_failure
+
+    def state(exc: BaseException | None) -> SimpleNamespace:
+        def result() -> None:
+            if exc is not None:
+                raise exc
+
+        return SimpleNamespace(result=result)
+
+    assert not not_a_dbt_failure(None, None, state(DbtError("dbt build failed: a test")))
+    assert not_a_dbt_failure(None, None, state(OSError("database is locked")))
+
+
 # -- the writer lock -------------------------------------------------------------------------
 def _hold_in_threads(settings, hold: float = 1.0, timeout: float = 30.0) -> list[tuple]:
     spans: list[tuple] = []
@@ -132,7 +161,7 @@ def _hold_in_threads(settings, hold: float = 1.0, timeout: float = 30.0) -> list
 
 
 def test_two_flows_started_together_never_write_at_once(warehouse) -> None:
-    (_, s1, e1), (_, s2, _) = _hold_in_threads(warehouse)
+    (_, _s1, e1), (_, s2, _) = _hold_in_threads(warehouse)
     assert s2 >= e1  # the second waited for the first to finish
 
 
@@ -162,8 +191,9 @@ def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) ->
 
 
 def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
-    with writer_lock(duckdb_warehouse, "daily", timeout=1), writer_lock(
-        duckdb_warehouse, "pipeline", timeout=1
+    with (
+        writer_lock(duckdb_warehouse, "daily", timeout=1),
+        writer_lock(duckdb_warehouse, "pipeline", timeout=1),
     ):
         pass
 
@@ -172,7 +202,7 @@ def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.received.append(json.loads(body))  # type: ignore[attr-defined]
         self.send_response(204)
@@ -220,34 +250,37 @@ def test_an_alert_the_webhook_did_not_take_is_sent_later_once(
 
 
 def test_a_failed_flow_run_alerts_once(webhook, duckdb_warehouse) -> None:
-    from prefect import flow
+    from types import SimpleNamespace
 
-    from flows.live import alert_on_failure, resolve_on_success
+    from flows.live import alert_on_failure, daily, hourly, resolve_on_success
 
-    state = {"fail": True}
-
-    @flow(name="hourly", on_failure=[alert_on_failure], on_completion=[resolve_on_success])
-    def flaky() -> None:
-        if state["fail"]:
-            raise RuntimeError("warehouse unreachable")
-
-    for _ in range(2):
-        with pytest.raises(RuntimeError):
-            flaky()
+    for fl in (hourly, daily):  # the scheduled flows carry the hooks
+        assert alert_on_failure in fl.on_failure_hooks
+        assert resolve_on_success in fl.on_completion_hooks
+    flow = SimpleNamespace(name="hourly")
+    state = SimpleNamespace(message="Flow run encountered an exception: warehouse unreachable")
+    for run in ("calm-fox", "brave-owl"):  # two failed runs in a row: one incident
+        alert_on_failure(flow, SimpleNamespace(name=run), state)
     assert [m["key"] for m in webhook.received] == ["flow_failed:hourly"]
-    assert "warehouse unreachable" in webhook.received[0]["message"]
-    state["fail"] = False
-    flaky()
+    assert "calm-fox" in webhook.received[0]["message"]
+    resolve_on_success(flow, SimpleNamespace(name="quiet-elk"), SimpleNamespace(message=""))
     assert "flow_failed:hourly" not in alerts.open_incidents(duckdb_warehouse)
+    alert_on_failure(flow, SimpleNamespace(name="late-bat"), state)
+    assert len(webhook.received) == 2  # a failure after a success is a new incident
 
 
 # -- schema versions and latency stamps ------------------------------------------------------
 def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     lines = [
         json.dumps(
-            {"source": "mastodon", "endpoint": "api/v1/trends/tags", "params": {},
-             "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00", "response": body}
-        )  # fmt: skip
+            {
+                "source": "mastodon",
+                "endpoint": "api/v1/trends/tags",
+                "params": {},
+                "fetched_at": f"2025-06-01T10:{minute + i:02d}:00+00:00",
+                "response": body,
+            }
+        )
         for i, body in enumerate(bodies)
     ]
     with gzip.open(path, "wt") as fh:
@@ -255,7 +288,11 @@ def _archive(path: Path, bodies: list[dict], minute: int) -> Path:
     return path
 
 
-TAG = {"name": "cats", "url": "https://example.test/tags/cats", "history": [{"day": "1", "uses": "3"}]}
+TAG = {
+    "name": "cats",
+    "url": "https://example.test/tags/cats",
+    "history": [{"day": "1", "uses": "3"}],
+}
 
 
 def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
@@ -278,9 +315,7 @@ def test_a_schema_change_is_recorded_once_with_when_it_was_first_seen(
         assert {c.endpoint for c in changes} == {"trends.tags"}
         (c,) = load_paths(wh, [third])
         assert ops.record_schema_versions(wh, [c.batch_id]) == []  # same version again
-        rows = wh.query(
-            "select change, key_path, batch_id from ops.schema_changes order by change"
-        )
+        rows = wh.query("select change, key_path, batch_id from ops.schema_changes order by change")
         assert rows == [("added", "[].following", b.batch_id), ("vanished", "[].url", b.batch_id)]
         assert wh.scalar("select count(*) from ops.schema_versions") == 2
 
@@ -310,3 +345,36 @@ def test_stages_stamp_every_waiting_batch_so_a_killed_cycle_is_caught_up(
         assert r["features_at"] <= r["scored_at"] <= r["published_at"]
     built = dict(zip(rows["batch_id"], rows["built_at"], strict=True))
     assert built[a.batch_id] < built[b.batch_id]  # the first build's stamp was kept
+
+
+def test_replay_releases_each_file_when_its_newest_fetch_is_due(tmp_path: Path) -> None:
+    from flows.schedules import run_replay
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for minute in (0, 20, 50):  # newest fetched_at 10:00, 10:20 and 10:50
+        _archive(src / f"m{minute:02d}.jsonl.gz", [[TAG]], minute)
+    now = [1_000.0]
+    inbox = tmp_path / "inbox"
+    seen: list[tuple[float, list[str]]] = []
+
+    def cycle() -> dict:
+        seen.append((now[0], sorted(p.name for p in inbox.glob("*.jsonl.gz"))))
+        return {}
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    # 60x: a replay minute is a wall second; a cycle every 900 replay s = every 15 wall s
+    cycles = run_replay(src, inbox, 60.0, cycle, cycle_every=900.0,
+                        clock=lambda: now[0], sleep=sleep)  # fmt: skip
+    assert [c["released"] and [Path(p).name for p in c["released"]] for c in cycles] == [
+        ["m00.jsonl.gz"],
+        ["m20.jsonl.gz"],
+        ["m50.jsonl.gz"],
+    ]
+    # ticks at 0, 15 (nothing due), 30 (10:20 was due at 20) and 60 s (10:50 due at 50)
+    assert [t - 1_000.0 for t, _ in seen] == [0.0, 30.0, 60.0]
+    assert seen[-1][1] == ["m00.jsonl.gz", "m20.jsonl.gz", "m50.jsonl.gz"]
+    # each copy carries the moment it was due, not when it was copied
+    assert (inbox / "m20.jsonl.gz").stat().st_mtime == pytest.approx(1_020.0)

@@ -134,12 +134,14 @@ def test_marts_after_retention_incremental_and_full_refresh(
 def test_every_family_runs_and_dry_run_matches(duckdb_warehouse: Settings) -> None:
     """All registered families (the domains harvester's too) run on a warehouse that lacks
     their tables, and a dry run reports what the real run then deletes."""
+    from flows.lifecycle_flows import register_families
     from trendcast.retention import FAMILIES
 
+    register_families()
     with connect(duckdb_warehouse) as wh:
         load_paths(wh, [YOUTUBE])
         dry = {(r.family, r.table): r.rows for r in run_retention(wh, dry_run=True, as_of=AS_OF)}
         done = {(r.family, r.table): r.rows for r in run_retention(wh, as_of=AS_OF)}
     assert dry == done
-    assert {"raw", "features", "snapshots", "domains"} <= set(FAMILIES)
+    assert {"raw", "features", "snapshots", "domains", "mastodon_snapshots"} <= set(FAMILIES)
     assert done["raw", "raw.api_responses"] > 0

@@ -41,10 +41,10 @@ def test_planted_secrets_appear_nowhere(pg_warehouse: Settings, tmp_path: Path) 
     cli = [sys.executable, "-m", "flows.cli"]
     outputs = []
     for args, ok in (
-        (["load", str(SAMPLE_DIR / "youtube")], True),
-        (["build", "--select", "stg_youtube__video_snapshots"], True),
+        (["load", str(SAMPLE_DIR / "mastodon")], True),
+        (["build", "--select", "stg_mastodon__tags"], True),
         (["status"], True),
-        (["erase", "--user", "youtube:nobody-here", "--no-rebuild"], True),
+        (["erase", "--user", "mastodon:nobody-here", "--no-rebuild"], True),
         (["load", str(tmp_path / "missing")], False),
     ):
         run = subprocess.run(cli + args, env=env, capture_output=True, text=True, timeout=600)
@@ -56,7 +56,7 @@ def test_planted_secrets_appear_nowhere(pg_warehouse: Settings, tmp_path: Path) 
     outputs.append(run.stdout + run.stderr)
 
     log_text = "".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
-    assert "stg_youtube__video_snapshots" in log_text  # the logs are the ones dbt wrote
+    assert "stg_mastodon__tags" in log_text  # the logs are the ones dbt wrote
     for name, value in secrets.items():
         assert all(value not in out for out in outputs), f"{name} printed"
         assert value not in log_text, f"{name} in dbt's logs"

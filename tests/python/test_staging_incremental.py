@@ -23,7 +23,12 @@ from trendcast.settings import Settings
 from trendcast.simulator import SimConfig, simulate
 from trendcast.warehouse import connect
 
-MODELS = ["stg_tiktok__videos", "stg_tiktok__video_hashtags"]
+# (schema, model): the incremental staging table and its child
+MODELS = [
+    ("staging", "stg_tiktok__videos"),
+    ("intermediate", "int_tiktok__video_hashtags_exploded"),
+]
+NAMES = [name for _, name in MODELS]
 HOURS = 6
 
 
@@ -66,8 +71,8 @@ def _repeat_file(source: Path, dest: Path) -> int:
 def _snapshot(settings: Settings) -> dict[str, pd.DataFrame]:
     frames = {}
     with connect(settings) as wh:
-        for table in MODELS:
-            df = wh.query_df(f"select * from staging.{table}")
+        for schema, table in MODELS:
+            df = wh.query_df(f"select * from {schema}.{table}")
             df = df.reindex(sorted(df.columns), axis=1)
             frames[table] = df.sort_values(list(df.columns)).reset_index(drop=True)
     return frames
@@ -83,13 +88,13 @@ def test_tiktok_videos_incremental_equals_full_refresh(
 
     with connect(warehouse) as wh:
         load_paths(wh, steps[0])
-    run_dbt(["run", "--select", *MODELS, "--full-refresh"], warehouse)
+    run_dbt(["run", "--select", *NAMES, "--full-refresh"], warehouse)
     with connect(warehouse) as wh:
         first = wh.query_df("select count(*) as n from staging.stg_tiktok__videos")["n"][0]
     for step in steps[1:]:
         with connect(warehouse) as wh:
             load_paths(wh, step)
-        run_dbt(["run", "--select", *MODELS], warehouse)
+        run_dbt(["run", "--select", *NAMES], warehouse)
     incremental = _snapshot(warehouse)
     assert len(incremental["stg_tiktok__videos"]) > first
 
@@ -101,7 +106,7 @@ def test_tiktok_videos_incremental_equals_full_refresh(
         )["n"][0]
     assert landed == 1
 
-    run_dbt(["run", "--select", *MODELS, "--full-refresh"], warehouse)
+    run_dbt(["run", "--select", *NAMES, "--full-refresh"], warehouse)
     full = _snapshot(warehouse)
     for name, expected in full.items():
         pd.testing.assert_frame_equal(incremental[name], expected, obj=name)

@@ -68,7 +68,8 @@ def test_tiktok_web_hashtags(built: Settings) -> None:
     got = {
         (r[0], r[1])
         for r in _rows(
-            built, "select video_id, hashtag_name from staging.stg_tiktok__video_hashtags"
+            built,
+            "select video_id, hashtag_name from intermediate.int_tiktok__video_hashtags_exploded",
         )
         if r[0] in ids
     }

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,10 +101,6 @@ def _data(arr: pa.Array) -> pa.Buffer:
     offs = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)
     a, b = int(offs[arr.offset]), int(offs[arr.offset + len(arr)])
     return arr.buffers()[2][a:b]
-
-
-def segments_bytes(segments: Sequence[pa.Array]) -> bytes:
-    return b"".join(_data(s).to_pybytes() for s in segments)
 
 
 def inject(

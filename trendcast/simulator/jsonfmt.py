@@ -8,7 +8,6 @@ free text goes through `quote()` which escapes anyway.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Sequence
 
 import numpy as np
@@ -136,21 +135,3 @@ def string_list(codes: np.ndarray, offsets: np.ndarray, vocab: pa.Array) -> pa.A
     """JSON arrays of quoted strings: runs of vocabulary codes."""
     items = concat('"', pc.take(vocab, pa.array(codes)), '"')
     return json_array(items, offsets)
-
-
-def to_bytes(lines: pa.Array) -> bytes:
-    """Newline-terminated lines as one UTF-8 buffer (no per-line Python objects)."""
-    if len(lines) == 0:
-        return b""
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    arr = pc.binary_join_element_wise(lines, "\n", "")
-    off_dtype = np.int64 if arr.type == pa.large_string() else np.int32
-    offs = np.frombuffer(arr.buffers()[1], dtype=off_dtype)[arr.offset : arr.offset + len(arr) + 1]
-    data = arr.buffers()[2]
-    return data[int(offs[0]) : int(offs[-1])].to_pybytes()
-
-
-def gzip_bytes(data: bytes, level: int = 1) -> bytes:
-    """Deterministic gzip: mtime 0, no file name."""
-    return gzip.compress(data, compresslevel=level, mtime=0)

@@ -30,7 +30,6 @@ HOUR_MS = 3_600_000
 HISTORY_DAYS = 7  # hashtag adoption history (Mastodon trends show 7 days)
 BACKLOG_DAYS = 3  # videos uploaded this long before the run still collect views in it
 EVENTS_PER_VIEW = 2.72  # impressions (1.6) + view + engagements, see EVENTS.md
-PLATFORM_OF = {"platform": 0, "tiktok": 1, "mastodon": 2}
 
 # engagement probabilities per qualified view (scaled by completion and quality)
 P_LIKE, P_COMMENT, P_SHARE, P_SAVE, P_FOLLOW = 0.09, 0.007, 0.006, 0.012, 0.005

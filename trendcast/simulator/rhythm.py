@@ -33,31 +33,6 @@ def activity(t_ms: np.ndarray, offset_hours: float) -> np.ndarray:
     return hourly * weekday
 
 
-class Clock:
-    """Wall clock <-> operational time for one time zone over [lo_ms, hi_ms]."""
-
-    def __init__(self, lo_ms: int, hi_ms: int, offset_hours: float) -> None:
-        self.lo = lo_ms
-        self.grid = np.arange(lo_ms, hi_ms + STEP_MS, STEP_MS, dtype=np.int64)
-        rate = activity(self.grid.astype(np.float64), offset_hours)
-        rate = rate / rate.mean()
-        cum = np.concatenate([[0.0], np.cumsum((rate[:-1] + rate[1:]) / 2 * STEP_MS)])
-        self.cum = cum + float(lo_ms)  # operational ms, aligned to wall clock at lo_ms
-        self.grid_f = self.grid.astype(np.float64)
-
-    def to_op(self, t_ms: np.ndarray) -> np.ndarray:
-        return np.interp(t_ms, self.grid_f, self.cum)
-
-    def to_wall(self, u_ms: np.ndarray) -> np.ndarray:
-        """Operational -> wall clock; beyond the grid, time runs at the mean rate."""
-        u = np.asarray(u_ms, dtype=np.float64)
-        t = np.interp(u, self.cum, self.grid_f)
-        over = u > self.cum[-1]
-        if over.any():
-            t[over] = self.grid_f[-1] + (u[over] - self.cum[-1])
-        return t
-
-
 class ClockSet:
     """Many time zones on one shared grid, converted in one `np.interp` call for all rows.
 

@@ -42,10 +42,6 @@ class Users:
         return np.where(self.is_creator, t, 0).astype(np.int8)
 
 
-def user_ids(idx: np.ndarray) -> pa.Array:
-    return pc.binary_join_element_wise("u", pc.cast(pa.array(idx + 10_000_000), pa.string()), "")
-
-
 def usernames(users: Users, idx: np.ndarray) -> pa.Array:
     first = pc.take(pa.array(vocab.FIRST), pa.array(users.name[idx]))
     return pc.binary_join_element_wise(first, ".", pc.cast(pa.array(idx + 1000), pa.string()), "")

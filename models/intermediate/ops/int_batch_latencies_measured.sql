@@ -10,7 +10,7 @@ batches as (
 final as (
     select
         batch_id,
-        source,
+        source_name,
         is_replay,
         {{ core_utc_date('available_at') }} as latency_date,
         available_at,

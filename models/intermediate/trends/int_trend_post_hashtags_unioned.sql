@@ -8,7 +8,7 @@
 with
 
 tiktok_tags as (
-    select * from {{ ref('stg_tiktok__video_hashtags') }}
+    select * from {{ ref('int_tiktok__video_hashtags_exploded') }}
 ),
 
 youtube_videos as (

@@ -44,7 +44,7 @@ final as (
     select
         d.category,
         d.performance_date,
-        {{ core_day_key('d.performance_date') }} as date_key,
+        {{ core_date_key('d.performance_date', grain='day') }} as date_key,
         cast(d.active_content as {{ dbt.type_bigint() }}) as active_content,
         cast(d.total_views as {{ dbt.type_bigint() }}) as total_views,
         cast(d.completion_weighted / nullif(d.total_views, 0) as {{ type_double() }}) as completion_rate,

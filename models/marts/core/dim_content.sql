@@ -1,7 +1,7 @@
 -- One row per video: platform videos (latest upload/content_update attributes), platform videos
 -- seen only in engagement or discovery facts so far (inferred members, attributes NULL until their
--- upload event arrives), TikTok videos from stg_tiktok__videos and YouTube videos from
--- stg_youtube__video_snapshots (latest fetch each).
+-- upload event arrives), TikTok videos (int_tiktok__videos_latest) and YouTube videos
+-- (int_youtube__videos_latest), each at its latest fetch.
 -- content_key = md5('<platform>:<content_id>'), so facts compute it without a lookup.
 with
 
@@ -18,11 +18,11 @@ discoveries as (
 ),
 
 tiktok_videos as (
-    select * from {{ ref('stg_tiktok__videos') }}
+    select * from {{ ref('int_tiktok__videos_latest') }}
 ),
 
 youtube_videos as (
-    select * from {{ ref('stg_youtube__video_snapshots') }}
+    select * from {{ ref('int_youtube__videos_latest') }}
 ),
 
 seen_in_facts as (
@@ -88,13 +88,6 @@ inferred_rows as (
     )
 ),
 
-tiktok_ranked as (
-    select
-        *,
-        row_number() over (partition by video_id order by fetched_at desc, batch_id desc, line_no desc) as recency_rank
-    from tiktok_videos
-),
-
 tiktok_rows as (
     select
         'tiktok' as platform,
@@ -111,18 +104,7 @@ tiktok_rows as (
         false as is_inferred,
         false as has_upload_event,
         fetched_at as attributes_fetched_at
-    from tiktok_ranked
-    where recency_rank = 1
-),
-
-youtube_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by video_id
-            order by fetched_at desc, region_code desc, batch_id desc, line_no desc
-        ) as recency_rank
-    from youtube_videos
+    from tiktok_videos
 ),
 
 youtube_rows as (
@@ -142,8 +124,7 @@ youtube_rows as (
         false as is_inferred,
         false as has_upload_event,
         fetched_at as attributes_fetched_at
-    from youtube_ranked
-    where recency_rank = 1
+    from youtube_videos
 ),
 
 unioned as (

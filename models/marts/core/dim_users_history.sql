@@ -9,8 +9,38 @@ versions as (
     select * from {{ ref('int_user_profile_versions') }}
 ),
 
+engagements as (
+    select * from {{ ref('fact_content_engagements') }}
+),
+
+uploads as (
+    select * from {{ ref('int_platform_entity_events') }}
+    where event_type = 'upload'
+),
+
+-- the days on which a creator was active: uploaded a video, or one of their videos got a qualified
+-- view or an interaction (read from the deduplicated engagement fact, a table: one aggregate, not
+-- a scan of the raw stream)
+activity as (
+    select
+        creator_id,
+        occurred_at
+    from engagements
+    where
+        creator_id is not null
+        and (is_qualified_view or engagement_type in ('like', 'comment', 'share', 'save', 'duet', 'remix'))
+    union all
+    select
+        user_id as creator_id,
+        occurred_at
+    from uploads
+),
+
 active_days as (
-    select * from {{ ref('int_creator_active_days') }}
+    select distinct
+        creator_id,
+        {{ core_utc_date('occurred_at') }} as activity_date
+    from activity
 ),
 
 first_day as (

@@ -147,7 +147,7 @@ final as (
         content_id,
         creator_id,
         performance_date,
-        {{ core_day_key('performance_date') }} as date_key,
+        {{ core_date_key('performance_date', grain='day') }} as date_key,
         cast(total_views as {{ dbt.type_bigint() }}) as total_views,
         cast(unique_viewers as {{ dbt.type_bigint() }}) as unique_viewers,
         cast(total_view_events as {{ dbt.type_bigint() }}) as total_view_events,

@@ -220,7 +220,7 @@ final as (
         t.creator_id,
         t.activity_date,
         v.user_key,
-        {{ core_day_key('t.activity_date') }} as date_key,
+        {{ core_date_key('t.activity_date', grain='day') }} as date_key,
         cast(coalesce(u.content_posted, 0) as {{ dbt.type_bigint() }}) as content_posted,
         cast(coalesce(p.total_views_received, 0) as {{ dbt.type_bigint() }}) as total_views_received,
         cast(coalesce(p.total_engagements_received, 0) as {{ dbt.type_bigint() }}) as total_engagements_received,

@@ -9,7 +9,7 @@
     config(
         materialized='incremental',
         unique_key='post_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='append_new_columns',
     )
 }}
@@ -17,7 +17,7 @@
 with
 
 posts as (
-    select * from {{ ref('stg_x__posts') }}
+    select * from {{ ref('int_x__posts') }}
 ),
 
 windows as (

@@ -1,16 +1,6 @@
 -- The latest youtube_persists_2d score per (region, video, chart day) from production models,
--- with the video's attributes at that day and, once known, the outcome. For BI.
--- depends_on: {{ source('ml', 'predictions') }}
--- depends_on: {{ source('ml', 'model_metadata') }}
-{%- set predictions = none -%}
-{%- set registry = none -%}
-{%- if execute -%}
-    {%- set predictions = adapter.get_relation(
-        database=target.database, schema='ml', identifier='predictions') -%}
-    {%- set registry = adapter.get_relation(
-        database=target.database, schema='ml', identifier='model_metadata') -%}
-{%- endif %}
-
+-- with the video's attributes at that day and, once known, the outcome. For BI. Empty until a model
+-- has been trained and has scored.
 with
 
 features as (
@@ -21,48 +11,9 @@ labels as (
     select * from {{ ref('youtube_chart_labels') }}
 ),
 
-{% if predictions is not none and registry is not none %}
-predictions as (
-    select * from {{ source('ml', 'predictions') }}
-    where task = 'youtube_persists_2d'
-),
-
-production_models as (
-    select model_version
-    from {{ source('ml', 'model_metadata') }}
-    where purpose = 'production'
-),
-
 latest as (
-    select
-        p.region,
-        p.entity_id,
-        p.as_of,
-        p.score,
-        p.model_version,
-        p.scored_at,
-        row_number() over (
-            partition by p.region, p.entity_id, p.as_of
-            order by p.scored_at desc, p.model_version desc
-        ) as recency
-    from predictions as p
-    inner join production_models as m
-        on p.model_version = m.model_version
+    select * from {{ ref('int_youtube_predictions_latest') }}
 ),
-{% else %}
-latest as (
-    -- ml.predictions / ml.model_metadata do not exist yet (no model trained): empty, typed
-    select
-        cast(null as {{ dbt.type_string() }}) as region,
-        cast(null as {{ dbt.type_string() }}) as entity_id,
-        cast(null as timestamp with time zone) as as_of,
-        cast(null as {{ type_double() }}) as score,
-        cast(null as {{ dbt.type_string() }}) as model_version,
-        cast(null as timestamp with time zone) as scored_at,
-        cast(1 as {{ dbt.type_bigint() }}) as recency
-    where 1 = 0
-),
-{% endif %}
 
 final as (
     select
@@ -89,7 +40,6 @@ final as (
         on l.region = f.region_code and l.entity_id = f.video_id and cast(l.as_of as date) = f.as_of_date
     inner join labels as lb
         on f.region_code = lb.region_code and f.video_id = lb.video_id
-    where l.recency = 1
 )
 
 select * from final

@@ -8,7 +8,7 @@ batches as (
 
 daily as (
     select
-        source,
+        source_name,
         latency_date,
         count(*) as published_batches,
         {{ percentile_cont('end_to_end_seconds', 0.5) }} as p50_latency_seconds,
@@ -20,12 +20,12 @@ daily as (
         {{ percentile_cont('score_seconds', 0.95) }} as p95_score_seconds,
         {{ percentile_cont('publish_seconds', 0.95) }} as p95_publish_seconds
     from batches
-    group by source, latency_date
+    group by source_name, latency_date
 ),
 
 final as (
     select
-        source,
+        source_name,
         latency_date,
         published_batches,
         cast(p50_latency_seconds as {{ type_double() }}) as p50_latency_seconds,

@@ -7,7 +7,7 @@ posts as (
 ),
 
 users as (
-    select * from {{ ref('stg_tiktok__users') }}
+    select * from {{ ref('int_tiktok__users_latest') }}
 ),
 
 post_latest as (
@@ -36,16 +36,6 @@ per_creator as (
     group by 1
 ),
 
-latest_users as (
-    select
-        'tiktok:' || username as creator_id,
-        display_name,
-        follower_count,
-        is_verified,
-        row_number() over (partition by username order by fetched_at desc) as recency_rank
-    from users
-),
-
 final as (
     select
         c.creator_id,
@@ -59,7 +49,7 @@ final as (
         u.follower_count,
         u.is_verified
     from per_creator as c
-    left join latest_users as u on c.creator_id = u.creator_id and u.recency_rank = 1
+    left join users as u on c.creator_id = u.creator_id
 )
 
 select * from final

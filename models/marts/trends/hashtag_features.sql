@@ -2,10 +2,10 @@
     config(
         materialized='incremental',
         unique_key=['hashtag_id', 'as_of_at'],
-        incremental_strategy=trends_incremental_strategy(),
+        incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        pre_hook=trends_pre_hook(),
-        post_hook=trends_post_hook(),
+        pre_hook=prefer_hash_joins(true),
+        post_hook=prefer_hash_joins(false),
     )
 }}
 {%- set double = type_double() -%}
@@ -31,10 +31,7 @@ post_novelty as (
 ),
 
 themes as (
-    select * from {{ trends_relation_or_empty(source('trends_ml', 'hashtag_themes'), [
-        ['hashtag_id', dbt.type_string()], ['valid_from', 'timestamp with time zone'],
-        ['cluster_id', dbt.type_int()], ['theme_label', dbt.type_string()], ['theme_similarity', double],
-    ]) }} as t
+    select * from {{ ref('int_trend_hashtag_themes') }}
 ),
 
 first_seen as (

@@ -2,10 +2,10 @@
     config(
         materialized='incremental',
         unique_key=['video_id', 'as_of_at'],
-        incremental_strategy=trends_incremental_strategy(),
+        incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        pre_hook=trends_pre_hook(),
-        post_hook=trends_post_hook(),
+        pre_hook=prefer_hash_joins(true),
+        post_hook=prefer_hash_joins(false),
     )
 }}
 {%- set double = type_double() -%}

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key=['video_id', 'fetched_at'],
-        incremental_strategy=trends_incremental_strategy(),
+        incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
     )
 }}

@@ -25,11 +25,11 @@
 ] %}
 {%- set final_columns = [] %}
 {%- for c in columns %}
-    {%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
-        {%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
-    {%- else %}
-        {%- do final_columns.append('d.' ~ c) %}
-    {%- endif %}
+{%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
+{%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
+{%- else %}
+{%- do final_columns.append('d.' ~ c) %}
+{%- endif %}
 {%- endfor %}
 with
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=incremental_strategy_for_target(append=true),
         on_schema_change='fail',
     )
 }}

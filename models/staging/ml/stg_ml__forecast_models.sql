@@ -3,7 +3,7 @@ with
 
 models as (
     select *
-    from {{ trends_relation_or_empty(source('ml_forecasting', 'forecast_models'), [
+    from {{ trends_relation_or_empty(source('ml', 'forecast_models'), [
         ('model_metadata_id', dbt.type_string()),
         ('model_name', dbt.type_string()),
         ('model_version', dbt.type_string()),

@@ -3,7 +3,7 @@ with
 
 forecasts as (
     select *
-    from {{ trends_relation_or_empty(source('ml_forecasting', 'forecasts'), [
+    from {{ trends_relation_or_empty(source('ml', 'forecasts'), [
         ('model_metadata_id', dbt.type_string()),
         ('account', dbt.type_string()),
         ('granularity', dbt.type_string()),

@@ -21,7 +21,7 @@ source as (
 final as (
     select
         batch_id,
-        coalesce(source, 'unknown') as source,
+        coalesce(source, 'unknown') as source_name,
         newest_fetched_at,
         arrived_at,
         available_at,

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, like the TikTok staging it explodes: the hashtag JSON is parsed once per build, not by
+-- every reader and test (dbt_project.yml, staging/tiktok).
 -- One row per hashtag on a TikTok video observation. The three shapes name hashtags differently:
 -- the Research API as a list of names, the web item list as challenge objects ({title}), the
 -- scraper as {name}. Names are lower-cased and stripped of '#'.

@@ -1,0 +1,132 @@
+"""The dbt layer rules of GUIDE.md, checked over dbt's manifest.json (what `dbt parse` writes).
+
+A rule that matters is a check, not a sentence in a guide: `test_dbt_layers.py` runs these over
+the project's manifest in `make test`. Layers are the first folder under `models/` (staging,
+intermediate, marts). Rules:
+
+- source_outside_staging: only staging calls source().
+- staging_reads_model: staging reads sources only (no staging -> staging, nothing downstream).
+- mart_reads_staging: marts read intermediate models or other marts, never staging.
+- intermediate_reads_mart: intermediate feeds marts; reading one makes a loop through a mart.
+- missing_description: every model says what one row is.
+- missing_primary_key_test: `unique` + `not_null` on one column, or a unique_combination test.
+- mart_without_contract: every mart has `contract: {enforced: true}`.
+
+Exceptions live in tests/layers/allowlist.yml, each with a written reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+RULES = (
+    "source_outside_staging",
+    "staging_reads_model",
+    "mart_reads_staging",
+    "intermediate_reads_mart",
+    "missing_description",
+    "missing_primary_key_test",
+    "mart_without_contract",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    rule: str
+    model: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.model}" + (f" ({self.detail})" if self.detail else "")
+
+
+def layer_of(node: dict[str, Any]) -> str:
+    """staging / intermediate / marts for a model (the folder under models/), else its type."""
+    path = node.get("original_file_path", "")
+    parts = Path(path).parts
+    if node.get("resource_type") == "model" and len(parts) > 1 and parts[0] == "models":
+        return parts[1]
+    return node.get("resource_type", "")
+
+
+def _primary_keyed(manifest: dict[str, Any]) -> set[str]:
+    """Models with a unique + not_null pair on one column or a unique_combination test."""
+    by_column: dict[tuple[str, str], set[str]] = defaultdict(set)
+    keyed: set[str] = set()
+    for node in manifest["nodes"].values():
+        if node.get("resource_type") != "test" or not node.get("test_metadata"):
+            continue
+        name = node["test_metadata"]["name"]
+        model = node.get("attached_node") or ""
+        if name == "unique_combination":
+            keyed.add(model)
+        elif name in ("unique", "not_null") and node.get("column_name"):
+            by_column[(model, node["column_name"].lower())].add(name)
+    keyed |= {model for (model, _), names in by_column.items() if {"unique", "not_null"} <= names}
+    return keyed
+
+
+def violations(manifest: dict[str, Any], project: str = "trendcast") -> list[Violation]:
+    """Every breach of the rules by the project's models (packages' models are not checked)."""
+    nodes = manifest["nodes"]
+    keyed = _primary_keyed(manifest)
+    found: list[Violation] = []
+    for uid, node in nodes.items():
+        if node.get("resource_type") != "model" or node.get("package_name") != project:
+            continue
+        name, layer = node["name"], layer_of(node)
+        for parent in node.get("depends_on", {}).get("nodes", []):
+            if parent.startswith("source."):
+                if layer != "staging":
+                    found.append(Violation("source_outside_staging", name, parent.split(".", 2)[2]))
+                continue
+            parent_node = nodes.get(parent)
+            if parent_node is None or parent_node.get("resource_type") != "model":
+                continue  # seeds and snapshots may be read by any layer
+            parent_layer = layer_of(parent_node)
+            if layer == "staging":
+                found.append(Violation("staging_reads_model", name, parent_node["name"]))
+            elif layer == "marts" and parent_layer == "staging":
+                found.append(Violation("mart_reads_staging", name, parent_node["name"]))
+            elif layer == "intermediate" and parent_layer == "marts":
+                found.append(Violation("intermediate_reads_mart", name, parent_node["name"]))
+        if not (node.get("description") or "").strip():
+            found.append(Violation("missing_description", name))
+        if uid not in keyed:
+            found.append(Violation("missing_primary_key_test", name))
+        contract = (node.get("config") or {}).get("contract") or {}
+        if layer == "marts" and not contract.get("enforced"):
+            found.append(Violation("mart_without_contract", name))
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    rule: str
+    model: str
+    reason: str
+
+
+def load_allowlist(path: Path) -> list[Allowed]:
+    """Entries `{rule, model, reason}`; an entry without a written reason is an error."""
+    data = yaml.safe_load(path.read_text()) or {}
+    entries = data.get("allowed") or []
+    out = []
+    for i, entry in enumerate(entries):
+        rule, model = entry.get("rule"), entry.get("model")
+        reason = str(entry.get("reason") or "").strip()
+        if rule not in RULES:
+            raise ValueError(
+                f"{path}: entry {i}: unknown rule {rule!r} (rules: {', '.join(RULES)})"
+            )
+        if not model:
+            raise ValueError(f"{path}: entry {i}: no model")
+        if len(reason.split()) < 4:
+            raise ValueError(f"{path}: entry {i} ({rule}: {model}): write why it is allowed")
+        out.append(Allowed(rule, model, reason))
+    return out
