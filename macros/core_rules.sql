@@ -20,6 +20,13 @@
     coalesce(power(0.5, cast(greatest({{ age_days_expr }}, 0) as {{ type_double() }}) / 7.0), 1.0)
 {%- endmacro %}
 
+{# creator boost of the viral score: the factor of the creator's tier at the start of the
+   performance day from seeds/creator_tier_boosts.csv; no known tier (no profile version yet, a
+   tier the seed lacks) -> 1.0, neither preference nor penalty #}
+{% macro core_creator_boost(boost_factor_expr) -%}
+    coalesce({{ boost_factor_expr }}, 1.0)
+{%- endmacro %}
+
 {# Viral / Trending / Normal from the ratio of a content's engagement score to its creator's
    30-day average engagement score per content-day #}
 {% macro core_trend_status(ratio_expr) -%}
@@ -49,5 +56,16 @@
         when coalesce({{ followers_expr }}, 0) >= 1000
             then case when {{ consistency_expr }} < 0.4 then 'casual' else 'rising' end
         else 'casual'
+    end
+{%- endmacro %}
+
+{# order of the creator tiers (none 0 .. top 4), so a tier change has a direction and a size #}
+{% macro core_tier_rank(tier_expr) -%}
+    case {{ tier_expr }}
+        when 'casual' then 1
+        when 'rising' then 2
+        when 'established' then 3
+        when 'top' then 4
+        else 0
     end
 {%- endmacro %}

@@ -7,6 +7,10 @@ expected range is counted and visible in every run's report, and never stops the
 
 Every check writes a row whether it passes or not (passed, severity, observed value, threshold,
 details as JSON), so a run's rows are a complete report. Severity: low | medium | high | critical.
+Each row also says how many records the check looked at and how many failed it (records_checked,
+failed_records, failure_rate = failed / checked; a day, an hour or a row depending on the check),
+and resolved_at: NULL while a failure is open, set to the run_at of the first later run in which
+the same check (name, source, subject) passes again, so a failure's lifetime is queryable.
 X: days without any collection request and days with anomalously few posts are detected from the
 X staging (stg_x__timeline_requests, stg_x__posts) when it exists, else from raw.api_responses.
 """
@@ -45,7 +49,7 @@ def _severity(value: float, low: float, medium: float, high: float, critical: fl
 
 
 def _row(check: str, source: str, value: float, threshold: float, severity: str | None,
-         details: dict, subject: str = "") -> dict:  # fmt: skip
+         details: dict, subject: str = "", *, checked: int, failed: int) -> dict:  # fmt: skip
     return {
         "check_name": check,
         "source": source,
@@ -54,6 +58,9 @@ def _row(check: str, source: str, value: float, threshold: float, severity: str 
         "threshold": float(threshold),
         "passed": severity is None,
         "severity": severity or "low",
+        "records_checked": int(checked),
+        "failed_records": int(failed),
+        "failure_rate": failed / checked if checked else 0.0,
         "details": json.dumps(details, default=str, sort_keys=True),
     }
 
@@ -77,7 +84,8 @@ def missing_fields(wh: Warehouse) -> Iterable[dict]:
             sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
             yield _row("missing_fields", source, share, 0.001, sev,
                        {"relation": relation, "field": f, "missing_rows": missing,
-                        "total_rows": total}, subject=f)  # fmt: skip
+                        "total_rows": total}, subject=f,
+                       checked=total, failed=missing)  # fmt: skip
 
 
 def counter_violations(wh: Warehouse) -> Iterable[dict]:
@@ -92,7 +100,8 @@ def counter_violations(wh: Warehouse) -> Iterable[dict]:
         share = int(violations) / int(observations) if observations else 0.0
         sev = _severity(share, 1e-9, 0.01, 0.05, 0.2)
         yield _row("monotonic_counter_violations", platform, share, 0.0, sev,
-                   {"violations": int(violations), "observations": int(observations)})  # fmt: skip
+                   {"violations": int(violations), "observations": int(observations)},
+                   checked=int(observations), failed=int(violations))  # fmt: skip
 
 
 def outlier_spikes(wh: Warehouse, factor: float = 20.0, min_reach: int = 1000) -> Iterable[dict]:
@@ -111,11 +120,14 @@ def outlier_spikes(wh: Warehouse, factor: float = 20.0, min_reach: int = 1000) -
         top = spikes.nlargest(5, "reach_count")[["hashtag_name", "as_of_at", "reach_count"]]
         yield _row("outlier_spikes", platform, share, 0.0, sev,
                    {"spike_hours": len(spikes), "active_hours": len(part),
-                    "factor": factor, "examples": top.to_dict("records")})  # fmt: skip
+                    "factor": factor, "examples": top.to_dict("records")},
+                   checked=len(part), failed=len(spikes))  # fmt: skip
 
 
 def collection_gaps(wh: Warehouse) -> Iterable[dict]:
     """Per source: UTC days inside its collection period without any processed request."""
+    if not wh.table_exists("raw", "api_responses"):
+        return
     # distinct (source, UTC day) in SQL: one row per day instead of one per landed API call
     df = wh.query_df(
         "select distinct source, date_trunc('day', fetched_at) as day "
@@ -133,7 +145,8 @@ def collection_gaps(wh: Warehouse) -> Iterable[dict]:
                                               "medium")  # fmt: skip
         yield _row("collection_gap_days", source, len(missing), 0, sev,
                    {"days_in_period": len(span), "missing_days": [d.date() for d in missing][:50],
-                    "longest_gap_days": runs})  # fmt: skip
+                    "longest_gap_days": runs},
+                   checked=len(span), failed=len(missing))  # fmt: skip
 
 
 def _longest_run(days: pd.DatetimeIndex) -> int:
@@ -170,7 +183,7 @@ def x_post_volume(wh: Warehouse, window: int = 28, low_ratio: float = 0.3) -> It
                     "examples": [{"day": d.date(), "posts": int(counts[d]),
                                   "rolling_median": float(median[d])}
                                  for d in low.nsmallest(10).index]},
-                   subject=str(account))  # fmt: skip
+                   subject=str(account), checked=len(counts), failed=len(low))  # fmt: skip
 
 
 def feature_out_of_range(wh: Warehouse) -> Iterable[dict]:
@@ -211,7 +224,7 @@ def feature_out_of_range(wh: Warehouse) -> Iterable[dict]:
                         "rows_with_value": valued,
                         "valid_min": None if pd.isna(d.valid_min) else float(d.valid_min),
                         "valid_max": None if pd.isna(d.valid_max) else float(d.valid_max)},
-                       subject=f"{model}.{d.name}")  # fmt: skip
+                       subject=f"{model}.{d.name}", checked=valued, failed=outside)  # fmt: skip
 
 
 def youtube_counts_above_views(wh: Warehouse) -> Iterable[dict]:
@@ -232,18 +245,70 @@ def youtube_counts_above_views(wh: Warehouse) -> Iterable[dict]:
         sev = _severity(share, 0.01, 0.05, 0.2, 0.5)
         yield _row("counts_above_views", "youtube", share, 0.01, sev,
                    {"rows_above_views": above, "rows_with_views": total},
-                   subject=subject)  # fmt: skip
+                   subject=subject, checked=total, failed=above)  # fmt: skip
+
+
+# Platform stream rules (docs/EVENTS.md section 3): (subject, rows the rule applies to, failure)
+ENGAGEMENT_TYPES = "('impression', 'view', 'like', 'save', 'comment', 'share')"
+PLATFORM_RULES = (
+    ("content_id", f"event_type in {ENGAGEMENT_TYPES}", "content_id is null"),
+    ("creator_id", f"event_type in {ENGAGEMENT_TYPES}", "creator_id is null"),
+    ("watch_duration_seconds", "event_type = 'view'", "watch_duration_seconds is null"),
+    ("watch_outside_duration", "event_type = 'view' and watch_duration_seconds is not null",
+     "watch_duration_seconds < 0 or completion_percentage < 0 or completion_percentage > 100"),
+    ("received_before_occurred", "received_at is not null and occurred_at is not null",
+     "received_at < occurred_at - interval '5 minutes'"),
+    ("late_beyond_6h", "received_at is not null and occurred_at is not null",
+     "received_at > occurred_at + interval '6 hours'"),
+)  # fmt: skip
+
+
+def platform_stream(wh: Warehouse) -> Iterable[dict]:
+    """The platform event stream against its contract: engagement events without the video or
+    creator they act on, views without watch time or with an impossible one, server clocks before
+    device clocks (skew beyond 5 minutes) and events later than the 6 h the simulator and the
+    incremental lookbacks assume. One scan of the staging view for all rules."""
+    if not wh.table_exists("staging", "stg_platform__events"):
+        return
+    sums = []
+    for i, (_subject, applies, fails) in enumerate(PLATFORM_RULES):
+        sums.append(f"sum(case when {applies} then 1 else 0 end) as n{i}")
+        sums.append(f"sum(case when ({applies}) and ({fails}) then 1 else 0 end) as f{i}")
+    df = wh.query_df(f"select {', '.join(sums)} from staging.stg_platform__events")
+    for i, (subject, applies, fails) in enumerate(PLATFORM_RULES):
+        checked, failed = _count(df.loc[0, f"n{i}"]), _count(df.loc[0, f"f{i}"])
+        share = failed / checked if checked else 0.0
+        sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
+        yield _row("platform_event_contract", "platform", share, 0.001, sev,
+                   {"applies_to": applies, "fails_when": fails, "failed_events": failed,
+                    "events_checked": checked},
+                   subject=subject, checked=checked, failed=failed)  # fmt: skip
+
+
+def mark_resolved(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> None:
+    """Close earlier failures of every check that passes in this run (one set-based update)."""
+    wh.execute(
+        f"update {SCHEMA}.{TABLE} as t set resolved_at = ? "
+        "where not t.passed and t.resolved_at is null and t.run_id <> ? and exists ("
+        f"select 1 from {SCHEMA}.{TABLE} as c where c.run_id = ? and c.passed "
+        "and c.check_name = t.check_name and c.source = t.source and c.subject = t.subject)",
+        [run_at.to_pydatetime(), run_id, run_id],
+    )
 
 
 def run_checks(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> pd.DataFrame:
     rows = []
     for check in (missing_fields, counter_violations, outlier_spikes, collection_gaps,
-                  x_post_volume, feature_out_of_range, youtube_counts_above_views):  # fmt: skip
+                  x_post_volume, feature_out_of_range, youtube_counts_above_views,
+                  platform_stream):  # fmt: skip
         rows.extend(check(wh))
     result = pd.DataFrame(rows)
     if result.empty:
         return result
     result.insert(0, "run_id", run_id)
     result.insert(1, "run_at", run_at)
+    # a typed empty column, so the table gets a timestamp column even before anything resolves
+    result["resolved_at"] = pd.Series(pd.NaT, index=result.index, dtype="datetime64[us, UTC]")
     wh.write_df(result, SCHEMA, TABLE, key_columns=["run_id", "check_name", "source", "subject"])
+    mark_resolved(wh, run_id, run_at)
     return result

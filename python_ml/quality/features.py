@@ -9,6 +9,9 @@ Windows, per model and platform, relative to its latest as_of_at: the current wi
 seeds/feature_definitions (group != key). quality_score in [0, 1]:
     1 - 0.5 * null_fraction - 0.3 * min(psi / 0.25, 1) - 0.2 * min(10 * outlier_fraction, 1)
 (PSI 0.25 is the usual "significant shift"; 10 % outliers costs the whole outlier share).
+Next to PSI (symmetric) each row carries kl_divergence, KL(current || baseline) over the same
+quantile bins: the one-sided "how surprising is today's distribution under the baseline" that the
+feature-store design asks for, and null_count next to null_pct so a reader sees how many rows.
 """
 
 from __future__ import annotations
@@ -34,8 +37,12 @@ class QualityConfig:
     fence_iqr: float = 3.0
 
 
-def psi(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> float | None:
-    """Population stability index of `current` against quantile bins of `baseline`."""
+def _binned(
+    baseline: np.ndarray, current: np.ndarray, bins: int
+) -> tuple[np.ndarray, np.ndarray] | float | None:
+    """Shares of `baseline` and `current` in quantile bins of `baseline` (smoothed by 1e-4 so
+    an empty bin costs a finite amount); None without enough baseline, or the divergence itself
+    (0 or 1) when the baseline is a single value."""
     baseline = baseline[~np.isnan(baseline)]
     current = current[~np.isnan(current)]
     if len(baseline) < bins or len(current) == 0:
@@ -47,7 +54,26 @@ def psi(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> float | No
     eps = 1e-4
     b = np.histogram(baseline, edges)[0] / len(baseline) + eps
     c = np.histogram(current, edges)[0] / len(current) + eps
+    return b, c
+
+
+def psi(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> float | None:
+    """Population stability index of `current` against quantile bins of `baseline`."""
+    shares = _binned(baseline, current, bins)
+    if not isinstance(shares, tuple):
+        return shares
+    b, c = shares
     return float(np.sum((c - b) * np.log(c / b)))
+
+
+def kl_divergence(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> float | None:
+    """KL(current || baseline) in nats over quantile bins of `baseline`."""
+    shares = _binned(baseline, current, bins)
+    if not isinstance(shares, tuple):
+        return shares
+    b, c = shares
+    b, c = b / b.sum(), c / c.sum()
+    return float(np.sum(c * np.log(c / b)))
 
 
 def quality_score(null_fraction: float, psi_value: float | None, outlier_fraction: float) -> float:
@@ -80,6 +106,7 @@ def feature_stats(
     drift = psi(base, cur, cfg.bins)
     return {
         "row_count": n,
+        "null_count": int(np.isnan(cur).sum()),
         "null_pct": 100.0 * null_fraction,
         "mean": float(valid.mean()) if len(valid) else None,
         "std": float(valid.std(ddof=1)) if len(valid) > 1 else None,
@@ -88,6 +115,7 @@ def feature_stats(
         "outlier_count": outliers,
         "out_of_range_count": int(out_of_range.sum()),
         "psi": drift,
+        "kl_divergence": kl_divergence(base, cur, cfg.bins),
         "drift_status": None
         if drift is None
         else ("stable" if drift < 0.1 else "moderate" if drift < 0.25 else "significant"),
@@ -145,7 +173,7 @@ def compute_feature_quality(
                 )
     result = pd.DataFrame(rows)
     if not result.empty:
-        for col in ("mean", "std", "min", "max", "psi"):
+        for col in ("mean", "std", "min", "max", "psi", "kl_divergence"):
             result[col] = result[col].astype("float64")
         wh.write_df(
             result, SCHEMA, TABLE, key_columns=["run_id", "model_name", "platform", "feature_name"]

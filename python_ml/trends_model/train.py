@@ -45,8 +45,10 @@ class TrainConfig:
 
 
 def feature_columns(wh: Warehouse, model: str) -> list[str]:
+    """Numeric features of the model's definitions; a deprecated feature is never trained on."""
     defs = wh.query_df(
-        "select name, feature_group, data_type from seeds.feature_definitions where model_name = ?",
+        "select name, feature_group, data_type from seeds.feature_definitions "
+        "where model_name = ? and deprecated_at is null",
         [model],
     )
     keep = ~defs["feature_group"].isin(EXCLUDED_GROUPS) & defs["data_type"].isin(

@@ -63,6 +63,7 @@ TABLES = {
         "feed_position_impact",
         "category_completion_trends",
         "content_lifecycle",
+        "creator_tier_progression",
     ],
     "intermediate": ["int_platform_entity_events"],
 }
@@ -135,7 +136,7 @@ def test_incremental_equals_full_refresh(warehouse: Settings, sim_dir: Path) -> 
 
     with connect(warehouse) as wh:
         load_paths(wh, steps[0])
-    run_dbt(["seed", "--select", "engagement_types"], warehouse)
+    run_dbt(["seed", "--select", "engagement_types", "creator_tier_boosts"], warehouse)
     run_dbt(["run", *SELECT, *VARS, "--full-refresh"], warehouse)
     with connect(warehouse) as wh:
         first_watermark = wh.query_df(

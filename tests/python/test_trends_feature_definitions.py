@@ -7,6 +7,7 @@ against the built tables (DuckDB, after a real dbt build), and the checker itsel
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,15 @@ def test_every_definition_is_well_formed() -> None:
         assert d["description"].strip(), f"{where}: no description"
         if d["valid_min"] and d["valid_max"]:
             assert float(d["valid_min"]) <= float(d["valid_max"]), f"{where}: min > max"
-        assert int(d["computation_lag"]) >= 0, f"{where}: negative lag"
+        assert int(d["computation_lag_minutes"]) >= 0, f"{where}: negative lag"
+        assert d["is_nullable"] in ("true", "false"), f"{where}: is_nullable {d['is_nullable']!r}"
+        if d["feature_group"] == "key" and d["name"] != "creator_id":
+            assert d["is_nullable"] == "false", f"{where}: a key column must not be nullable"
+        created = datetime.fromisoformat(d["created_at"])
+        if d["deprecated_at"]:
+            assert datetime.fromisoformat(d["deprecated_at"]) > created, (
+                f"{where}: deprecated first"
+            )
         assert int(d["version"]) >= 1
     groups = {d["feature_group"] for d in definitions}
     assert groups >= GROUPS, f"feature groups without a feature: {GROUPS - groups}"
@@ -98,3 +107,22 @@ def test_seed_matches_the_built_tables(built_duckdb: Settings, model: str) -> No
         columns = wh.columns("trends", model)
     assert columns, f"trends.{model} was not built"
     assert definition_problems(load_definitions(), {model: columns}) == []
+
+
+@pytest.mark.parametrize("model", FEATURE_MODELS)
+def test_non_nullable_features_have_no_nulls_in_the_built_tables(
+    built_duckdb: Settings, model: str
+) -> None:
+    from trendcast.warehouse import connect
+
+    required = [
+        d["name"]
+        for d in load_definitions()
+        if d["model_name"] == model and d["is_nullable"] == "false"
+    ]
+    assert required, f"{model}: no feature is defined as not nullable"
+    nulls = ", ".join(f"count(*) - count({c}) as {c}" for c in required)
+    with connect(built_duckdb) as wh:
+        counts = wh.query_df(f"select count(*) as total_rows, {nulls} from trends.{model}")
+    assert int(counts.loc[0, "total_rows"]) > 0
+    assert {c: int(counts.loc[0, c]) for c in required if counts.loc[0, c]} == {}

@@ -5,8 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from python_ml.quality.checks import _longest_run, _severity, collection_gaps, x_post_volume
-from python_ml.quality.features import psi, quality_score
+from python_ml.quality.checks import (
+    _longest_run,
+    _severity,
+    collection_gaps,
+    platform_stream,
+    run_checks,
+    x_post_volume,
+)
+from python_ml.quality.features import (
+    QualityConfig,
+    feature_stats,
+    kl_divergence,
+    psi,
+    quality_score,
+)
 from trendcast.settings import Settings
 
 
@@ -63,3 +76,70 @@ def test_x_checks_find_a_missing_day_and_a_thin_day(duckdb_warehouse: Settings) 
     assert str(thin.date()) in volume[0]["details"] and str(missing.date()) in volume[0]["details"]
     assert len(gaps) == 1 and gaps[0]["observed_value"] == 1 and not gaps[0]["passed"]
     assert str(missing.date()) in gaps[0]["details"]
+
+
+def test_kl_divergence_grows_with_the_shift_and_is_one_sided() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=5000)
+    same = kl_divergence(base, rng.normal(size=5000))
+    shifted = kl_divergence(base, rng.normal(loc=1.0, size=5000))
+    far = kl_divergence(base, rng.normal(loc=2.0, size=5000))
+    assert same is not None and same < 0.01
+    assert shifted is not None and far is not None and 0.05 < shifted < far
+    narrow = rng.normal(scale=0.2, size=5000)
+    assert kl_divergence(base, narrow) != kl_divergence(narrow, base)
+    assert kl_divergence(base[:5], base) is None
+
+
+def test_feature_stats_counts_nulls() -> None:
+    rng = np.random.default_rng(2)
+    current = pd.Series(np.r_[rng.normal(size=90), [np.nan] * 10])
+    stats = feature_stats({}, current, pd.Series(rng.normal(size=500)), QualityConfig())
+    assert stats["null_count"] == 10 and stats["null_pct"] == 10.0
+    assert stats["kl_divergence"] is not None and stats["kl_divergence"] >= 0
+
+
+def _events(n_views: int, bad_watch: int, skewed: int) -> pd.DataFrame:
+    at = pd.Timestamp("2025-03-01", tz="UTC")
+    rows = [{"event_type": "view", "content_id": "c", "creator_id": "u",
+             "watch_duration_seconds": 5.0, "completion_percentage": 50.0,
+             "occurred_at": at, "received_at": at + pd.Timedelta(seconds=2)}
+            for _ in range(n_views)]  # fmt: skip
+    for r in rows[:bad_watch]:
+        r["completion_percentage"] = 140.0
+    for r in rows[bad_watch : bad_watch + skewed]:
+        r["received_at"] = at - pd.Timedelta(hours=1)
+    rows.append({"event_type": "registration", "content_id": None, "creator_id": None,
+                 "watch_duration_seconds": None, "completion_percentage": None,
+                 "occurred_at": at, "received_at": at})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_platform_checks_count_records_and_resolve_later(warehouse: Settings) -> None:
+    from trendcast.warehouse import connect
+
+    with connect(warehouse) as wh:
+        wh.write_df(_events(200, bad_watch=20, skewed=1), "staging", "stg_platform__events")
+        rows = {r["subject"]: r for r in platform_stream(wh)}
+        first = run_checks(wh, "run-1", pd.Timestamp("2025-03-02", tz="UTC"))
+        wh.execute("drop table staging.stg_platform__events")
+        wh.write_df(_events(200, bad_watch=0, skewed=1), "staging", "stg_platform__events")
+        second_at = pd.Timestamp("2025-03-03", tz="UTC")
+        run_checks(wh, "run-2", second_at)
+        stored = wh.query_df(
+            "select run_id, subject, passed, resolved_at from ml.data_quality_checks "
+            "where check_name = 'platform_event_contract' order by run_id, subject"
+        ).set_index(["run_id", "subject"])
+    watch = rows["watch_outside_duration"]
+    # the registration is not a view: only the 200 views are checked
+    assert (watch["records_checked"], watch["failed_records"]) == (200, 20)
+    assert watch["failure_rate"] == 0.1 and not watch["passed"] and watch["severity"] == "medium"
+    assert rows["content_id"]["records_checked"] == 200 and rows["content_id"]["passed"]
+    skew = rows["received_before_occurred"]
+    assert skew["records_checked"] == 201 and skew["failed_records"] == 1
+    assert not first.empty and {"records_checked", "failed_records", "failure_rate"} <= set(first)
+    # the watch failure of run-1 is closed by run-2; the clock skew persists and stays open
+    assert pd.Timestamp(stored.loc[("run-1", "watch_outside_duration"), "resolved_at"]) == second_at
+    assert bool(stored.loc[("run-2", "watch_outside_duration"), "passed"])
+    assert pd.isna(stored.loc[("run-1", "received_before_occurred"), "resolved_at"])
+    assert pd.isna(stored.loc[("run-2", "received_before_occurred"), "resolved_at"])

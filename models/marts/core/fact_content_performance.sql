@@ -10,12 +10,16 @@
 -- interactions, watch time, completion and the viral score
 --   weighted_engagement_score = sum(engagement_weight) over the day's engagements (views only
 --                               when qualified; weights from seeds/engagement_types.csv)
---   viral_score = weighted_engagement_score * completion_bonus * recency_factor
+--   viral_score = weighted_engagement_score * completion_bonus * recency_factor * creator_boost
 --   completion_bonus = 1.25 when completion_rate > 0.8, else 1.0
 --   recency_factor   = 0.5 ^ (content age in days at the performance day / 7)
+--   creator_boost    = seeds/creator_tier_boosts.csv factor of the creator's tier at the start of
+--                      the performance day (dim_users_history, point in time), 1.0 when unknown
 -- Incremental: a (video, day) pair is recomputed from every fact row it has when the engagement
 -- fact got a row for it in the lookback window, or when the video's attributes changed; all other
--- rows cannot have changed, so the table equals a full refresh.
+-- rows cannot have changed, so the table equals a full refresh. A creator's profile version that
+-- arrives late (its fetched_at in the lookback) recomputes that creator's pairs from its valid_from
+-- on (all of them for a first version, which covers the time before it).
 with
 
 engagements as (
@@ -30,6 +34,14 @@ engagement_types as (
 content as (
     select * from {{ ref('dim_content') }}
     where platform = 'platform'
+),
+
+creator_versions as (
+    select * from {{ ref('dim_users_history') }}
+),
+
+creator_boosts as (
+    select * from {{ ref('creator_tier_boosts') }}
 ),
 
 {% if is_incremental() %}
@@ -47,6 +59,19 @@ content as (
         inner join content as c
             on e.content_id = c.content_id
         where c.attributes_fetched_at >= {{ core_incremental_cutoff('last_fetched_at', lookback_factor=2) }}
+        union
+        select
+            e.content_id,
+            {{ core_utc_date('e.occurred_at') }} as performance_date
+        from engagements as e
+        inner join creator_versions as v
+            on e.creator_id = v.user_id
+        where
+            v.fetched_at >= {{ core_incremental_cutoff('last_fetched_at', lookback_factor=2) }}
+            and (
+                v.version_number = 1
+                or {{ core_utc_date('e.occurred_at') }} >= {{ core_utc_date('v.valid_from') }}
+            )
     ),
 {% endif %}
 
@@ -104,6 +129,18 @@ scored as (
         on d.content_id = c.content_id
 ),
 
+boosted as (
+    select
+        s.*,
+        v.creator_tier,
+        {{ core_creator_boost('b.boost_factor') }} as creator_boost
+    from scored as s
+    left join creator_versions as v
+        on {{ core_version_valid_at('v', 's.creator_id', 'cast(s.performance_date as timestamp)') }}
+    left join creator_boosts as b
+        on v.creator_tier = b.creator_tier
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat(["'platform:'", 'content_id'])) }} as content_key,
@@ -126,14 +163,17 @@ final as (
         cast(content_age_days as integer) as content_age_days,
         cast({{ core_completion_bonus('completion_rate') }} as {{ type_double() }}) as completion_bonus,
         cast({{ core_recency_factor('content_age_days') }} as {{ type_double() }}) as recency_factor,
+        cast(creator_tier as {{ dbt.type_string() }}) as creator_tier,
+        cast(creator_boost as {{ type_double() }}) as creator_boost,
         cast(
             weighted_engagement_score
             * {{ core_completion_bonus('completion_rate') }}
             * {{ core_recency_factor('content_age_days') }}
+            * creator_boost
             as {{ type_double() }}
         ) as viral_score,
         last_fetched_at
-    from scored
+    from boosted
 )
 
 select * from final

@@ -14,6 +14,9 @@
 -- performance rows, uploads or changed video attributes), every day from the earliest changed day on
 -- is recomputed from the full sources (the 30-day baseline moves forward with it); everything else
 -- cannot have changed, so the table equals a full refresh.
+-- user_key is the creator's profile version valid at the start of the day (dim_users_history,
+-- the same point in time as the creator boost of fact_content_performance); a version that arrives
+-- late recomputes the creator's days from its valid_from on (every day for a first version).
 with
 
 engagements as (
@@ -27,6 +30,10 @@ performance as (
 content as (
     select * from {{ ref('dim_content') }}
     where platform = 'platform'
+),
+
+creator_versions as (
+    select * from {{ ref('dim_users_history') }}
 ),
 
 uploads as (
@@ -59,6 +66,15 @@ uploads as (
             cast('1900-01-01' as date) as changed_date
         from content
         where creator_id is not null and attributes_fetched_at >= {{ core_incremental_cutoff('last_fetched_at', lookback_factor=2) }}
+        union all
+        select
+            user_id as creator_id,
+            case
+                when version_number = 1 then cast('1900-01-01' as date)
+                else {{ core_utc_date('valid_from') }}
+            end as changed_date
+        from creator_versions
+        where fetched_at >= {{ core_incremental_cutoff('last_fetched_at', lookback_factor=2) }}
     ),
 
     affected_creators as (
@@ -203,6 +219,7 @@ final as (
     select
         t.creator_id,
         t.activity_date,
+        v.user_key,
         {{ core_date_key('t.activity_date', grain='day') }} as date_key,
         cast(coalesce(u.content_posted, 0) as {{ dbt.type_bigint() }}) as content_posted,
         cast(coalesce(p.total_views_received, 0) as {{ dbt.type_bigint() }}) as total_views_received,
@@ -241,6 +258,8 @@ final as (
         on t.creator_id = b.creator_id and t.activity_date = b.activity_date
     left join trending as tr
         on t.creator_id = tr.creator_id and t.activity_date = tr.activity_date
+    left join creator_versions as v
+        on {{ core_version_valid_at('v', 't.creator_id', 'cast(t.activity_date as timestamp)') }}
 )
 
 select * from final

@@ -16,10 +16,26 @@
 -- when its whole window was observed: the platform (hashtags) or the video itself (videos) was
 -- fetched at or after the window end; observed_at is that fetch, the moment the label became known.
 -- Labels look forward by design: features never read them except through observed_at (group G).
+-- Human labels (seeds/viral_label_overrides.csv) override the rule's is_viral where they match
+-- (entity, as_of_at in [as_of_from, as_of_to), optional window and definition; the latest
+-- labelled_at wins); rule_is_viral keeps the rule's answer, label_source says which one holds, and
+-- such a label is known only from labelled_at on (observed_at = the later of the two). On an
+-- incremental run, stored rows outside the recomputed range that a human label touches, or touched
+-- before, are re-read from this table and re-reviewed, so editing the seed needs no full refresh.
 with
 
 definitions as (
     select * from {{ ref('viral_definitions') }}
+),
+
+overrides as (
+    select
+        *,
+        case
+            when entity_type = 'hashtag' then {{ dbt.hash("platform || ':' || lower(entity_name)") }}
+            else entity_name
+        end as entity_id
+    from {{ ref('viral_label_overrides') }}
 ),
 
 metrics as (
@@ -242,7 +258,7 @@ labelled as (
         on d.applies_to in ('both', c.entity_type)
 ),
 
-final as (
+rule_labels as (
     select
         cast(entity_type as {{ dbt.type_string() }}) as entity_type,
         entity_id,
@@ -252,19 +268,114 @@ final as (
         definition_id,
         labeling_method,
         window_end_at,
-        observed_at,
+        observed_at as rule_observed_at,
         start_value,
         end_value,
         gained_value,
         cast(growth_rate as {{ double }}) as growth_rate,
         cast(rank_in_window as {{ dbt.type_bigint() }}) as rank_in_window,
-        is_viral,
         cast(threshold_value as {{ double }}) as threshold_value,
         actual_peak_at,
         actual_peak_value,
-        cast(confidence as {{ double }}) as confidence
+        cast(confidence as {{ double }}) as confidence,
+        is_viral as rule_is_viral
     from labelled
     where is_viral is not null {{ trends_incremental_filter('as_of_at', max_window) }}
+    {% if is_incremental() %}
+        union all
+        select
+            t.entity_type,
+            t.entity_id,
+            t.platform,
+            t.as_of_at,
+            t.window_hours,
+            t.definition_id,
+            t.labeling_method,
+            t.window_end_at,
+            t.rule_observed_at,
+            t.start_value,
+            t.end_value,
+            t.gained_value,
+            t.growth_rate,
+            t.rank_in_window,
+            t.threshold_value,
+            t.actual_peak_at,
+            t.actual_peak_value,
+            t.confidence,
+            t.rule_is_viral
+        from {{ this }} as t
+        where
+            t.as_of_at < {{ trends_incremental_cutoff('as_of_at', max_window) }}
+            and (
+                t.label_source = 'manual'
+                or exists (
+                    select 1 from overrides as o
+                    where
+                        o.entity_type = t.entity_type
+                        and o.platform = t.platform
+                        and o.entity_id = t.entity_id
+                        and t.as_of_at >= o.as_of_from
+                        and t.as_of_at < o.as_of_to
+                )
+            )
+    {% endif %}
+),
+
+reviewed as (
+    select
+        r.*,
+        o.is_viral as manual_is_viral,
+        o.labelled_by,
+        o.labelled_at,
+        row_number() over (
+            partition by r.entity_type, r.entity_id, r.as_of_at, r.window_hours, r.definition_id
+            order by o.labelled_at desc, o.labelled_by asc
+        ) as review_rank
+    from rule_labels as r
+    left join overrides as o
+        on
+            r.entity_type = o.entity_type
+            and r.platform = o.platform
+            and r.entity_id = o.entity_id
+            and r.as_of_at >= o.as_of_from
+            and r.as_of_at < o.as_of_to
+            and (o.window_hours is null or r.window_hours = o.window_hours)
+            and (o.definition_id is null or r.definition_id = o.definition_id)
+),
+
+final as (
+    select
+        entity_type,
+        entity_id,
+        platform,
+        as_of_at,
+        window_hours,
+        definition_id,
+        labeling_method,
+        window_end_at,
+        case
+            when manual_is_viral is null then rule_observed_at
+            when labelled_at > rule_observed_at then labelled_at
+            else rule_observed_at
+        end as observed_at,
+        start_value,
+        end_value,
+        gained_value,
+        growth_rate,
+        rank_in_window,
+        coalesce(manual_is_viral, rule_is_viral) as is_viral,
+        threshold_value,
+        actual_peak_at,
+        actual_peak_value,
+        confidence,
+        rule_is_viral,
+        rule_observed_at,
+        cast(case when manual_is_viral is null then 'rule' else 'manual' end as {{ dbt.type_string() }})
+            as label_source,
+        case when manual_is_viral is not null then labelled_by end as labelled_by,
+        case when manual_is_viral is not null then labelled_at end as labelled_at
+    from reviewed
+    where review_rank = 1
 )
 
 select * from final
