@@ -36,3 +36,22 @@
     from {{ this }} as processed
     where processed.batch_id is not null
 {%- endmacro %}
+
+{#- For staging tables that keep one row per key (the latest observation): on an incremental run,
+    the stored rows of the keys the new batches saw again, appended to the new candidates
+    (`relation`, a CTE with `columns`), so the ranking after it sees the stored and the new
+    observation together and an incremental run equals a full refresh. `keys` are the columns
+    that identify an observation. Renders nothing on a full refresh. -#}
+{% macro union_stored_rows_of_seen_keys(relation, columns, keys) -%}
+    {%- if is_incremental() %}
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join (select distinct {{ keys | join(', ') }} from {{ relation }}) as seen
+            on
+            {%- for key in keys %}
+                {% if not loop.first %}and {% endif %}t.{{ key }} = seen.{{ key }}
+            {%- endfor %}
+    {%- endif %}
+{%- endmacro %}

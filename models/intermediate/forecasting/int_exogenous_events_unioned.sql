@@ -19,7 +19,7 @@ curated_typed as (
         {{ iso_to_timestamp('event_start') }} as event_start_at,
         {{ iso_to_timestamp('event_end') }} as event_end_at,
         cast(intensity as {{ type_double() }}) as intensity,
-        cast(source as {{ dbt.type_string() }}) as source,
+        cast(source as {{ dbt.type_string() }}) as documented_in,
         {{ iso_to_timestamp('created_at') }} as created_at,
         'curated' as origin
     from curated
@@ -34,7 +34,7 @@ user_typed as (
         event_start_at,
         event_end_at,
         intensity,
-        source,
+        documented_in,
         created_at,
         'user' as origin
     from user_events

@@ -17,7 +17,7 @@ final as (
             as timestamp with time zone
         ) as event_end_at,
         cast(intensity as double precision) as intensity,
-        source,
+        documented_in,
         origin,
         cast(created_at as timestamp with time zone) as created_at
     from events

@@ -12,7 +12,7 @@ final as (
         event_start as event_start_at,
         event_end as event_end_at,
         cast(intensity as {{ type_double() }}) as intensity,
-        cast(source as {{ dbt.type_string() }}) as source,
+        cast(source as {{ dbt.type_string() }}) as documented_in,
         created_at
     from source
 )

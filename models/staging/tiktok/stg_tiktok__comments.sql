@@ -82,14 +82,7 @@ candidates as (
     select
         {{ columns | join(',\n        ') }}
     from parsed
-    {% if is_incremental() %}
-        -- the stored observation of a comment seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        where t.comment_id in (select p.comment_id from parsed as p)
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('parsed', columns, ['comment_id']) }}
 ),
 
 deduped as (

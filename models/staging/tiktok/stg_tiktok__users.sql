@@ -50,15 +50,7 @@ candidates as (
     select
         {{ columns | join(',\n        ') }}
     from users
-    {% if is_incremental() %}
-        -- the stored observation of a key seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        inner join (select distinct u.username, u.fetched_at from users as u) as seen
-            on t.username = seen.username and t.fetched_at = seen.fetched_at
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('users', columns, ['username', 'fetched_at']) }}
 ),
 
 deduped as (

@@ -214,15 +214,7 @@ candidates as (
         {{ columns | join(',\n        ') }}
     from unioned
     where video_id is not null
-    {% if is_incremental() %}
-        -- the stored observation of a key seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        inner join (select distinct u.video_id, u.fetched_at from unioned as u) as seen
-            on t.video_id = seen.video_id and t.fetched_at = seen.fetched_at
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('unioned', columns, ['video_id', 'fetched_at']) }}
 ),
 
 deduped as (

@@ -104,14 +104,7 @@ candidates as (
     select
         {{ columns | join(',\n        ') }}
     from parsed
-    {% if is_incremental() %}
-        -- the stored observation of a bucket seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        where t.post_count_id in (select p.post_count_id from parsed as p)
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('parsed', columns, ['post_count_id']) }}
 ),
 
 ranked as (

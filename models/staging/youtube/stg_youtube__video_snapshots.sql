@@ -198,18 +198,7 @@ candidates as (
     select
         {{ columns | join(',\n        ') }}
     from parsed
-    {% if is_incremental() %}
-        -- the stored observation of a key seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        inner join (select distinct p.region_code, p.video_id, p.fetched_at from parsed as p) as seen
-            on
-                t.region_code = seen.region_code
-                and t.video_id = seen.video_id
-                and t.fetched_at = seen.fetched_at
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('parsed', columns, ['region_code', 'video_id', 'fetched_at']) }}
 ),
 
 deduped as (
