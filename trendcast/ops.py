@@ -307,7 +307,7 @@ def record_schema_versions(
     seen_at = at or now_utc()
     marks = ", ".join("?" for _ in ids)
     rows = wh.query(
-        "select batch_id, line_no, source, endpoint, raw_json from raw.api_responses "
+        "select batch_id, line_no, source, endpoint, raw_json, fetched_at from raw.api_responses "
         f"where batch_id in ({marks}) and processing_status = 'processed' "
         "order by batch_id, line_no",
         ids,
@@ -323,17 +323,22 @@ def record_schema_versions(
             items.setdefault((batch_id, line_no), []).append(_as_json(item))
     # (batch, source, endpoint) -> key paths, batches in landing order
     per_batch: dict[tuple[str, str, str], set[str]] = {}
-    for batch_id, line_no, source, endpoint, raw in rows:
+    first_fetch: dict[str, Any] = {}
+    for batch_id, line_no, source, endpoint, raw, fetched_at in rows:
+        if batch_id not in first_fetch or fetched_at < first_fetch[batch_id]:
+            first_fetch[batch_id] = fetched_at
         key = (batch_id, source, endpoint_key(source, endpoint))
         paths = per_batch.setdefault(key, set())
         body = _as_json(raw)
         key_paths(body, "", paths)
         for item in items.get((batch_id, line_no), []):
             key_paths(item, "events[]", paths)
+    # compared in the order the data was fetched, not landed: files of one cycle land in name
+    # order, and a newer response landing first would read as its older sibling's keys vanishing
     order = {b: i for i, b in enumerate(ids)}
     changes: list[SchemaChange] = []
     for (batch_id, source, endpoint), paths in sorted(
-        per_batch.items(), key=lambda kv: order[kv[0][0]]
+        per_batch.items(), key=lambda kv: (first_fetch[kv[0][0]], order[kv[0][0]])
     ):
         paths = set(sorted(paths)[:MAX_PATHS])
         fp = fingerprint(paths)

@@ -1,4 +1,4 @@
-"""`trendcast bench` smoke run: every stage runs and the report has the keys issue 8 names.
+"""`trendcast bench` smoke run: every stage runs and the report has the keys the benchmark documents.
 
 A tiny day (a few thousand events) on a throwaway DuckDB file: this checks the command works and
 that its numbers add up, not how fast anything is (speed is measured by the command itself and
@@ -35,6 +35,9 @@ def test_bench_smoke_reports_every_stage(tmp_path: Path) -> None:
             str(report_path),
             "--memory-limit",
             "1500MB",
+            # the Mastodon stream at smoke size too (its default is a day of 1M statuses)
+            "--mastodon-per-day",
+            "4000",
         ],
         cwd=PROJECT_DIR,
         env=env,

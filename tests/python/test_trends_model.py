@@ -58,9 +58,23 @@ def test_one_query_per_entity_gives_the_labels_of_one_join_per_window(warehouse)
     definitions = pd.DataFrame(
         {
             "model_name": "hashtag_features",
-            "name": ["hashtag_id", "reach_velocity", "is_weekend", "last_prediction_error"],
-            "feature_group": ["key", "temporal_growth", "temporal_pattern", "prediction_residual"],
-            "data_type": ["text", "double", "boolean", "double"],
+            "name": [
+                "hashtag_id",
+                "reach_velocity",
+                "is_weekend",
+                "last_prediction_error",
+                "retired_rate",
+            ],
+            "feature_group": [
+                "key",
+                "temporal_growth",
+                "temporal_pattern",
+                "prediction_residual",
+                "temporal_growth",
+            ],
+            "data_type": ["text", "double", "boolean", "double", "double"],
+            # a deprecated feature is never trained on (hashtag_features has no such column)
+            "deprecated_at": pd.to_datetime([None, None, None, None, "2025-01-01"], utc=True),
         }
     )
     labels = pd.DataFrame(

@@ -372,7 +372,10 @@ final as (
         rule_observed_at,
         cast(case when manual_is_viral is null then 'rule' else 'manual' end as {{ dbt.type_string() }})
             as label_source,
-        case when manual_is_viral is not null then labelled_by end as labelled_by,
+        -- typed as the contract says: the seed's varchar(128) would read as a changed column type
+        -- to an incremental run on Postgres (on_schema_change fail)
+        cast(case when manual_is_viral is not null then labelled_by end as {{ dbt.type_string() }})
+            as labelled_by,
         case when manual_is_viral is not null then labelled_at end as labelled_at
     from reviewed
     where review_rank = 1
