@@ -33,10 +33,12 @@ def _simulate(out: Path) -> None:
 
 
 def _with_new_key(src: Path, dest: Path) -> None:
-    """One TikTok call of `src` fetched a second later, its videos carrying a new field."""
+    """One TikTok call of `src` fetched a second after the last call of `src`, its videos carrying
+    a new field: the newer response, so the field is recorded as added, not as vanished."""
     with gzip.open(src, "rt") as fh:
-        line = json.loads(fh.readline())
-    fetched = datetime.fromisoformat(line["fetched_at"].replace("Z", "+00:00"))
+        lines = [json.loads(raw) for raw in fh if raw.strip()]
+    line = lines[0]
+    fetched = max(datetime.fromisoformat(x["fetched_at"].replace("Z", "+00:00")) for x in lines)
     line["fetched_at"] = (fetched + timedelta(seconds=1)).isoformat()
     for video in line["response"]["data"]["videos"]:
         video["ai_generated_label"] = False
