@@ -1,4 +1,4 @@
-"""Prefect flow for the trend feature store's Python steps (issue 5).
+"""Prefect flow for the trend feature store's Python steps.
 
 `features(target=...)` runs after `dbt build`: it fits the semantic themes (ml.hashtag_themes),
 rebuilds the feature marts that join them (and ml.predictions residuals), then records a quality

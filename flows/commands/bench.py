@@ -34,7 +34,7 @@ def bench(
         str,
         typer.Option(
             help="DuckDB memory_limit for the run (TRENDCAST_DUCKDB_MEMORY_LIMIT): the 4 GB RSS "
-            "budget of issue 8 leaves ~1.5 GB for Python, dbt and Arrow. 'default' keeps "
+            "memory budget leaves ~1.5 GB for Python, dbt and Arrow. 'default' keeps "
             "DuckDB's own (80% of RAM)."
         ),
     ] = "2500MB",

@@ -1,4 +1,4 @@
-"""`trendcast forecast` and `trendcast backtest posts`: post-count forecasting (issue 7)."""
+"""`trendcast forecast` and `trendcast backtest posts`: post-count forecasting."""
 
 from __future__ import annotations
 
