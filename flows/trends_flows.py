@@ -74,7 +74,7 @@ def train_trends_task(target: str | None) -> list[dict]:
 
 @flow(name="trends-models")
 def trends_models(target: str | None = None) -> dict:
-    """LightGBM hashtag/video virality per window (issue 6b): train, evaluate, score the latest hour."""
+    """LightGBM hashtag/video virality per window: train, evaluate, score the latest hour."""
     results = train_trends_task(target)
     return {
         r["task"]: {

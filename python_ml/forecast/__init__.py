@@ -1,4 +1,4 @@
-"""Post-count forecasting for one account (issue 7): baselines, NB GLM, LightGBM, Hawkes.
+"""Post-count forecasting for one account: baselines, NB GLM, LightGBM, Hawkes.
 
 Layout: `series` (hourly/daily count series with gap masks), `features` (point-in-time origin
 features), `models` (every forecaster behind one interface), `intervals` (count distributions and

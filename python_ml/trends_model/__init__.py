@@ -1,4 +1,4 @@
-"""Hashtag and video virality (issue 6b): LightGBM on the trend feature store, per window."""
+"""Hashtag and video virality: LightGBM on the trend feature store, per window."""
 
 WINDOWS = (6, 12, 24, 48)
 DEFINITION = "growth_100pct"
