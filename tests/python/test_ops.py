@@ -1,6 +1,6 @@
 """Scheduled operation without dbt: deployments and schedules, the writer lock, alerts to a
-loopback webhook, schema fingerprints and latency stamps (fast; the replay through dbt is in
-test_ops_replay.py)."""
+loopback webhook, schema fingerprints and latency stamps (fast; the replay through dbt has no end-to-end test
+yet: docs/OPERATIONS.md)."""
 
 from __future__ import annotations
 
