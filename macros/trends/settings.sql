@@ -19,8 +19,3 @@
 {% macro trends_baseline_days() -%}
     {{ return(var('trends_baseline_days', 7) | int) }}
 {%- endmacro %}
-
-{# sql list literal: ('a', 'b') #}
-{% macro trends_in_list(values) -%}
-    ({% for v in values %}'{{ v }}'{{ ', ' if not loop.last }}{% endfor %})
-{%- endmacro %}
