@@ -190,6 +190,52 @@ def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) ->
         pass  # released by the holder
 
 
+def test_retention_and_erasure_hold_the_writer_lock(duckdb_warehouse) -> None:
+    """Retention deletes and erasure rewrites: writers like hourly and daily, so they wait for
+    the lock and give up with the same message (the flows and the commands started by hand)."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.lifecycle_flows import erase_user, retention
+
+    held = threading.Event()
+    release = threading.Event()
+    released_at: list[float] = []
+
+    def holder() -> None:
+        with writer_lock(duckdb_warehouse, "hourly", timeout=5):
+            held.set()
+            release.wait(10)
+            released_at.append(time.time())
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(5)
+    try:
+        busy = "the warehouse writer lock .* is held by hourly"
+        with pytest.raises(WriterBusyError, match=f"retention: {busy}"):
+            retention.fn(target="duckdb", dry_run=True, lock_timeout=0.6)
+        with pytest.raises(WriterBusyError, match=f"erase: {busy}"):
+            erase_user.fn(user="x:someone", target="duckdb", lock_timeout=0.6)
+        result = CliRunner().invoke(app, ["retention", "--dry-run", "--lock-timeout", "0.6"])
+        assert result.exit_code == 1
+        assert "retention: the warehouse writer lock" in result.output
+        mastodon = CliRunner().invoke(app, ["mastodon", "retention", "--lock-timeout", "0.6"])
+        assert mastodon.exit_code == 1 and "held by hourly" in mastodon.output
+        with connect(duckdb_warehouse) as wh:  # nothing ran while the lock was held
+            assert not wh.table_exists("ops", "retention_runs")
+        # a command that may wait runs once the holder is done, not before
+        threading.Timer(1.0, release.set).start()
+        result = CliRunner().invoke(app, ["retention", "--dry-run", "--lock-timeout", "30"])
+        assert result.exit_code == 0, result.output
+    finally:
+        release.set()
+        t.join()
+    with connect(duckdb_warehouse) as wh:
+        started = wh.scalar("select min(started_at) from ops.retention_runs")
+    assert started.timestamp() >= released_at[0]
+
+
 def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
     with (
         writer_lock(duckdb_warehouse, "daily", timeout=1),
