@@ -424,3 +424,83 @@ def test_replay_releases_each_file_when_its_newest_fetch_is_due(tmp_path: Path) 
     assert seen[-1][1] == ["m00.jsonl.gz", "m20.jsonl.gz", "m50.jsonl.gz"]
     # each copy carries the moment it was due, not when it was copied
     assert (inbox / "m20.jsonl.gz").stat().st_mtime == pytest.approx(1_020.0)
+
+
+def test_a_replay_stopped_by_sigterm_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM mid-copy: the half-copied file is removed and the replay stops; `.part` files a
+    killed replay left are removed at the start, a copy another process still writes is not."""
+    import fcntl
+    import os
+    import signal
+
+    from flows import schedules
+    from trendcast.sources import signals
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for minute in (0, 20):
+        _archive(src / f"m{minute:02d}.jsonl.gz", [[TAG]], minute)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / ".old.jsonl.gz.part").write_bytes(b"left by a killed replay")
+    live = inbox / ".live.jsonl.gz.part"
+    live_fh = open(live, "wb")  # noqa: SIM115 - closed below
+    fcntl.flock(live_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    copies = []
+
+    def copy_half_then_terminated(fsrc, fdst, length=0) -> None:
+        copies.append(fdst.name)
+        if len(copies) == 2:  # the second file: half of it, then the scheduler stops us
+            fdst.write(fsrc.read(10))
+            os.kill(os.getpid(), signal.SIGTERM)
+        fdst.write(fsrc.read())
+
+    monkeypatch.setattr(schedules.shutil, "copyfileobj", copy_half_then_terminated)
+    now = [1_000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    try:
+        with pytest.raises(signals.Terminated), signals.terminate_gracefully():
+            schedules.run_replay(src, inbox, 60.0, lambda: {}, cycle_every=900.0,
+                                 clock=lambda: now[0], sleep=sleep)  # fmt: skip
+        assert signals.received()
+        assert len(copies) == 2
+        # the first file whole, the second neither half-copied nor under its final name
+        assert sorted(p.name for p in inbox.iterdir()) == [".live.jsonl.gz.part", "m00.jsonl.gz"]
+    finally:
+        live_fh.close()
+    assert signal.getsignal(signal.SIGTERM) is not signals._handler  # handler put back
+
+
+def test_freshness_selects_every_checkable_source_whose_table_exists() -> None:
+    """`dbt source freshness` without a selection checks nothing here (the default selector
+    selects no source): the cycle names the sources with a loaded_at_field and a limit."""
+    from flows.live import freshness_selection
+
+    limit = {"warn_after": {"count": 2, "period": "day"}, "error_after": {"count": None}}
+    none = {"warn_after": {"count": None}, "error_after": {"count": None}}
+
+    def src(source: str, name: str, loaded: str | None, fresh: dict | None, schema: str) -> dict:
+        return {"source_name": source, "name": name, "identifier": name, "schema": schema,
+                "loaded_at_field": loaded, "freshness": fresh}  # fmt: skip
+
+    manifest = {
+        "sources": {
+            "a": src("raw", "api_responses", "loaded_at", limit, "raw"),
+            "b": src("raw", "ingestion_batches", "completed_at", limit, "raw"),
+            "c": src("raw", "response_items", None, None, "raw"),  # no loaded_at_field
+            "d": src("ops", "processing_latency", None, none, "ops"),  # no limit
+            "e": src("ml", "predictions", "scored_at", limit, "ml"),  # not created yet
+        }
+    }
+    existing = {
+        ("raw", "api_responses"),
+        ("raw", "ingestion_batches"),
+        ("ops", "processing_latency"),
+    }
+    selection = freshness_selection(manifest, lambda s, t: (s, t) in existing)
+    assert selection == ["source:raw.api_responses", "source:raw.ingestion_batches"]
