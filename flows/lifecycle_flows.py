@@ -81,7 +81,12 @@ def rebuild_task(target: str | None, source: str) -> dict:
 def erase_user(user: str, target: str | None = None, rebuild: bool = True) -> dict:
     """Erase one person (`<source>:<id>`): redact raw, delete ml rows, tombstone, then rebuild
     every model that reads the source."""
-    result = erase_task(target, user)
-    if rebuild:
-        result["rebuilt"] = rebuild_task(target, user.partition(":")[0])
+    from trendcast.settings import Settings
+    from trendcast.writer_lock import writer_lock
+
+    # one writer: a build or load between the redaction and the rebuild would see half of it
+    with writer_lock(Settings.from_env(target), "erase"):
+        result = erase_task(target, user)
+        if rebuild:
+            result["rebuilt"] = rebuild_task(target, user.partition(":")[0])
     return result

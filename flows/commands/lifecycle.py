@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.commands import writing
+
 console = Console()
 
 
@@ -44,7 +46,7 @@ def retention_command(
             raise typer.BadParameter(f"--as-of {as_of!r} is not ISO-8601") from exc
         clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     cfg = Settings.from_env()
-    with connect(cfg) as wh:
+    with writing(cfg, "retention"), connect(cfg) as wh:
         results = run_retention(
             wh, load_policy(policy), dry_run=dry_run, as_of=clock, families=family
         )
@@ -70,21 +72,22 @@ def erase_command(
 
     subject = Subject.parse(user)
     cfg = Settings.from_env()
-    with connect(cfg) as wh:
-        result = erase(wh, subject)
-    console.print(
-        f"erased {result['subject_hash']}: {result['raw_lines_redacted']} raw lines redacted "
-        f"({result['objects_removed']} objects cut, {result['raw_items_removed']} items "
-        f"removed), ml rows deleted: {sum(result['ml_rows_deleted'].values())}"
-    )
-    if rebuild:
-        from flows.dbt import run_dbt
+    with writing(cfg, "erase"):
+        with connect(cfg) as wh:
+            result = erase(wh, subject)
+        console.print(
+            f"erased {result['subject_hash']}: {result['raw_lines_redacted']} raw lines "
+            f"redacted ({result['objects_removed']} objects cut, {result['raw_items_removed']} "
+            f"items removed), ml rows deleted: {sum(result['ml_rows_deleted'].values())}"
+        )
+        if rebuild:
+            from flows.dbt import run_dbt
 
-        with console.status(f"rebuilding every model that reads {subject.source}..."):
-            run = run_dbt(["run", "--full-refresh", *rebuild_selection(subject.source)], cfg)
-        console.print(f"rebuilt {len(run.results)} models")
-    else:
-        console.print("not rebuilt: run `trendcast build --full-refresh` before readers look")
+            with console.status(f"rebuilding every model that reads {subject.source}..."):
+                run = run_dbt(["run", "--full-refresh", *rebuild_selection(subject.source)], cfg)
+            console.print(f"rebuilt {len(run.results)} models")
+        else:
+            console.print("not rebuilt: run `trendcast build --full-refresh` before readers look")
 
 
 def register(app: typer.Typer) -> None:
