@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,25 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.commands import writing
+
 console = Console()
 LockTimeout = Annotated[
     float, typer.Option(help="Seconds to wait for the warehouse writer lock before giving up.")
 ]
-
-
-@contextmanager
-def writing(settings, owner: str, timeout: float) -> Iterator[None]:
-    """The warehouse writer lock, as the scheduled flows hold it (trendcast/writer_lock.py): a
-    command started by hand waits for a running flow instead of writing beside it, and gives up
-    with the holder's name and exit code 1."""
-    from trendcast.writer_lock import WriterBusyError, writer_lock
-
-    try:
-        with writer_lock(settings, owner, timeout):
-            yield
-    except WriterBusyError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(1) from None
 
 
 def retention_command(
