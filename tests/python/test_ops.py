@@ -1,6 +1,7 @@
-"""Scheduled operation without dbt: deployments and schedules, the writer lock, alerts to a
-loopback webhook, schema fingerprints and latency stamps (fast; the replay through dbt has no end-to-end test
-yet: docs/OPERATIONS.md)."""
+"""Scheduled operation without dbt: deployments and schedules, the writer lock (every writing
+flow and command), alerts to a loopback webhook, schema fingerprints, latency stamps, the
+freshness selection and a replay stopped by SIGTERM (fast; the replay through dbt end to end is
+tests/python/test_ops_replay.py)."""
 
 from __future__ import annotations
 
