@@ -43,7 +43,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment(
         "feed_freshness_boost", ("control", "treatment"), (0.5, 0.5), "click_through_rate", 0.10
     ),
-    Experiment("autoplay_preview", ("control", "treatment"), (0.5, 0.5), None, 0.0, 0.15),
+    Experiment("autoplay_preview", ("control", "treatment"), (0.5, 0.5), None, 0.0, 0.30),
 )
 
 
