@@ -61,7 +61,8 @@ category_concentration as (
     select
         c.user_id,
         c.week_start_date,
-        sum((cast(c.n as {{ type_double() }}) / t.impressions) * (cast(c.n as {{ type_double() }}) / t.impressions))
+        -- integer sums, one division: the same bits whatever order the rows are summed in
+        cast(sum(c.n * c.n) as {{ type_double() }}) / (cast(t.impressions as {{ type_double() }}) * t.impressions)
             as category_hhi,
         -sum((cast(c.n as {{ type_double() }}) / t.impressions) * ln(cast(c.n as {{ type_double() }}) / t.impressions))
             as category_entropy,
@@ -77,7 +78,7 @@ creator_concentration as (
         c.user_id,
         c.week_start_date,
         count(*) as distinct_creators,
-        sum((cast(c.n as {{ type_double() }}) / t.impressions) * (cast(c.n as {{ type_double() }}) / t.impressions))
+        cast(sum(c.n * c.n) as {{ type_double() }}) / (cast(t.impressions as {{ type_double() }}) * t.impressions)
             as creator_hhi
     from per_creator as c
     inner join category_totals as t
