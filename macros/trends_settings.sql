@@ -24,3 +24,8 @@
 {% macro trends_in_list(values) -%}
     ({% for v in values %}'{{ v }}'{{ ', ' if not loop.last }}{% endfor %})
 {%- endmacro %}
+
+{# length of the trailing window of the `_24h` features, hours (the frames are written for 24) #}
+{% macro trends_feature_window_hours() -%}
+    {{ return(24) }}
+{%- endmacro %}
