@@ -39,7 +39,9 @@ def _global(
     target: Annotated[
         str | None,
         typer.Option(
-            "--target", "-t", help="Warehouse: duckdb (default) or postgres. Env: TRENDCAST_TARGET."
+            "--target",
+            "-t",
+            help="Warehouse: duckdb (default), postgres or spark. Env: TRENDCAST_TARGET.",
         ),
     ] = None,
 ) -> None:
@@ -108,7 +110,14 @@ def load(
 ) -> None:
     """Land archive files into raw.api_responses (one row per line; idempotent, atomic)."""
     cfg = settings()
-    results = load_with_progress(paths, cfg)
+    if cfg.target == "spark":
+        from trendcast.landing.spark import load_paths_spark
+        from trendcast.spark import spark_session
+
+        with console.status(f"landing on {cfg.describe()}..."):
+            results = load_paths_spark(spark_session(), paths)
+    else:
+        results = load_with_progress(paths, cfg)
     print_batches(results)
 
 
@@ -130,9 +139,10 @@ def build(
 
     cfg = settings()
     # the raw tables dbt reads exist, in the current layout (a no-op unless the warehouse was
-    # landed by an earlier version: docs in README "Landing")
-    with connect(cfg) as wh:
-        split_legacy_responses(wh)
+    # landed by an earlier version: docs in README "Landing"); Spark's raw tables have one layout
+    if cfg.target != "spark":
+        with connect(cfg) as wh:
+            split_legacy_responses(wh)
     started = time.perf_counter()
     with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
         run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)

@@ -49,7 +49,7 @@
         select
             coalesce(
                 {{ dbt.dateadd('hour', -1 * lookback_factor * (var('lookback_hours') | int), 'max(' ~ column ~ ')') }},
-                cast('1900-01-01 00:00:00+00' as timestamptz)
+                cast('1900-01-01 00:00:00+00' as {{ type_timestamptz() }})
             )
         from {{ rel }}
     )
