@@ -11,11 +11,12 @@ BIN := $(VENV)/bin
 # the dead worker's tests are reported as failed and the rest of the run completes.
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+SPARK_STAMP := $(VENV)/.spark-$(shell cat requirements-spark.lock | cksum | cut -d' ' -f1)
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export PGTZ ?= UTC
 
-.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser spark
 
 install: $(STAMP)
 
@@ -36,10 +37,20 @@ browser:
 	  { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "note: install Chromium (apt package chromium) to run tests/python/test_dashboard.py"; }
 
+# The optional Spark extra (pyspark + dbt-spark, docs/SPARK.md): `make run` never installs it,
+# `make test` does (quick when present). requirements-spark.lock adds only the extra's packages
+# to requirements.lock's versions.
+spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): requirements-spark.lock $(STAMP)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -r requirements-spark.lock
+	@rm -f $(VENV)/.spark-*
+	@touch $@
+
 run: install
 	$(BIN)/trendcast run
 
-test: install browser lint sqlfluff pytest
+test: install spark browser lint sqlfluff pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -72,7 +83,7 @@ sqlfluff: install
 	$(BIN)/sqlfluff lint macros tests/generic --templater jinja --exclude-rules LT02 --disable-progress-bar
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
-pytest: install browser
+pytest: install spark browser
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15
 
 bench: install
@@ -85,6 +96,10 @@ sample: install
 # re-resolve requirements.lock from pyproject.toml (maintainers only)
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 \
+	  -c requirements.lock --no-header --no-annotate -o requirements-spark.all
+	grep -vxF -f <(grep -v '^#' requirements.lock | grep -v '^ ') requirements-spark.all \
+	  > requirements-spark.lock; rm -f requirements-spark.all
 
 clean:
 	rm -rf $(VENV) target logs warehouse artifacts reports data/simulated .pytest_cache .ruff_cache

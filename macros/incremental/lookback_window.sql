@@ -17,7 +17,7 @@
         select
             coalesce(
                 {{ dbt.dateadd('hour', -1 * hours, 'max(' ~ column ~ ')') }},
-                cast('1900-01-01 00:00:00+00' as timestamptz)
+                cast('1900-01-01 00:00:00+00' as {{ type_timestamptz() }})
             )
         from {{ rel }}
     )

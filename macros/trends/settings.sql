@@ -19,3 +19,8 @@
 {% macro trends_baseline_days() -%}
     {{ return(var('trends_baseline_days', 7) | int) }}
 {%- endmacro %}
+
+{# length of the trailing window of the `_24h` features, hours (the frames are written for 24) #}
+{% macro trends_feature_window_hours() -%}
+    {{ return(24) }}
+{%- endmacro %}
