@@ -1,5 +1,7 @@
 -- One row per creator (TikTok account, YouTube channel, Mastodon account): current state.
 -- TikTok profile fields come from the latest v2/research/user/info fetch, when there is one.
+-- No names: handles, channel titles and display names stay in the layers readers cannot see
+-- (docs/SECURITY.md); creator_id is the platform's account identifier.
 with
 
 posts as (
@@ -15,7 +17,6 @@ post_latest as (
         platform,
         post_id,
         creator_id,
-        max(creator_handle) as creator_handle,
         max(trusted_view_count) as view_count,
         min(fetched_at) as first_seen_at,
         max(fetched_at) as last_seen_at
@@ -27,7 +28,6 @@ per_creator as (
     select
         creator_id,
         min(platform) as platform,
-        max(creator_handle) as creator_handle,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_updated_at,
         count(*) as post_count,
@@ -40,8 +40,6 @@ final as (
     select
         c.creator_id,
         c.platform,
-        c.creator_handle,
-        u.display_name,
         c.first_seen_at,
         c.last_updated_at,
         cast(c.post_count as {{ dbt.type_bigint() }}) as post_count,
