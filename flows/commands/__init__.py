@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import typer
 from rich.console import Console
 
 from trendcast.settings import Settings
@@ -35,21 +36,22 @@ WRITER_WAIT_ENV = "TRENDCAST_WRITER_LOCK_WAIT"
 
 
 @contextmanager
-def writing(settings: Settings, owner: str) -> Iterator[None]:
+def writing(settings: Settings, owner: str, timeout: float | None = None) -> Iterator[None]:
     """Hold the warehouse writer lock (trendcast/writer_lock.py) for a writing command.
 
     A command that writes (load, build, erase, retention) waits for a running flow or command
     instead of failing half-way (DuckDB) or interleaving with a build (Postgres: a load
     committing mid-build would give marts built partly before and partly after it). It says
-    once whom it waits for, and gives up after TRENDCAST_WRITER_LOCK_WAIT seconds (default 600)
-    with one line.
+    once whom it waits for, and gives up after `timeout` seconds (else TRENDCAST_WRITER_LOCK_WAIT,
+    default 600) with one line.
     """
-    from trendcast.writer_lock import writer_lock
+    from trendcast.writer_lock import WriterBusyError, writer_lock
 
-    try:
-        timeout = float(os.environ.get(WRITER_WAIT_ENV) or 600)
-    except ValueError:
-        raise ValueError(f"{WRITER_WAIT_ENV} must be a number of seconds") from None
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get(WRITER_WAIT_ENV) or 600)
+        except ValueError:
+            raise ValueError(f"{WRITER_WAIT_ENV} must be a number of seconds") from None
 
     def on_wait(holder: dict | None) -> None:
         by = (
@@ -62,5 +64,13 @@ def writing(settings: Settings, owner: str) -> Iterator[None]:
             highlight=False,
         )
 
-    with writer_lock(settings, owner, timeout, on_wait):
-        yield
+    try:
+        with writer_lock(settings, owner, timeout, on_wait):
+            yield
+    except WriterBusyError as exc:
+        print_error(
+            str(exc),
+            "run again when it ends, or wait longer with --lock-timeout or "
+            f"{WRITER_WAIT_ENV}=<seconds>",
+        )
+        raise typer.Exit(1) from None

@@ -14,6 +14,9 @@ from rich.table import Table
 from flows.commands import writing
 
 console = Console()
+LockTimeout = Annotated[
+    float, typer.Option(help="Seconds to wait for the warehouse writer lock before giving up.")
+]
 
 
 def retention_command(
@@ -30,6 +33,7 @@ def retention_command(
     family: Annotated[
         list[str] | None, typer.Option(help="Only these families (default: all).")
     ] = None,
+    lock_timeout: LockTimeout = 600.0,
 ) -> None:
     """Delete data past its horizon (config/retention.yml), one transaction per table family."""
     from flows.lifecycle_flows import register_families
@@ -46,7 +50,7 @@ def retention_command(
             raise typer.BadParameter(f"--as-of {as_of!r} is not ISO-8601") from exc
         clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     cfg = Settings.from_env()
-    with writing(cfg, "retention"), connect(cfg) as wh:
+    with writing(cfg, "retention", lock_timeout), connect(cfg) as wh:
         results = run_retention(
             wh, load_policy(policy), dry_run=dry_run, as_of=clock, families=family
         )
@@ -63,31 +67,38 @@ def erase_command(
     rebuild: Annotated[
         bool, typer.Option(help="Rebuild (full refresh) every model that reads the source.")
     ] = True,
+    lock_timeout: LockTimeout = 600.0,
 ) -> None:
     """Erase a person everywhere: raw redacted (lines kept), ml rows deleted, marts rebuilt."""
-    from flows.lifecycle_flows import rebuild_selection
-    from trendcast.erasure import Subject, erase
+    from trendcast.erasure import Subject
     from trendcast.settings import Settings
-    from trendcast.warehouse import connect
 
     subject = Subject.parse(user)
     cfg = Settings.from_env()
-    with writing(cfg, "erase"):
-        with connect(cfg) as wh:
-            result = erase(wh, subject)
-        console.print(
-            f"erased {result['subject_hash']}: {result['raw_lines_redacted']} raw lines "
-            f"redacted ({result['objects_removed']} objects cut, {result['raw_items_removed']} "
-            f"items removed), ml rows deleted: {sum(result['ml_rows_deleted'].values())}"
-        )
-        if rebuild:
-            from flows.dbt import run_dbt
+    with writing(cfg, "erase", lock_timeout):
+        _erase(cfg, subject, rebuild)
 
-            with console.status(f"rebuilding every model that reads {subject.source}..."):
-                run = run_dbt(["run", "--full-refresh", *rebuild_selection(subject.source)], cfg)
-            console.print(f"rebuilt {len(run.results)} models")
-        else:
-            console.print("not rebuilt: run `trendcast build --full-refresh` before readers look")
+
+def _erase(cfg, subject, rebuild: bool) -> None:
+    from flows.lifecycle_flows import rebuild_selection
+    from trendcast.erasure import erase
+    from trendcast.warehouse import connect
+
+    with connect(cfg) as wh:
+        result = erase(wh, subject)
+    console.print(
+        f"erased {result['subject_hash']}: {result['raw_lines_redacted']} raw lines redacted "
+        f"({result['objects_removed']} objects cut, {result['raw_items_removed']} items "
+        f"removed), ml rows deleted: {sum(result['ml_rows_deleted'].values())}"
+    )
+    if rebuild:
+        from flows.dbt import run_dbt
+
+        with console.status(f"rebuilding every model that reads {subject.source}..."):
+            run = run_dbt(["run", "--full-refresh", *rebuild_selection(subject.source)], cfg)
+        console.print(f"rebuilt {len(run.results)} models")
+    else:
+        console.print("not rebuilt: run `trendcast build --full-refresh` before readers look")
 
 
 def register(app: typer.Typer) -> None:
