@@ -111,7 +111,7 @@ class Redactor:
 
     def _matches(self, node: dict) -> bool:
         if self.everything:
-            return any(node.get(k) is not None for k in self.blank)
+            return any(node.get(k) for k in self.blank)
         for key in self.match_keys:
             value = node.get(key)
             scalar = isinstance(value, (str, int)) and not isinstance(value, bool)
@@ -136,7 +136,7 @@ class Redactor:
         if isinstance(node, dict):
             if self.blank:
                 out = {key: self.walk(value) for key, value in node.items()}
-                if self._matches(node) and any(out.get(k) is not None for k in self.blank):
+                if self._matches(node) and any(out.get(k) for k in self.blank):
                     out.update({k: None for k in self.blank if k in out})
                     self.objects_removed += 1
                 return out
