@@ -11,6 +11,9 @@ intermediate, marts). Rules:
 - missing_description: every model says what one row is.
 - missing_primary_key_test: `unique` + `not_null` on one column, or a unique_combination test.
 - mart_without_contract: every mart has `contract: {enforced: true}`.
+- macro_without_description: every macro under macros/ is described in a `macros/**/_*.yml`;
+  a dialect implementation (`duckdb__x`, `postgres__x`, `spark__x`, ...) of a project macro `x`
+  is covered by the dispatching macro's description.
 
 Exceptions live in tests/layers/allowlist.yml, each with a written reason.
 """
@@ -32,6 +35,7 @@ RULES = (
     "missing_description",
     "missing_primary_key_test",
     "mart_without_contract",
+    "macro_without_description",
 )
 
 
@@ -102,7 +106,26 @@ def violations(manifest: dict[str, Any], project: str = "trendcast") -> list[Vio
         contract = (node.get("config") or {}).get("contract") or {}
         if layer == "marts" and not contract.get("enforced"):
             found.append(Violation("mart_without_contract", name))
+    found += _undescribed_macros(manifest, project)
     return sorted(found)
+
+
+def _undescribed_macros(manifest: dict[str, Any], project: str) -> list[Violation]:
+    macros = {
+        m["name"]: m
+        for m in (manifest.get("macros") or {}).values()
+        if m.get("package_name") == project
+        and m.get("original_file_path", "").startswith("macros/")
+    }
+    found = []
+    for name, macro in macros.items():
+        if (macro.get("description") or "").strip():
+            continue
+        dialect, sep, dispatched = name.partition("__")
+        if sep and dialect and not dialect.startswith("_") and dispatched in macros:
+            continue  # an implementation of a dispatcher: described there (or flagged there)
+        found.append(Violation("macro_without_description", name))
+    return found
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,39 @@ def test_each_breach_is_reported(models: list[dict], expected: Violation) -> Non
     assert expected in violations(_manifest(models))
 
 
+def _macro(name: str, description: str = "") -> dict:
+    return {
+        "package_name": "trendcast",
+        "name": name,
+        "original_file_path": "macros/x/x.sql",
+        "description": description,
+    }
+
+
+def test_every_macro_is_described_and_dialect_implementations_share_the_dispatchers() -> None:
+    manifest = _manifest([])
+    manifest["macros"] = {
+        f"macro.trendcast.{m['name']}": m
+        for m in [
+            _macro("json_text", "Text at a JSON path."),
+            _macro("duckdb__json_text"),
+            _macro("postgres__json_text"),
+            _macro("spark__json_text"),
+            _macro("duckdb__safe_cast"),  # overrides dbt's safe_cast: no dispatcher here
+            _macro("_private_helper"),
+            _macro("core_rule"),
+        ]
+    }
+    assert violations(manifest) == [
+        Violation("macro_without_description", "_private_helper"),
+        Violation("macro_without_description", "core_rule"),
+        Violation("macro_without_description", "duckdb__safe_cast"),
+    ]
+    manifest["macros"]["macro.trendcast.json_text"]["description"] = ""
+    assert Violation("macro_without_description", "json_text") in violations(manifest)
+    assert Violation("macro_without_description", "spark__json_text") not in violations(manifest)
+
+
 def test_primary_key_needs_unique_and_not_null_on_one_column_or_a_combination() -> None:
     model = _model("int_a", "intermediate", [])
     manifest = _manifest([model], keyed=False)

@@ -1,5 +1,8 @@
 -- One row per creator (TikTok account, YouTube channel, Mastodon account): current state.
--- TikTok profile fields come from the latest v2/research/user/info fetch, when there is one.
+-- TikTok profile fields come from the latest v2/research/user/info fetch, else from the profile
+-- embedded in the creator's latest video item (int_tiktok__users_latest). A TikTok creator's
+-- region is the Research API's region_code of their latest video that carries one: the country
+-- where the account was registered.
 with
 
 posts as (
@@ -21,6 +24,15 @@ post_latest as (
         max(fetched_at) as last_seen_at
     from posts
     group by 1, 2, 3
+),
+
+tiktok_regions as (
+    select
+        creator_id,
+        region_code,
+        row_number() over (partition by creator_id order by fetched_at desc, post_id desc) as recency_rank
+    from posts
+    where platform = 'tiktok' and region_code is not null
 ),
 
 per_creator as (
@@ -47,9 +59,14 @@ final as (
         cast(c.post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(c.total_view_count as {{ dbt.type_bigint() }}) as total_view_count,
         u.follower_count,
-        u.is_verified
+        u.is_verified,
+        u.following_count,
+        u.like_count,
+        u.bio,
+        r.region_code
     from per_creator as c
     left join users as u on c.creator_id = u.creator_id
+    left join tiktok_regions as r on c.creator_id = r.creator_id and r.recency_rank = 1
 )
 
 select * from final
