@@ -112,7 +112,7 @@ def load(
     """Land archive files into raw.api_responses (one row per line; idempotent, atomic)."""
     cfg = settings()
     if cfg.target == "spark":
-        # Spark's landing runs in its own session; the writer lock guards DuckDB and Postgres
+        # Spark's catalog admits one process at a time (docs/SPARK.md): no writer lock to take
         from trendcast.landing.spark import load_paths_spark
         from trendcast.spark import spark_session
 
