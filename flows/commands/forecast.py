@@ -120,7 +120,16 @@ def backtest_posts_cmd(
                 g: {
                     r["model"]: {
                         k: (None if r[k] != r[k] else r[k])
-                        for k in ("kind", "n", "mae", "rmse", "mape", "coverage_95", "mean_width")
+                        for k in (
+                            "kind",
+                            "n",
+                            "mae",
+                            "rmse",
+                            "mape",
+                            "coverage_95",
+                            "mean_width",
+                            "winkler_95",
+                        )
                     }
                     for r in grp.to_dict("records")
                 }
@@ -131,7 +140,7 @@ def backtest_posts_cmd(
         return
     for g, grp in m.groupby("granularity"):
         t = Table(title=f"{g} backtest {start} -> {end} (chosen: {res.chosen.get(g)})")
-        for c in ("model", "kind", "n", "MAE", "RMSE", "95% coverage", "mean width"):
+        for c in ("model", "kind", "n", "MAE", "RMSE", "95% coverage", "mean width", "Winkler"):
             t.add_column(c, justify="right")
         for r in grp.sort_values("mae").itertuples():
             t.add_row(
@@ -142,6 +151,7 @@ def backtest_posts_cmd(
                 _fmt(r.rmse),
                 f"{r.coverage_95:.1%}",
                 _fmt(r.mean_width),
+                _fmt(r.winkler_95),
             )
         console.print(t)
 

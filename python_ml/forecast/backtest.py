@@ -108,10 +108,19 @@ def feature_rows(
 
 
 def score(frame: pd.DataFrame) -> dict[str, float]:
-    """MAE, RMSE, MAPE (days with actual > 0), 95% coverage on known (non-gap) targets."""
+    """MAE, RMSE, MAPE (days with actual > 0), 95% coverage, mean width and Winkler score of the
+    95% interval, on known (non-gap) targets."""
     f = frame[frame["actual_count"].notna() & frame["predicted_count"].notna()]
     if f.empty:
-        return {"n": 0, "mae": np.nan, "rmse": np.nan, "mape": np.nan, "coverage_95": np.nan}
+        return {
+            "n": 0,
+            "mae": np.nan,
+            "rmse": np.nan,
+            "mape": np.nan,
+            "coverage_95": np.nan,
+            "mean_width": np.nan,
+            "winkler_95": np.nan,
+        }
     err = f["predicted_count"] - f["actual_count"]
     pos = f["actual_count"] > 0
     return {
@@ -127,6 +136,13 @@ def score(frame: pd.DataFrame) -> dict[str, float]:
             f["upper_bound_95"].to_numpy(),
         ),
         "mean_width": float((f["upper_bound_95"] - f["lower_bound_95"]).mean()),
+        "winkler_95": float(
+            iv.winkler(
+                f["actual_count"].to_numpy(),
+                f["lower_bound_95"].to_numpy(),
+                f["upper_bound_95"].to_numpy(),
+            ).mean()
+        ),
     }
 
 

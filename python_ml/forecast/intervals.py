@@ -81,6 +81,17 @@ def coverage(y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     return float(((y[ok] >= lo[ok]) & (y[ok] <= hi[ok])).mean())
 
 
+def winkler(
+    y: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float = TARGET_COVERAGE
+) -> np.ndarray:
+    """Interval (Winkler) score per target: the width, plus 2/alpha times the distance by which
+    the outcome falls outside (alpha = 1 - level; Gneiting & Raftery 2007). A proper score: lower
+    is better, and narrowing an interval pays only while it keeps covering."""
+    y, lo, hi = (np.asarray(a, dtype=float) for a in (y, lo, hi))
+    a = 1.0 - level
+    return (hi - lo) + (2 / a) * np.maximum(lo - y, 0) + (2 / a) * np.maximum(y - hi, 0)
+
+
 def calibrate_level(
     y: np.ndarray, mu: np.ndarray, alpha: float, target: float = TARGET_COVERAGE
 ) -> float:

@@ -52,3 +52,33 @@ def test_calibrated_level_reaches_target_on_holdout_and_is_not_wider_than_needed
     if smaller >= iv.LEVEL_GRID[0]:
         lo2, hi2 = iv.nb_interval(mu, 1.0, smaller)
         assert iv.coverage(y, lo2, hi2) < 0.95
+
+
+def test_winkler_score_is_width_plus_penalty_outside():
+    y = np.array([5.0, 1.0, 12.0])
+    lo = np.array([2.0, 2.0, 2.0])
+    hi = np.array([8.0, 8.0, 8.0])
+    # inside: the width; below by 1 and above by 4: width + 2/0.05 x the miss
+    assert iv.winkler(y, lo, hi).tolist() == pytest.approx([6.0, 6.0 + 40.0, 6.0 + 160.0])
+    # a narrower interval that still covers scores better; one that misses pays for it
+    assert iv.winkler(y[:1], np.array([4.0]), np.array([6.0]))[0] < iv.winkler(y[:1], lo, hi)[0]
+    assert iv.winkler(y[1:2], np.array([4.0]), hi[:1])[0] > iv.winkler(y[1:2], lo[:1], hi[:1])[0]
+
+
+def test_interval_study_metrics_and_naive_interval():
+    import pandas as pd
+
+    from python_ml.forecast import interval_study as st
+
+    days = pd.date_range("2024-01-01", periods=120, freq="D", tz="UTC")
+    daily = pd.Series(np.arange(120, dtype=float) % 10 + 100, index=days)
+    paths = pd.DataFrame(
+        {"origin": [days[100]] * 2, "horizon": [0, 1], "target_time": days[100:102]}
+    ).assign(y=[100.0, 150.0])
+    naive = st.naive_quantiles(paths, daily)
+    # the 91 days before the origin hold 100..109: bounds floor(q2.5%) and ceil(q97.5%)
+    assert naive["lower"].tolist() == [100.0, 100.0]
+    assert naive["upper"].tolist() == [109.0, 109.0]
+    m = st.interval_metrics(naive)
+    assert m["coverage"] == pytest.approx(0.5)
+    assert m["winkler"] == pytest.approx(9.0 + 0.5 * 40.0 * (150 - 109))

@@ -11,7 +11,7 @@ profile events). Then every core fact, dimension and analytics mart is compared 
 `--full-refresh` build of the same raw data, on DuckDB and on Postgres.
 
 `test_event_tables_by_batch_late_files_and_profile_events`: the three batch-incremental event
-tables (macros/core_incremental.sql) under crafted files: a batch of re-deliveries only (no row
+tables (macros/incremental/event_deliveries.sql) under crafted files: a batch of re-deliveries only (no row
 names it, so every run takes it again, and nothing changes), a late file whose fetched_at is
 earlier than the stored first deliveries (they are replaced), and a late profile_update that
 splits a user's history (the user's stored rows are re-keyed). Equal to a full refresh after each.

@@ -13,6 +13,8 @@ ranked as (
         duration_seconds,
         music_id,
         hashtags_json,
+        effect_ids_json,
+        is_duet,
         created_at,
         fetched_at,
         row_number() over (
@@ -29,6 +31,8 @@ final as (
         duration_seconds,
         music_id,
         hashtags_json,
+        effect_ids_json,
+        is_duet,
         created_at,
         fetched_at
     from ranked

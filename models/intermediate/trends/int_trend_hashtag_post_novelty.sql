@@ -1,7 +1,8 @@
 -- One row per hashtag per post, at the fetch where the post first shows the hashtag: how novel
 -- its context was at that moment. A co-occurring hashtag or a sound is "new" when it was first
 -- seen (anywhere on the platform) within the 24 hours before this fetch. Creation hour is kept as
--- a unit vector on the 24-hour clock so windows can sum it (time-zone spread features).
+-- a unit vector on the 24-hour clock so windows can sum it (time-zone spread features), and as
+-- the hour itself (the time-zone distribution).
 with
 
 activity as (
@@ -64,6 +65,7 @@ final as (
         case when n.sound_id is not null then 1 else 0 end as has_sound,
         case when s.first_seen_at > {{ dbt.dateadd('hour', -24, 'n.fetched_at') }} then 1 else 0 end as has_new_sound,
         case when n.post_created_at is not null then 1 else 0 end as has_created_at,
+        {{ hour_of_day('n.post_created_at') }} as created_hour_of_day,
         cos(2 * pi() * {{ hour_of_day('n.post_created_at') }} / 24.0) as created_hour_cos,
         sin(2 * pi() * {{ hour_of_day('n.post_created_at') }} / 24.0) as created_hour_sin
     from new_posts as n

@@ -1,5 +1,10 @@
 -- One row per creator (TikTok account, YouTube channel, Mastodon account): current state.
--- TikTok profile fields come from the latest v2/research/user/info fetch, when there is one.
+-- TikTok profile fields come from the latest v2/research/user/info fetch, else from the profile
+-- embedded in the creator's latest video item (int_tiktok__users_latest). A TikTok creator's
+-- region is the Research API's region_code of their latest video that carries one: the country
+-- where the account was registered.
+-- No names: handles, channel titles and display names stay in the layers readers cannot see
+-- (docs/SECURITY.md); creator_id is the platform's account identifier.
 with
 
 posts as (
@@ -15,7 +20,6 @@ post_latest as (
         platform,
         post_id,
         creator_id,
-        max(creator_handle) as creator_handle,
         max(trusted_view_count) as view_count,
         min(fetched_at) as first_seen_at,
         max(fetched_at) as last_seen_at
@@ -23,11 +27,19 @@ post_latest as (
     group by 1, 2, 3
 ),
 
+tiktok_regions as (
+    select
+        creator_id,
+        region_code,
+        row_number() over (partition by creator_id order by fetched_at desc, post_id desc) as recency_rank
+    from posts
+    where platform = 'tiktok' and region_code is not null
+),
+
 per_creator as (
     select
         creator_id,
         min(platform) as platform,
-        max(creator_handle) as creator_handle,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_updated_at,
         count(*) as post_count,
@@ -40,16 +52,19 @@ final as (
     select
         c.creator_id,
         c.platform,
-        c.creator_handle,
-        u.display_name,
         c.first_seen_at,
         c.last_updated_at,
         cast(c.post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(c.total_view_count as {{ dbt.type_bigint() }}) as total_view_count,
         u.follower_count,
-        u.is_verified
+        u.is_verified,
+        u.following_count,
+        u.like_count,
+        u.bio,
+        r.region_code
     from per_creator as c
     left join users as u on c.creator_id = u.creator_id
+    left join tiktok_regions as r on c.creator_id = r.creator_id and r.recency_rank = 1
 )
 
 select * from final

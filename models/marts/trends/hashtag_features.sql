@@ -88,6 +88,16 @@ windows as (
         sum(reach_velocity) over (
             partition by hashtag_id order by hour_number range between 24 preceding and 24 preceding
         ) as reach_velocity_lag_24h,
+        lag(view_velocity) over (partition by hashtag_id order by hour_number) as previous_view_velocity,
+        sum(view_count) over (
+            partition by hashtag_id order by hour_number range between 1 preceding and 1 preceding
+        ) as view_count_lag_1h,
+        sum(view_count) over (
+            partition by hashtag_id order by hour_number range between 6 preceding and 6 preceding
+        ) as view_count_lag_6h,
+        sum(view_count) over (
+            partition by hashtag_id order by hour_number range between 24 preceding and 24 preceding
+        ) as view_count_lag_24h,
         sum(reach_count) over (
             partition by hashtag_id order by hour_number range between 5 preceding and current row
         ) as reach_6h,
@@ -181,6 +191,57 @@ diversity as (
     group by 1, 2
 ),
 
+creation_hours as (
+    select
+        hashtag_id,
+        hour_number,
+        created_hour_of_day,
+        count(*) as post_count
+    from post_novelty
+    where created_hour_of_day is not null
+    group by 1, 2, 3
+),
+
+timezone_windows as (
+    -- each row's new posts of its trailing 7 days (the frame of posting_hour_spread_7d) by UTC
+    -- hour of creation; pre-aggregated per hour, so at most 168 x 24 rows join one row
+    select
+        m.hashtag_id,
+        m.hour_number,
+        c.created_hour_of_day,
+        sum(c.post_count) as post_count
+    from metrics as m
+    inner join creation_hours as c
+        on
+            m.hashtag_id = c.hashtag_id
+            and c.hour_number > m.hour_number - 168
+            and m.hour_number >= c.hour_number
+    group by 1, 2, 3
+),
+
+timezone_shares as (
+    select
+        hashtag_id,
+        hour_number,
+        created_hour_of_day,
+        cast(post_count as {{ double }})
+        / sum(post_count) over (partition by hashtag_id, hour_number) as post_share
+    from timezone_windows
+),
+
+timezone_distributions as (
+    select
+        hashtag_id,
+        hour_number,
+        {{ json_object_agg_text(
+            "lpad(cast(created_hour_of_day as " ~ dbt.type_string() ~ "), 2, '0')",
+            'post_share',
+            'created_hour_of_day',
+        ) }} as timezone_distribution_7d
+    from timezone_shares
+    group by 1, 2
+),
+
 theme_ranked as (
     select
         m.hashtag_id,
@@ -216,6 +277,12 @@ final as (
         w.view_velocity,
         (w.reach_velocity - w.previous_reach_velocity) / (w.hour_number - w.previous_hour_number)
             as reach_acceleration,
+        -- relative change against the previous collection hour: (current - previous) / previous,
+        -- undefined (NULL) when the previous rate was 0 or there is no previous hour
+        (w.reach_velocity - w.previous_reach_velocity) / nullif(w.previous_reach_velocity, 0)
+            as reach_velocity_relative,
+        (w.view_velocity - w.previous_view_velocity) / nullif(w.previous_view_velocity, 0)
+            as view_velocity_relative,
         cast(w.reach_6h as {{ double }}) / 6 / (cast(w.reach_24h as {{ double }}) / 24 + 1) as momentum_score,
         case when w.hour_number - 1 >= f.hour_number then coalesce(w.reach_velocity_lag_1h, 0) end
             as reach_velocity_lag_1h,
@@ -223,6 +290,19 @@ final as (
             as reach_velocity_lag_6h,
         case when w.hour_number - 24 >= f.hour_number then coalesce(w.reach_velocity_lag_24h, 0) end
             as reach_velocity_lag_24h,
+        case
+            when w.hour_number - 1 >= f.hour_number and w.view_count is not null
+                then cast(coalesce(w.view_count_lag_1h, 0) as {{ dbt.type_bigint() }})
+        end as view_count_lag_1h,
+        case
+            when w.hour_number - 6 >= f.hour_number and w.view_count is not null
+                then cast(coalesce(w.view_count_lag_6h, 0) as {{ dbt.type_bigint() }})
+        end as view_count_lag_6h,
+        case
+            when w.hour_number - 24 >= f.hour_number and w.view_count is not null
+                then cast(coalesce(w.view_count_lag_24h, 0) as {{ dbt.type_bigint() }})
+        end as view_count_lag_24h,
+        cast({{ trends_feature_window_hours() }} as integer) as feature_window_hours,
         cast(w.reach_24h as {{ dbt.type_bigint() }}) as reach_24h,
         cast(w.views_24h as {{ dbt.type_bigint() }}) as views_24h,
         cast(w.videos_24h as {{ dbt.type_bigint() }}) as videos_24h,
@@ -266,6 +346,10 @@ final as (
                     w.created_hour_cos_7d * w.created_hour_cos_7d + w.created_hour_sin_7d * w.created_hour_sin_7d
                 ) / w.created_posts_7d))
         end as posting_hour_spread_7d,
+        -- the distribution behind the spread: share of the posts created in the trailing 7 days
+        -- per UTC hour of creation ("00".."23", hours without a post left out); NULL without a
+        -- post with a creation time
+        tz.timezone_distribution_7d,
         -- G prediction residuals
         r.last_prediction_error,
         r.residual_bias_7d,
@@ -274,6 +358,8 @@ final as (
     inner join first_seen as f on w.hashtag_id = f.hashtag_id
     left join diversity as d
         on w.hashtag_id = d.hashtag_id and w.hour_number = d.hour_number
+    left join timezone_distributions as tz
+        on w.hashtag_id = tz.hashtag_id and w.hour_number = tz.hour_number
     left join theme_ranked as th
         on w.hashtag_id = th.hashtag_id and w.as_of_at = th.as_of_at and th.theme_rank = 1
     left join residuals as r

@@ -145,6 +145,10 @@ final as (
         -- A temporal growth
         a.view_velocity,
         (a.view_velocity - a.previous_view_velocity) / nullif(a.hours_since_previous_fetch, 0) as view_acceleration,
+        -- relative change against the previous fetch: (current - previous) / previous, NULL when the
+        -- previous rate was 0 or unknown
+        (a.view_velocity - a.previous_view_velocity) / nullif(a.previous_view_velocity, 0)
+            as view_velocity_relative,
         case
             when a.view_count_lag_6h is not null and a.view_count_lag_24h is not null
                 then
@@ -156,6 +160,7 @@ final as (
         a.view_count_lag_24h,
         a.trusted_view_count - a.view_count_lag_24h as views_gained_24h,
         a.trusted_view_count as cumulative_view_count,
+        cast({{ trends_feature_window_hours() }} as integer) as feature_window_hours,
         -- B engagement ratios
         {{ trends_ratio('a.trusted_like_count', 'a.trusted_view_count') }} as like_rate,
         {{ trends_ratio('a.trusted_comment_count', 'a.trusted_view_count') }} as comment_rate,

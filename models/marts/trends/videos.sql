@@ -1,5 +1,5 @@
 -- One row per video (TikTok, YouTube): its current state from every fetch so far (latest trusted
--- counts; not point in time).
+-- counts, the hashtag list of the latest fetch; not point in time).
 with
 
 posts as (
@@ -9,6 +9,10 @@ posts as (
 
 post_hashtags as (
     select * from {{ ref('int_trend_post_hashtags_unioned') }}
+),
+
+tiktok_videos as (
+    select * from {{ ref('int_tiktok__videos_latest') }}
 ),
 
 latest as (
@@ -27,6 +31,17 @@ hashtag_counts as (
         count(distinct hashtag_id) as hashtag_count
     from post_hashtags
     where platform in {{ trends_in_list(trends_platforms_with_views()) }}
+    group by 1
+),
+
+latest_hashtags as (
+    select
+        ph.post_id,
+        {{ json_array_agg_text('ph.hashtag_name', 'ph.hashtag_name') }} as hashtag_names
+    from post_hashtags as ph
+    inner join latest as l
+        on ph.post_id = l.post_id and ph.fetched_at = l.fetched_at and l.recency_rank = 1
+    where ph.platform in {{ trends_in_list(trends_platforms_with_views()) }}
     group by 1
 ),
 
@@ -49,9 +64,14 @@ final as (
         l.trusted_share_count as share_count,
         cast(l.fetch_count as {{ dbt.type_bigint() }}) as fetch_count,
         cast(coalesce(h.hashtag_count, 0) as {{ dbt.type_bigint() }}) as hashtag_count,
-        l.decrease_flag = 1 as has_counter_decrease
+        l.decrease_flag = 1 as has_counter_decrease,
+        coalesce(lh.hashtag_names, '[]') as hashtag_names,
+        t.effect_ids_json as effect_ids,
+        t.is_duet
     from latest as l
     left join hashtag_counts as h on l.post_id = h.post_id
+    left join latest_hashtags as lh on l.post_id = lh.post_id
+    left join tiktok_videos as t on l.platform = 'tiktok' and l.post_id = t.video_id
     where l.recency_rank = 1
 )
 

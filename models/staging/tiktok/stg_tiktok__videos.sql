@@ -19,17 +19,19 @@
 {%- set columns = [
     'video_id', 'fetched_at', 'api_shape', 'username', 'author_id', 'region_code', 'created_at',
     'description', 'music_id', 'duration_seconds', 'view_count', 'like_count', 'comment_count',
-    'share_count', 'hashtags_json', 'batch_id', 'line_no', 'item_index',
+    'share_count', 'hashtags_json', 'effect_ids_json', 'is_duet', 'sound_title', 'sound_artist',
+    'sound_duration_seconds', 'is_original_sound', 'author_bio', 'author_follower_count',
+    'author_following_count', 'author_like_count', 'batch_id', 'line_no', 'item_index',
 ] %}
 {%- set research_fields = {
     'id': 'text', 'video_id': 'text', 'username': 'text', 'region_code': 'text',
     'create_time': 'text', 'video_description': 'text', 'music_id': 'text',
     'video_duration': 'text', 'view_count': 'text', 'like_count': 'text',
-    'comment_count': 'text', 'share_count': 'text', 'hashtag_names': 'json',
+    'comment_count': 'text', 'share_count': 'text', 'hashtag_names': 'json', 'effect_ids': 'json',
 } %}
 {%- set web_fields = {
     'id': 'text', 'author': 'json', 'createTime': 'text', 'desc': 'text', 'music': 'json',
-    'video': 'json', 'stats': 'json', 'challenges': 'json',
+    'video': 'json', 'stats': 'json', 'challenges': 'json', 'duetInfo': 'json', 'authorStats': 'json',
 } %}
 {%- set scraper_fields = {
     'id': 'text', 'authorMeta': 'json', 'createTime': 'text', 'text': 'text',
@@ -151,7 +153,19 @@ research as (
         {{ safe_cast('f_like_count', dbt.type_bigint()) }} as like_count,
         {{ safe_cast('f_comment_count', dbt.type_bigint()) }} as comment_count,
         {{ safe_cast('f_share_count', dbt.type_bigint()) }} as share_count,
-        {{ json_to_text('f_hashtag_names') }} as hashtags_json
+        {{ json_to_text('f_hashtag_names') }} as hashtags_json,
+        {{ json_to_text('f_effect_ids') }} as effect_ids_json,
+        -- the Research API carries no duet/stitch flag, no sound metadata and no author profile
+        -- (that is v2/research/user/info: stg_tiktok__users)
+        cast(null as boolean) as is_duet,
+        cast(null as {{ dbt.type_string() }}) as sound_title,
+        cast(null as {{ dbt.type_string() }}) as sound_artist,
+        cast(null as {{ dbt.type_bigint() }}) as sound_duration_seconds,
+        cast(null as boolean) as is_original_sound,
+        cast(null as {{ dbt.type_string() }}) as author_bio,
+        cast(null as {{ dbt.type_bigint() }}) as author_follower_count,
+        cast(null as {{ dbt.type_bigint() }}) as author_following_count,
+        cast(null as {{ dbt.type_bigint() }}) as author_like_count
     from research_fields
 ),
 
@@ -174,7 +188,24 @@ web as (
         {{ safe_cast(json_text('f_stats', ['diggCount']), dbt.type_bigint()) }} as like_count,
         {{ safe_cast(json_text('f_stats', ['commentCount']), dbt.type_bigint()) }} as comment_count,
         {{ safe_cast(json_text('f_stats', ['shareCount']), dbt.type_bigint()) }} as share_count,
-        {{ json_to_text('f_challenges') }} as hashtags_json
+        {{ json_to_text('f_challenges') }} as hashtags_json,
+        cast(null as {{ dbt.type_string() }}) as effect_ids_json,
+        -- a duet names the video it answers (duetInfo.duetFromId, '0' when it is none)
+        case
+            when {{ json_text('f_duetinfo', ['duetFromId']) }} is null then cast(null as boolean)
+            else {{ json_text('f_duetinfo', ['duetFromId']) }} not in ('0', '')
+        end as is_duet,
+        {{ json_text('f_music', ['title']) }} as sound_title,
+        {{ json_text('f_music', ['authorName']) }} as sound_artist,
+        {{ safe_cast(json_text('f_music', ['duration']), dbt.type_bigint()) }} as sound_duration_seconds,
+        case
+            when {{ json_text('f_music', ['original']) }} is null then cast(null as boolean)
+            else {{ json_text('f_music', ['original']) }} = 'true'
+        end as is_original_sound,
+        {{ json_text('f_author', ['signature']) }} as author_bio,
+        {{ safe_cast(json_text('f_authorstats', ['followerCount']), dbt.type_bigint()) }} as author_follower_count,
+        {{ safe_cast(json_text('f_authorstats', ['followingCount']), dbt.type_bigint()) }} as author_following_count,
+        {{ safe_cast(json_text('f_authorstats', ['heartCount']), dbt.type_bigint()) }} as author_like_count
     from web_fields
 ),
 
@@ -197,7 +228,20 @@ scraper as (
         {{ safe_cast('f_diggcount', dbt.type_bigint()) }} as like_count,
         {{ safe_cast('f_commentcount', dbt.type_bigint()) }} as comment_count,
         {{ safe_cast('f_sharecount', dbt.type_bigint()) }} as share_count,
-        {{ json_to_text('f_hashtags') }} as hashtags_json
+        {{ json_to_text('f_hashtags') }} as hashtags_json,
+        cast(null as {{ dbt.type_string() }}) as effect_ids_json,
+        cast(null as boolean) as is_duet,
+        {{ json_text('f_musicmeta', ['musicName']) }} as sound_title,
+        {{ json_text('f_musicmeta', ['musicAuthor']) }} as sound_artist,
+        cast(null as {{ dbt.type_bigint() }}) as sound_duration_seconds,
+        case
+            when {{ json_text('f_musicmeta', ['musicOriginal']) }} is null then cast(null as boolean)
+            else {{ json_text('f_musicmeta', ['musicOriginal']) }} = 'true'
+        end as is_original_sound,
+        {{ json_text('f_authormeta', ['signature']) }} as author_bio,
+        cast(null as {{ dbt.type_bigint() }}) as author_follower_count,
+        cast(null as {{ dbt.type_bigint() }}) as author_following_count,
+        cast(null as {{ dbt.type_bigint() }}) as author_like_count
     from scraper_fields
 ),
 
