@@ -1,3 +1,4 @@
+{{ config(indexes=core_postgres_indexes([['content_key']])) }}
 -- One row per video: platform videos (latest upload/content_update attributes), platform videos
 -- seen only in engagement or discovery facts so far (inferred members, attributes NULL until their
 -- upload event arrives), TikTok videos (int_tiktok__videos_latest) and YouTube videos

@@ -1,3 +1,4 @@
+{{ config(indexes=core_postgres_indexes([['user_key']])) }}
 -- One row per platform user: the current version of dim_users_history (same user_key, so a
 -- fact row whose user_key is the current version joins either). For the attributes valid at
 -- event time, join facts to dim_users_history on user_key.

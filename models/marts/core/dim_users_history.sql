@@ -1,3 +1,4 @@
+{{ config(indexes=core_postgres_indexes([['user_key']])) }}
 -- SCD2 history of platform users: one row per profile version (registration / profile_update
 -- event), valid from its occurred_at until the next version's. user_key is the version's surrogate
 -- key (md5 of the profile event id): facts carry the key of the version valid at event time.

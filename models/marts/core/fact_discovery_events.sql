@@ -4,7 +4,9 @@
         unique_key='event_id',
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        indexes=core_postgres_indexes([['event_id'], ['fetched_at'], ['batch_id']]),
+        indexes=core_postgres_indexes([
+            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
+        ]),
     )
 }}
 -- One row per impression (a video shown to a user in a feed), deduplicated on event_id (first
