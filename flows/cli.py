@@ -10,6 +10,7 @@ import os
 import pkgutil
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from flows.commands import print_error, use_target
+from flows.commands import print_error, use_target, writing
 from trendcast.settings import PROJECT_DIR, Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -39,7 +40,9 @@ def _global(
     target: Annotated[
         str | None,
         typer.Option(
-            "--target", "-t", help="Warehouse: duckdb (default) or postgres. Env: TRENDCAST_TARGET."
+            "--target",
+            "-t",
+            help="Warehouse: duckdb (default), postgres or spark. Env: TRENDCAST_TARGET.",
         ),
     ] = None,
 ) -> None:
@@ -108,7 +111,16 @@ def load(
 ) -> None:
     """Land archive files into raw.api_responses (one row per line; idempotent, atomic)."""
     cfg = settings()
-    results = load_with_progress(paths, cfg)
+    if cfg.target == "spark":
+        # Spark's catalog admits one process at a time (docs/SPARK.md): no writer lock to take
+        from trendcast.landing.spark import load_paths_spark
+        from trendcast.spark import spark_session
+
+        with console.status(f"landing on {cfg.describe()}..."):
+            results = load_paths_spark(spark_session(), paths)
+    else:
+        with writing(cfg, "load"):
+            results = load_with_progress(paths, cfg)
     print_batches(results)
 
 
@@ -129,13 +141,16 @@ def build(
     from trendcast.warehouse import connect
 
     cfg = settings()
-    # the raw tables dbt reads exist, in the current layout (a no-op unless the warehouse was
-    # landed by an earlier version: docs in README "Landing")
-    with connect(cfg) as wh:
-        split_legacy_responses(wh)
-    started = time.perf_counter()
-    with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
-        run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
+    # Spark's raw tables have one layout and no writer lock (the lock guards DuckDB and Postgres)
+    with writing(cfg, "build") if cfg.target != "spark" else nullcontext():
+        # the raw tables dbt reads exist, in the current layout (a no-op unless the warehouse
+        # was landed by an earlier version: docs in README "Landing")
+        if cfg.target != "spark":
+            with connect(cfg) as wh:
+                split_legacy_responses(wh)
+        started = time.perf_counter()
+        with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
+            run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
     console.print(
         f"dbt {'hourly' if hourly else 'build'}: {len(run.results)} nodes "
         + ", ".join(f"{k} {v}" for k, v in sorted(run.statuses.items()))
@@ -361,6 +376,8 @@ _register_command_modules()
 
 _HINTS = {
     "WarehouseLockedError": "close the other process that holds the DuckDB file, then run again",
+    "WriterBusyError": "another trendcast command or flow is writing the warehouse: run again "
+    "when it ends, or wait longer with TRENDCAST_WRITER_LOCK_WAIT=<seconds>",
     "WarehouseError": "check the TRENDCAST_* settings (see README: Targets)",
     "SettingsError": "see README: Targets",
     "DbtError": "rerun with `trendcast build` and read logs/dbt.log for the failing node",

@@ -29,26 +29,39 @@ def register_families() -> None:
     register_family("mastodon_snapshots", _mastodon_snapshots, own_transaction=True)
 
 
+DEFAULT_LOCK_TIMEOUT = 600.0  # as the hourly and daily flows (flows/live.py)
+
+
 @task(retries=2, retry_delay_seconds=10)
 def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list[dict]:
     from trendcast.retention import run_retention
     from trendcast.settings import Settings
     from trendcast.warehouse import connect
-    from trendcast.writer_lock import writer_lock
 
     register_families()
     clock = datetime.fromisoformat(as_of) if as_of else None
-    settings = Settings.from_env(target)
-    # one writer at a time with the hourly and daily flows (trendcast/writer_lock.py)
-    with writer_lock(settings, "retention"), connect(settings) as wh:
+    with connect(Settings.from_env(target)) as wh:
         results = run_retention(wh, dry_run=dry_run, as_of=clock)
     return [r.__dict__ for r in results]
 
 
 @flow(name="retention")
-def retention(target: str | None = None, dry_run: bool = False, as_of: str | None = None) -> dict:
-    """Delete what is past its horizon (config/retention.yml), one transaction per family."""
-    rows = retention_task(target, dry_run, as_of)
+def retention(
+    target: str | None = None,
+    dry_run: bool = False,
+    as_of: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> dict:
+    """Delete what is past its horizon (config/retention.yml), one transaction per family.
+
+    Holds the warehouse writer lock for the whole run, like `hourly` and `daily`: taken here,
+    outside the retried task, so a busy warehouse is one wait and one clear WriterBusyError,
+    not a wait per retry."""
+    from trendcast.settings import Settings
+    from trendcast.writer_lock import writer_lock
+
+    with writer_lock(Settings.from_env(target), "retention", lock_timeout):
+        rows = retention_task(target, dry_run, as_of)
     return {"dry_run": dry_run, "tables": rows, "rows": sum(r["rows"] for r in rows)}
 
 
@@ -78,10 +91,19 @@ def rebuild_task(target: str | None, source: str) -> dict:
 
 
 @flow(name="erase")
-def erase_user(user: str, target: str | None = None, rebuild: bool = True) -> dict:
+def erase_user(
+    user: str,
+    target: str | None = None,
+    rebuild: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> dict:
     """Erase one person (`<source>:<id>`): redact raw, delete ml rows, tombstone, then rebuild
-    every model that reads the source."""
-    result = erase_task(target, user)
-    if rebuild:
-        result["rebuilt"] = rebuild_task(target, user.partition(":")[0])
+    every model that reads the source (under the writer lock, as every writer)."""
+    from trendcast.settings import Settings
+    from trendcast.writer_lock import writer_lock
+
+    with writer_lock(Settings.from_env(target), "erase", lock_timeout):
+        result = erase_task(target, user)
+        if rebuild:
+            result["rebuilt"] = rebuild_task(target, user.partition(":")[0])
     return result

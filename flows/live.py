@@ -16,7 +16,6 @@ flow started meanwhile waits, then gives up with one clear message.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
@@ -189,22 +188,51 @@ def ops_marts_task(target: str | None) -> dict[str, Any]:
     return {"nodes": len(run.results)}
 
 
+def freshness_selection(manifest: dict[str, Any], exists: Any) -> list[str]:
+    """The `--select` of `dbt source freshness`: every source table with a loaded_at_field and a
+    warn or error limit whose relation exists (`exists(schema, table)`).
+
+    Named explicitly because the project's default selector (`warehouse`, selectors.yml) selects
+    no source, so a bare `dbt source freshness` checks nothing and writes an empty result; and a
+    table not created yet (ml.* before the first training) would be a runtime error, not a
+    freshness finding."""
+    out = []
+    for source in manifest.get("sources", {}).values():
+        limits = source.get("freshness") or {}
+        has_limit = any((limits.get(k) or {}).get("count") for k in ("warn_after", "error_after"))
+        if not source.get("loaded_at_field") or not has_limit:
+            continue
+        if exists(source["schema"], source.get("identifier") or source["name"]):
+            out.append(f"source:{source['source_name']}.{source['name']}")
+    return sorted(out)
+
+
 @task(retries=1, retry_delay_seconds=5)
 def freshness_task(target: str | None) -> dict[str, Any]:
-    """`dbt source freshness`; its results (target/sources.json) go to ops.source_freshness.
-    A stale source is a finding, not a failure of the cycle."""
+    """`dbt source freshness` on the checkable sources; its results (target/sources.json) go to
+    ops.source_freshness. A stale source is a finding, not a failure of the cycle."""
     settings = Settings.from_env(target)
     target_dir = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
+    manifest_path = target_dir / "manifest.json"
+    if not manifest_path.exists():  # a cycle that ran no dbt yet: parse the project once
+        run_dbt(["parse"], settings)
+    with connect(settings) as wh:
+        selection = freshness_selection(json.loads(manifest_path.read_text()), wh.table_exists)
+    if not selection:
+        return {"stored": 0, "selected": 0}
     out = target_dir / "sources.json"
     out.unlink(missing_ok=True)
-    # dbt exits non-zero when a source is past error_after; the results are written anyway
-    with contextlib.suppress(DbtError):
-        run_dbt(["source", "freshness", "--output", str(out)], settings)
+    error = None
+    try:
+        run_dbt(["source", "freshness", "--select", *selection], settings)
+    except DbtError as exc:
+        # non-zero when a source is past error_after; the results are written all the same
+        error = str(exc)
     if not out.exists():
-        return {"stored": 0}
+        raise DbtError(f"dbt source freshness wrote no {out}: {error or 'no error reported'}")
     with connect(settings) as wh:
         stored = ops.store_freshness(wh, json.loads(out.read_text()))
-    return {"stored": stored}
+    return {"stored": stored, "selected": len(selection), "error": error}
 
 
 @task

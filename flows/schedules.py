@@ -253,12 +253,21 @@ def replay_plan(src: Path) -> list[ReplayFile]:
 def release(item: ReplayFile, inbox: Path, at: float) -> Path:
     """Copy a file into the inbox as if written at `at` (epoch seconds): the copy appears under
     its final name only when complete, and its modification time is the moment it was due."""
+    import fcntl
+
     dest = inbox / item.relative
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.part")
-    shutil.copyfile(item.path, tmp)
-    os.utime(tmp, (at, at))
-    tmp.replace(dest)
+    try:
+        with open(item.path, "rb") as src, open(tmp, "wb") as out:
+            # held while written: remove_unheld_parts leaves a live copy alone
+            fcntl.flock(out, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.copyfileobj(src, out, 1 << 20)
+        os.utime(tmp, (at, at))
+        tmp.replace(dest)
+    except BaseException:  # SIGTERM or Ctrl-C mid-copy: no half file left behind
+        tmp.unlink(missing_ok=True)
+        raise
     return dest
 
 
@@ -277,9 +286,12 @@ def run_replay(
     back to back when a cycle overruns) until every file is released and a cycle has run
     after the last one. A file is due at t0 + (its newest fetched_at - the first's) / speed.
     """
+    from trendcast.sources.writer import remove_unheld_parts
+
     if speed <= 0:
         raise ValueError("--speed must be positive")
     plan = replay_plan(src)
+    remove_unheld_parts(inbox)  # copies a killed replay never finished
     t0 = clock()
     first = plan[0].newest_fetched_at
     due = [t0 + (f.newest_fetched_at - first).total_seconds() / speed for f in plan]

@@ -33,7 +33,7 @@ from trendcast.warehouse import WarehouseError, WarehouseLockedError, connect, i
 # layer is replaced by a compact digest (HEALTH_QUERIES); staging and intermediate are plumbing.
 NOT_PUBLISHED = ("raw", "staging", "intermediate", "main", "public", "information_schema")
 # A group role holds the grants (no login); people and tools log in as its members. The role and
-# the mart schemas it may read are those of macros/cross_db/security.sql (reader_schemas), which
+# the mart schemas it may read are those of macros/security/roles_and_grants.sql (reader_schemas), which
 # re-applies them on every Postgres build; publishing adds the landing digest and the member the
 # dashboard logs in as.
 READER_ROLE = "trendcast_reader"

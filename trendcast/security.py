@@ -1,6 +1,6 @@
 """Postgres roles, tenants and the row scopes that row-level security reads (docs/SECURITY.md).
 
-The roles, grants and row policies themselves are dbt's job (macros/cross_db/security.sql), so
+The roles, grants and row policies themselves are dbt's job (macros/security/roles_and_grants.sql), so
 every rebuild puts them back; this module holds what a person does by hand: set them up on a
 server before the first build, add or change a tenant (a login role with row scopes), and show
 who sees what. Role names are validated identifiers and scope values are bound parameters, so

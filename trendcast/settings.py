@@ -9,7 +9,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
+# targets the Python warehouse module (trendcast/warehouse.py) opens; Spark is reached through
+# trendcast/spark.py (landing) and dbt-spark (models) instead (docs/SPARK.md)
+SQL_TARGETS = ("duckdb", "postgres")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -80,4 +83,7 @@ class Settings:
     def describe(self) -> str:
         if self.target == "duckdb":
             return f"duckdb file {self.duckdb_path}"
+        if self.target == "spark":
+            master = os.environ.get("TRENDCAST_SPARK_MASTER") or "local[2]"
+            return f"spark {master}"
         return f"postgres {self.pg_user}@{self.pg_host}:{self.pg_port}/{self.pg_dbname}"

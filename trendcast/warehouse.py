@@ -271,6 +271,12 @@ def connect(
 ) -> Iterator[Warehouse]:
     """Open the configured warehouse; the connection is closed on exit."""
     settings = settings or Settings.from_env(target)
+    if settings.target == "spark":
+        raise WarehouseError(
+            "this command does not run on the spark target yet: Spark builds the warehouse "
+            "(trendcast load, trendcast build) but the Python stages read DuckDB or Postgres "
+            "(docs/SPARK.md says what runs where)"
+        )
     if settings.target == "duckdb":
         conn = _connect_duckdb(settings, read_only)
     else:

@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,8 +59,16 @@ def holder(settings: Settings) -> dict[str, Any] | None:
 
 
 @contextmanager
-def writer_lock(settings: Settings, owner: str, timeout: float = 600.0) -> Iterator[None]:
-    """Hold the warehouse writer lock while active (see module docstring)."""
+def writer_lock(
+    settings: Settings,
+    owner: str,
+    timeout: float = 600.0,
+    on_wait: Callable[[dict[str, Any] | None], None] | None = None,
+) -> Iterator[None]:
+    """Hold the warehouse writer lock while active (see module docstring).
+
+    `on_wait(holder)` is called once if the lock is busy, before waiting (a command line says
+    whom it waits for)."""
     key = _key(settings)
     held: dict[str, int] = _local.__dict__.setdefault("held", {})
     if held.get(key):
@@ -71,7 +79,7 @@ def writer_lock(settings: Settings, owner: str, timeout: float = 600.0) -> Itera
             held[key] -= 1
         return
     acquire = _duckdb_lock if settings.target == "duckdb" else _postgres_lock
-    with acquire(settings, owner, timeout):
+    with acquire(settings, owner, timeout, on_wait):
         held[key] = 1
         try:
             yield
@@ -90,7 +98,9 @@ def _busy(settings: Settings, owner: str, timeout: float) -> WriterBusyError:
 
 
 @contextmanager
-def _duckdb_lock(settings: Settings, owner: str, timeout: float) -> Iterator[None]:
+def _duckdb_lock(
+    settings: Settings, owner: str, timeout: float, on_wait: Callable | None
+) -> Iterator[None]:
     import fcntl
 
     path = lock_path(settings)
@@ -103,6 +113,9 @@ def _duckdb_lock(settings: Settings, owner: str, timeout: float) -> Iterator[Non
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if on_wait is not None:
+                    on_wait(holder(settings))
+                    on_wait = None
                 if time.monotonic() >= deadline:
                     raise _busy(settings, owner, timeout) from None
                 time.sleep(POLL_SECONDS)
@@ -119,12 +132,17 @@ def _duckdb_lock(settings: Settings, owner: str, timeout: float) -> Iterator[Non
 
 
 @contextmanager
-def _postgres_lock(settings: Settings, owner: str, timeout: float) -> Iterator[None]:
+def _postgres_lock(
+    settings: Settings, owner: str, timeout: float, on_wait: Callable | None
+) -> Iterator[None]:
     from trendcast.warehouse import connect
 
     with connect(settings) as wh:
         deadline = time.monotonic() + timeout
         while not wh.scalar("select pg_try_advisory_lock(?)", [ADVISORY_KEY]):
+            if on_wait is not None:
+                on_wait(None)
+                on_wait = None
             if time.monotonic() >= deadline:
                 raise _busy(settings, owner, timeout)
             time.sleep(POLL_SECONDS)

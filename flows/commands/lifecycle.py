@@ -11,7 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.commands import writing
+
 console = Console()
+LockTimeout = Annotated[
+    float, typer.Option(help="Seconds to wait for the warehouse writer lock before giving up.")
+]
 
 
 def retention_command(
@@ -28,6 +33,7 @@ def retention_command(
     family: Annotated[
         list[str] | None, typer.Option(help="Only these families (default: all).")
     ] = None,
+    lock_timeout: LockTimeout = 600.0,
 ) -> None:
     """Delete data past its horizon (config/retention.yml), one transaction per table family."""
     from flows.lifecycle_flows import register_families
@@ -44,7 +50,7 @@ def retention_command(
             raise typer.BadParameter(f"--as-of {as_of!r} is not ISO-8601") from exc
         clock = clock if clock.tzinfo else clock.replace(tzinfo=UTC)
     cfg = Settings.from_env()
-    with connect(cfg) as wh:
+    with writing(cfg, "retention", lock_timeout), connect(cfg) as wh:
         results = run_retention(
             wh, load_policy(policy), dry_run=dry_run, as_of=clock, families=family
         )
@@ -61,15 +67,23 @@ def erase_command(
     rebuild: Annotated[
         bool, typer.Option(help="Rebuild (full refresh) every model that reads the source.")
     ] = True,
+    lock_timeout: LockTimeout = 600.0,
 ) -> None:
     """Erase a person everywhere: raw redacted (lines kept), ml rows deleted, marts rebuilt."""
-    from flows.lifecycle_flows import rebuild_selection
-    from trendcast.erasure import Subject, erase
+    from trendcast.erasure import Subject
     from trendcast.settings import Settings
-    from trendcast.warehouse import connect
 
     subject = Subject.parse(user)
     cfg = Settings.from_env()
+    with writing(cfg, "erase", lock_timeout):
+        _erase(cfg, subject, rebuild)
+
+
+def _erase(cfg, subject, rebuild: bool) -> None:
+    from flows.lifecycle_flows import rebuild_selection
+    from trendcast.erasure import erase
+    from trendcast.warehouse import connect
+
     with connect(cfg) as wh:
         result = erase(wh, subject)
     console.print(

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.commands.lifecycle import LockTimeout, writing
+
 console = Console()
 
 replay_app = typer.Typer(
@@ -67,13 +69,15 @@ def retention(
     apply: Annotated[
         bool, typer.Option("--apply", help="Delete; without it, only count (dry run).")
     ] = False,
+    lock_timeout: LockTimeout = 600.0,
 ) -> None:
     """Snapshot retention: all for 7 days, hourly to 30 days, daily after (dry run by default)."""
     from python_ml.mastodon.retention import apply_snapshot_retention
     from trendcast.settings import Settings
     from trendcast.warehouse import connect
 
-    with connect(Settings.from_env()) as wh:
+    cfg = Settings.from_env()
+    with writing(cfg, "retention", lock_timeout), connect(cfg) as wh:
         result = apply_snapshot_retention(wh, dry_run=not apply)
     console.print(result.as_dict())
 

@@ -99,12 +99,16 @@ def serve(
         f"seconds, on {cfg.describe()}"
     )
 
+    from trendcast.sources import signals
+
     def cycle() -> dict[str, Any]:
         # a failed cycle is alerted by the flow; the replay goes on and the next cycle catches up
         try:
             return hourly(paths=[str(folder)], target=cfg.target, replay=True,
                           features=features, score=score, sla_seconds=sla_seconds)  # fmt: skip
         except Exception as exc:
+            if signals.received():  # dbt turned the SIGTERM into a failed node: stop all the same
+                raise signals.Terminated("SIGTERM during a cycle") from exc
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             console.print(f"  [red]cycle failed:[/] {first}")
             return {"failed": first}
@@ -116,8 +120,18 @@ def serve(
             f" batches in {seconds:.1f} s"
             + (f" ({summary['skipped']})" if summary.get("skipped") else "")
         )
+        if signals.received():  # a SIGTERM that a dbt node absorbed: stop before the next one
+            raise signals.Terminated("SIGTERM")
 
-    run_replay(replay, folder, speed, cycle, cycle_every=float(every), on_cycle=show)
+    # SIGTERM stops a replay as Ctrl-C does: the file being copied is removed, a cycle cut
+    # short is a killed cycle (its batches keep the stamps they reached; the next run carries
+    # them through), the writer lock is released
+    try:
+        with signals.terminate_gracefully():
+            run_replay(replay, folder, speed, cycle, cycle_every=float(every), on_cycle=show)
+    except signals.Terminated:
+        console.print("[yellow]replay stopped by SIGTERM[/]")
+        raise typer.Exit(143) from None
     print_ops_status(cfg, sla_seconds, writer=True)
 
 

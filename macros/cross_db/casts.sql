@@ -59,6 +59,15 @@
     ({{ expr }} at time zone '{{ tz }}')
 {%- endmacro %}
 
+{# an instant in time (timestamp with time zone) on every target: Spark calls it timestamp #}
+{% macro type_timestamptz() -%}
+    {{ return(adapter.dispatch('type_timestamptz', 'trendcast')()) }}
+{%- endmacro %}
+
+{% macro default__type_timestamptz() -%}
+    timestamptz
+{%- endmacro %}
+
 {# a 64-bit float on every target (dbt.type_float() is a 4-byte REAL on DuckDB) #}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'trendcast')()) }}

@@ -19,6 +19,15 @@
     cast(extract(dow from {{ expr }}) as integer)
 {%- endmacro %}
 
+{# ISO day of week, 1 = Monday .. 7 = Sunday, as an integer #}
+{% macro iso_day_of_week(expr) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(expr) -%}
+    cast(extract(isodow from {{ expr }}) as integer)
+{%- endmacro %}
+
 {# whole seconds since the Unix epoch of a timestamptz, as bigint (numeric RANGE window frames) #}
 {% macro epoch_seconds(expr) -%}
     {{ return(adapter.dispatch('epoch_seconds', 'trendcast')(expr)) }}

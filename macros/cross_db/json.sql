@@ -71,7 +71,9 @@
 {# A FROM-clause fragment: one row per element of the array at the path, as
    <alias>.<element_name> (json) and <alias>.<index_name> (1-based). Non-arrays give no rows. #}
 {% macro json_array_rows(column, keys, element_name='item', index_name='item_index', alias=none) -%}
-    {{ return(adapter.dispatch('json_array_rows', 'trendcast')(column, keys, element_name, index_name, alias or element_name ~ '_rows')) }}
+    {{ return(adapter.dispatch('json_array_rows', 'trendcast')(
+        column, keys, element_name, index_name, alias or element_name ~ '_rows'
+    )) }}
 {%- endmacro %}
 
 {% macro duckdb__json_array_rows(column, keys, element_name, index_name, alias) -%}

@@ -11,7 +11,7 @@ performance as (
     select
         creator_id,
         performance_date as activity_date,
-        sum(total_views) as views,
+        sum(total_views) as view_count,
         sum(total_likes + total_comments + total_shares + total_saves + total_duets_remixes) as engagements
     from {{ ref('fact_content_performance') }}
     where creator_id is not null
@@ -34,7 +34,7 @@ final as (
         coalesce(c.creator_id, p.creator_id, f.creator_id) as creator_id,
         coalesce(c.activity_date, p.activity_date, f.activity_date) as activity_date,
         c.total_views_received,
-        p.views as expected_views
+        p.view_count as expected_views
     from creator_days as c
     full outer join performance as p
         on c.creator_id = p.creator_id and c.activity_date = p.activity_date
@@ -44,7 +44,7 @@ final as (
             and coalesce(c.activity_date, p.activity_date) = f.activity_date
     where
         c.creator_id is null
-        or c.total_views_received != coalesce(p.views, 0)
+        or c.total_views_received != coalesce(p.view_count, 0)
         or c.total_engagements_received != coalesce(p.engagements, 0)
         or c.new_followers != coalesce(f.follows, 0)
         or c.follower_churn != coalesce(f.unfollows, 0)

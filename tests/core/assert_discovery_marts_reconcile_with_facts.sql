@@ -4,22 +4,23 @@ with
 
 facts as (
     select
-        (select count(*) from {{ ref('fact_discovery_events') }}) as impressions,
+        (select count(*) as n from {{ ref('fact_discovery_events') }}) as impressions,
         (
-            select count(*) from {{ ref('fact_discovery_events') }}
+            select count(*) as n from {{ ref('fact_discovery_events') }}
             where position_in_feed is not null
         ) as positioned_impressions,
         (
-            select count(*) from {{ ref('fact_content_engagements') }}
+            select count(*) as n from {{ ref('fact_content_engagements') }}
             where is_qualified_view
         ) as qualified_views
 ),
 
 marts as (
     select
-        (select coalesce(sum(impressions), 0) from {{ ref('discovery_source_effectiveness') }}) as impressions,
-        (select coalesce(sum(impressions), 0) from {{ ref('feed_position_impact') }}) as positioned_impressions,
-        (select coalesce(sum(qualified_views), 0) from {{ ref('discovery_source_effectiveness') }})
+        (select coalesce(sum(impressions), 0) as n from {{ ref('discovery_source_effectiveness') }}) as impressions,
+        (select coalesce(sum(impressions), 0) as n from {{ ref('feed_position_impact') }})
+            as positioned_impressions,
+        (select coalesce(sum(qualified_views), 0) as n from {{ ref('discovery_source_effectiveness') }})
             as qualified_views
 ),
 

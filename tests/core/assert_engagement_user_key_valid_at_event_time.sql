@@ -39,7 +39,11 @@ final as (
         or (h.version_number > 1 and e.occurred_at < h.valid_from)
         or (
             e.user_key is null
-            and exists (select h2.user_key from history as h2 where h2.user_id = e.user_id)
+            and exists (
+                select h2.user_key
+                from history as h2
+                where h2.user_id = e.user_id
+            )
         )
 )
 

@@ -30,8 +30,8 @@ rolled_up as (
     left join hours as h
         on
             d.account_id = h.account_id
-            and h.bucket_start >= d.bucket_start
-            and h.bucket_start < d.bucket_end
+            and d.bucket_start <= h.bucket_start
+            and d.bucket_end > h.bucket_start
     group by d.account_id, d.granularity, d.bucket_start
 ),
 

@@ -133,3 +133,49 @@ def test_kill_and_resume_loses_nothing(source, tmp_path, monkeypatch):
     for path in (killed / source).rglob("*.jsonl.gz"):
         with gzip.open(path, "rt") as fh:
             assert all(json.loads(line) for line in fh)
+
+
+def test_sigterm_finishes_the_current_file_and_stale_parts_are_removed(tmp_path, monkeypatch):
+    """SIGTERM (a scheduler stopping the run) mid-run: the open file is committed with every
+    line received, nothing is left as `.part`, and the run resumes from the checkpoint; `.part`
+    files a killed run left are removed when the next run starts."""
+    _, env_for, (pause_path, after), code = CASES["youtube"]
+    replay = Replay(_route("youtube")).start()
+    env = env_for(replay.url)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "out"
+    stale = (
+        out
+        / "youtube"
+        / "2020"
+        / "01"
+        / "01"
+        / "youtube-20200101T000000.000000Z-dead-001.jsonl.gz.part"
+    )
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"\x1f\x8b half a file")
+    (out / "_state").mkdir()
+    (out / "_state" / "youtube.json.part").write_text("{")
+    try:
+        replay.fail(pause_path, "pause", after=after)
+        # one file for the whole run: the calls before the pause are all in the open .part file
+        child = _run_child("HTTP = HttpOptions(timeout=5, max_attempts=3, backoff=0.01, "
+                           "commit_every=1000); " + code, out, replay.url, env)  # fmt: skip
+        assert replay.paused.wait(60), "the child never reached the paused call"
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(30) == 0  # a clean stop, not a death by signal
+        replay.release.set()
+        assert not list(out.rglob("*.part"))  # the stale ones removed, the open one committed
+        before = archive_lines(out, "youtube")
+        assert len(before) == after  # every call answered before the pause, in one whole file
+        assert len(list((out / "youtube").rglob("*.jsonl.gz"))) == 1
+        namespace = {"OUT": out, "URL": replay.url, "HTTP": HTTP}
+        exec(code, namespace)  # resumes from the checkpoint the stop saved
+        resumed = archive_lines(out, "youtube")
+        exec(code, {**namespace, "OUT": tmp_path / "fresh"})
+        uninterrupted = archive_lines(tmp_path / "fresh", "youtube")
+    finally:
+        replay.stop()
+    assert resumed[: len(before)] == before
+    assert content_set(uninterrupted) <= content_set(resumed)

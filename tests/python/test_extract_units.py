@@ -100,3 +100,21 @@ def test_budget_counts_per_day_and_stops_before_the_limit(tmp_path):
     stale = tmp_path / "old.json"
     stale.write_text(json.dumps({"day": "2000-01-01", "used": 99}))
     assert Budget(stale, 5).used == 0  # a new day starts from zero
+
+
+def test_sigterm_waits_for_the_line_being_written() -> None:
+    """Inside `uninterruptible` (a line, a commit) SIGTERM is held until the section ends."""
+    import os
+    import signal
+
+    from trendcast.sources import signals
+    from trendcast.sources.signals import Terminated, terminate_gracefully, uninterruptible
+
+    finished = []
+    with pytest.raises(Terminated), terminate_gracefully():
+        with uninterruptible():
+            os.kill(os.getpid(), signal.SIGTERM)
+            finished.append("the rest of the line")
+        finished.append("never: raised at the end of the section")
+    assert finished == ["the rest of the line"]
+    assert signal.getsignal(signal.SIGTERM) is not signals._handler  # put back

@@ -1,6 +1,7 @@
-"""Scheduled operation without dbt: deployments and schedules, the writer lock, alerts to a
-loopback webhook, schema fingerprints and latency stamps (fast; the replay through dbt has no end-to-end test
-yet: docs/OPERATIONS.md)."""
+"""Scheduled operation without dbt: deployments and schedules, the writer lock (every writing
+flow and command), alerts to a loopback webhook, schema fingerprints, latency stamps, the
+freshness selection and a replay stopped by SIGTERM (fast; the replay through dbt end to end is
+tests/python/test_ops_replay.py)."""
 
 from __future__ import annotations
 
@@ -188,6 +189,52 @@ def test_a_flow_that_cannot_get_the_lock_gives_up_with_one_message(warehouse) ->
         t.join()
     with writer_lock(warehouse, "hourly", timeout=1):
         pass  # released by the holder
+
+
+def test_retention_and_erasure_hold_the_writer_lock(duckdb_warehouse) -> None:
+    """Retention deletes and erasure rewrites: writers like hourly and daily, so they wait for
+    the lock and give up with the same message (the flows and the commands started by hand)."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.lifecycle_flows import erase_user, retention
+
+    held = threading.Event()
+    release = threading.Event()
+    released_at: list[float] = []
+
+    def holder() -> None:
+        with writer_lock(duckdb_warehouse, "hourly", timeout=5):
+            held.set()
+            release.wait(10)
+            released_at.append(time.time())
+
+    t = threading.Thread(target=holder)
+    t.start()
+    held.wait(5)
+    try:
+        busy = "the warehouse writer lock .* is held by hourly"
+        with pytest.raises(WriterBusyError, match=f"retention: {busy}"):
+            retention.fn(target="duckdb", dry_run=True, lock_timeout=0.6)
+        with pytest.raises(WriterBusyError, match=f"erase: {busy}"):
+            erase_user.fn(user="x:someone", target="duckdb", lock_timeout=0.6)
+        result = CliRunner().invoke(app, ["retention", "--dry-run", "--lock-timeout", "0.6"])
+        assert result.exit_code == 1
+        assert "retention: the warehouse writer lock" in result.output
+        mastodon = CliRunner().invoke(app, ["mastodon", "retention", "--lock-timeout", "0.6"])
+        assert mastodon.exit_code == 1 and "held by hourly" in mastodon.output
+        with connect(duckdb_warehouse) as wh:  # nothing ran while the lock was held
+            assert not wh.table_exists("ops", "retention_runs")
+        # a command that may wait runs once the holder is done, not before
+        threading.Timer(1.0, release.set).start()
+        result = CliRunner().invoke(app, ["retention", "--dry-run", "--lock-timeout", "30"])
+        assert result.exit_code == 0, result.output
+    finally:
+        release.set()
+        t.join()
+    with connect(duckdb_warehouse) as wh:
+        started = wh.scalar("select min(started_at) from ops.retention_runs")
+    assert started.timestamp() >= released_at[0]
 
 
 def test_lock_is_reentrant_within_a_flow(duckdb_warehouse) -> None:
@@ -378,3 +425,83 @@ def test_replay_releases_each_file_when_its_newest_fetch_is_due(tmp_path: Path) 
     assert seen[-1][1] == ["m00.jsonl.gz", "m20.jsonl.gz", "m50.jsonl.gz"]
     # each copy carries the moment it was due, not when it was copied
     assert (inbox / "m20.jsonl.gz").stat().st_mtime == pytest.approx(1_020.0)
+
+
+def test_a_replay_stopped_by_sigterm_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM mid-copy: the half-copied file is removed and the replay stops; `.part` files a
+    killed replay left are removed at the start, a copy another process still writes is not."""
+    import fcntl
+    import os
+    import signal
+
+    from flows import schedules
+    from trendcast.sources import signals
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for minute in (0, 20):
+        _archive(src / f"m{minute:02d}.jsonl.gz", [[TAG]], minute)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / ".old.jsonl.gz.part").write_bytes(b"left by a killed replay")
+    live = inbox / ".live.jsonl.gz.part"
+    live_fh = open(live, "wb")  # noqa: SIM115 - closed below
+    fcntl.flock(live_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    copies = []
+
+    def copy_half_then_terminated(fsrc, fdst, length=0) -> None:
+        copies.append(fdst.name)
+        if len(copies) == 2:  # the second file: half of it, then the scheduler stops us
+            fdst.write(fsrc.read(10))
+            os.kill(os.getpid(), signal.SIGTERM)
+        fdst.write(fsrc.read())
+
+    monkeypatch.setattr(schedules.shutil, "copyfileobj", copy_half_then_terminated)
+    now = [1_000.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    try:
+        with pytest.raises(signals.Terminated), signals.terminate_gracefully():
+            schedules.run_replay(src, inbox, 60.0, lambda: {}, cycle_every=900.0,
+                                 clock=lambda: now[0], sleep=sleep)  # fmt: skip
+        assert signals.received()
+        assert len(copies) == 2
+        # the first file whole, the second neither half-copied nor under its final name
+        assert sorted(p.name for p in inbox.iterdir()) == [".live.jsonl.gz.part", "m00.jsonl.gz"]
+    finally:
+        live_fh.close()
+    assert signal.getsignal(signal.SIGTERM) is not signals._handler  # handler put back
+
+
+def test_freshness_selects_every_checkable_source_whose_table_exists() -> None:
+    """`dbt source freshness` without a selection checks nothing here (the default selector
+    selects no source): the cycle names the sources with a loaded_at_field and a limit."""
+    from flows.live import freshness_selection
+
+    limit = {"warn_after": {"count": 2, "period": "day"}, "error_after": {"count": None}}
+    none = {"warn_after": {"count": None}, "error_after": {"count": None}}
+
+    def src(source: str, name: str, loaded: str | None, fresh: dict | None, schema: str) -> dict:
+        return {"source_name": source, "name": name, "identifier": name, "schema": schema,
+                "loaded_at_field": loaded, "freshness": fresh}  # fmt: skip
+
+    manifest = {
+        "sources": {
+            "a": src("raw", "api_responses", "loaded_at", limit, "raw"),
+            "b": src("raw", "ingestion_batches", "completed_at", limit, "raw"),
+            "c": src("raw", "response_items", None, None, "raw"),  # no loaded_at_field
+            "d": src("ops", "processing_latency", None, none, "ops"),  # no limit
+            "e": src("ml", "predictions", "scored_at", limit, "ml"),  # not created yet
+        }
+    }
+    existing = {
+        ("raw", "api_responses"),
+        ("raw", "ingestion_batches"),
+        ("ops", "processing_latency"),
+    }
+    selection = freshness_selection(manifest, lambda s, t: (s, t) in existing)
+    assert selection == ["source:raw.api_responses", "source:raw.ingestion_batches"]

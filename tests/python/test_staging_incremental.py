@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from flows.dbt import run_dbt
+from trendcast.archive import record, write_archive
 from trendcast.landing import load_paths
 from trendcast.settings import Settings
 from trendcast.simulator import SimConfig, simulate
@@ -113,3 +114,91 @@ def test_tiktok_videos_incremental_equals_full_refresh(
     # one row per (video_id, fetched_at): the repeat did not add rows
     videos = full["stg_tiktok__videos"]
     assert not videos.duplicated(["video_id", "fetched_at"]).any()
+
+
+COMMENT_COLUMNS = [
+    "comment_id", "video_id", "parent_comment_id", "comment_text", "comment_html",
+    "author_display_name", "author_channel_id", "published_at", "updated_at", "like_count",
+    "fetched_at",
+]  # fmt: skip
+
+
+def _comment(cid: str, video: str, text: str, likes: int, parent: str | None = None) -> dict:
+    snippet = {
+        "videoId": video, "textDisplay": f"<b>{text}</b>", "textOriginal": text,
+        "authorDisplayName": f"user-{cid}", "authorChannelId": {"value": f"UC{cid}"},
+        "publishedAt": "2025-06-01T10:00:00Z", "updatedAt": "2025-06-01T10:00:00Z",
+        "likeCount": likes,
+    }  # fmt: skip
+    if parent:
+        snippet["parentId"] = parent
+    return {"kind": "youtube#comment", "id": cid, "snippet": snippet}
+
+
+def _thread_page(video: str, threads: list[tuple[dict, list[dict]]], fetched: datetime) -> dict:
+    items = []
+    for top, replies in threads:
+        item = {"kind": "youtube#commentThread", "id": top["id"],
+                "snippet": {"videoId": video, "topLevelComment": top,
+                            "totalReplyCount": len(replies)}}  # fmt: skip
+        if replies:
+            item["replies"] = {"comments": replies}
+        items.append(item)
+    params = {"part": "snippet,replies", "videoId": video, "maxResults": 100}
+    return record("youtube", "youtube/v3/commentThreads", params, fetched, {"items": items})
+
+
+def test_youtube_comment_threads_incremental_equals_full_refresh(
+    warehouse: Settings, tmp_path: Path
+) -> None:
+    """Comment pages landed in two batches: replies get their thread's top-level comment as
+    parent, a comment fetched again later keeps its latest values, and the incremental table
+    equals a full refresh."""
+    t0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
+    first = _thread_page(
+        "vid1",
+        [
+            (_comment("c1", "vid1", "first", 1), [_comment("r1", "vid1", "reply one", 0, "c1")]),
+            (_comment("c2", "vid1", "second", 2), []),
+        ],
+        t0,
+    )
+    # the same thread a day later: c1 edited and liked more, a new reply without parentId
+    later = _thread_page(
+        "vid1",
+        [(_comment("c1", "vid1", "first, edited", 7), [_comment("r2", "vid1", "reply two", 3)])],
+        t0 + timedelta(days=1),
+    )
+    other = _thread_page("vid2", [(_comment("c3", "vid2", "other video", 0), [])], t0)
+    steps = []
+    for i, calls in enumerate([[first], [later, other]]):
+        path = tmp_path / f"comments_{i}.jsonl.gz"
+        write_archive(path, calls)
+        steps.append(path)
+
+    model = "stg_youtube__comment_threads"
+    query = f"select {', '.join(COMMENT_COLUMNS)} from staging.{model} order by comment_id"
+    with connect(warehouse) as wh:
+        load_paths(wh, [steps[0]])
+    run_dbt(["run", "--select", model, "--full-refresh"], warehouse)
+    for step in steps[1:]:
+        with connect(warehouse) as wh:
+            load_paths(wh, [step])
+        run_dbt(["run", "--select", model], warehouse)
+    with connect(warehouse) as wh:
+        incremental = wh.query_df(query)
+    run_dbt(["run", "--select", model, "--full-refresh"], warehouse)
+    with connect(warehouse) as wh:
+        full = wh.query_df(query)
+    pd.testing.assert_frame_equal(incremental, full)
+
+    rows = full.set_index("comment_id")
+    assert list(rows.index) == ["c1", "c2", "c3", "r1", "r2"]
+    assert rows.loc["c1", "comment_text"] == "first, edited"
+    assert rows.loc["c1", "like_count"] == 7
+    assert rows.loc["c1", "comment_html"] == "<b>first, edited</b>"
+    assert rows.loc["r1", "parent_comment_id"] == "c1"
+    assert rows.loc["r2", "parent_comment_id"] == "c1"
+    assert pd.isna(rows.loc["c1", "parent_comment_id"])
+    assert rows.loc["r2", "author_channel_id"] == "UCr2"
+    assert rows.loc["c3", "video_id"] == "vid2"

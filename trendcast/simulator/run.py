@@ -13,7 +13,7 @@ from pathlib import Path
 from trendcast.simulator.config import SimConfig
 from trendcast.simulator.delivery import Segments, Writer
 from trendcast.simulator.model import HOUR_MS, build
-from trendcast.simulator.truth import write_truth
+from trendcast.simulator.truth import write_platform_truth, write_truth
 
 ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 LINE_KEYS = ("lines_clean", "duplicate_lines", "malformed_not_json", "malformed_missing_key",
@@ -131,6 +131,8 @@ def _simulate(cfg: SimConfig, out_dir: Path, progress: ProgressFn | None, worker
     timings["gzip_cpu_s"] = round(writer.cpu_s, 3)
     truth_dir = out_dir / "_truth"
     truth_files = write_truth(m, truth_dir, streams.get("tiktok"), streams.get("mastodon"))
+    if "platform" in streams:
+        truth_files.update(write_platform_truth(streams["platform"], truth_dir))
     manifest = {
         "generator": "trendcast.simulator",
         "config": cfg.as_dict(),

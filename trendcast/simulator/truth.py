@@ -103,3 +103,14 @@ def write_truth(m: Model, out: Path, tiktok=None, mastodon=None) -> dict[str, st
         pq.write_table(planted, out / "mastodon_planted_trends.parquet")
         files["mastodon_planted_trends"] = "mastodon_planted_trends.parquet"
     return files
+
+
+def write_platform_truth(stream, out: Path) -> dict[str, str]:
+    """The platform stream's planted ground truth: experiments, moderation, consent, closures."""
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {**stream.experiments_truth(), **stream.safety_truth(), **stream.accounts_truth()}
+    files = {}
+    for name, table in tables.items():
+        pq.write_table(table, out / f"{name}.parquet")
+        files[name] = f"{name}.parquet"
+    return files

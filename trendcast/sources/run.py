@@ -4,7 +4,9 @@ checkpoints after durable commits, and the summary a user reads at the end.
 Order of durability (what makes a kill at any moment harmless): a call's line is written to the
 open `.part` file, the extractor then updates the in-memory checkpoint, and `commit` renames the
 fsynced file before saving the checkpoint. A kill before the rename loses the `.part` file and
-the checkpoint still points before those calls, so the next run repeats them.
+the checkpoint still points before those calls, so the next run repeats them, and removes the
+`.part` file when it starts. SIGTERM is a stop like Ctrl-C: the current file is committed with
+every whole line received (trendcast/sources/signals.py) and the summary says `terminated`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from trendcast.sources.budget import Budget
 from trendcast.sources.checkpoint import Checkpoint
 from trendcast.sources.errors import BudgetExhausted, ExtractError
 from trendcast.sources.http import ApiClient, Fetched
-from trendcast.sources.writer import ArchiveWriter, Line, build_line
+from trendcast.sources.signals import Terminated, terminate_gracefully, uninterruptible
+from trendcast.sources.writer import ArchiveWriter, Line, build_line, remove_unheld_parts
 
 log = logging.getLogger("trendcast.extract")
 
@@ -40,7 +43,7 @@ class Summary:
     quota_limit: int = 0
     files: list[str] = field(default_factory=list)
     checkpoint: str = ""
-    stopped: str = "complete"  # complete | budget | error | interrupted
+    stopped: str = "complete"  # complete | budget | error | interrupted | terminated
     message: str = ""
 
     def as_dict(self) -> dict[str, Any]:
@@ -53,6 +56,19 @@ class Summary:
             f"{len(self.files)} file(s), checkpoint {self.checkpoint}, stopped: {self.stopped}"
             + (f" ({self.message})" if self.message else "")
         )
+
+
+def remove_stale_parts(out: Path, source: str, checkpoint: Checkpoint) -> list[Path]:
+    """The `.part` files a killed run left: archive files no live writer holds, and this
+    checkpoint's own unfinished replacement (its lock is held: no other run writes it)."""
+    stale = remove_unheld_parts(out / source)
+    part = checkpoint.path.with_name(checkpoint.path.name + ".part")
+    if part.exists():
+        part.unlink(missing_ok=True)
+        stale.append(part)
+    for p in stale:
+        log.warning(f"{source}: removed {p}, left by an interrupted run")
+    return stale
 
 
 class ExtractRun:
@@ -78,6 +94,7 @@ class ExtractRun:
         self.started = datetime.now(UTC)
         self.writer = ArchiveWriter(self.out, source, uuid.uuid4().hex[:8], self.started)
         self.summary = Summary(source, quota_limit=budget.limit, checkpoint=str(checkpoint.path))
+        self.removed_parts = remove_stale_parts(self.out, source, checkpoint)
 
     def write(self, line: Line, items: int = 0) -> None:
         self.writer.write(line.text)
@@ -131,10 +148,11 @@ class ExtractRun:
             self.commit()
 
     def commit(self) -> None:
-        path = self.writer.commit()
-        if path is not None:
-            self.summary.files.append(str(path))
-        self.checkpoint.save()
+        with uninterruptible():  # the file and the checkpoint that covers it, together
+            path = self.writer.commit()
+            if path is not None:
+                self.summary.files.append(str(path))
+            self.checkpoint.save()
 
     def finish(self, error: BaseException | None = None) -> Summary:
         self.commit()
@@ -156,20 +174,22 @@ def run_extractor(
 
     Any other ExtractError is re-raised after the commit, its message on the summary.
     """
-    run = make_run()
-    try:
-        body(run)
-    except BudgetExhausted as exc:
-        return run.finish(exc)
-    except ExtractError as exc:
-        summary = run.finish(exc)
-        exc.summary = summary  # type: ignore[attr-defined]
-        raise
-    except KeyboardInterrupt:
-        # "until stopped": Ctrl-C is a normal end of a stream, keep what was received
-        summary = run.finish()
-        summary.stopped = "interrupted"
-        return summary
-    finally:
-        run.client.close()
-    return run.finish()
+    with terminate_gracefully():
+        run = make_run()
+        try:
+            body(run)
+        except BudgetExhausted as exc:
+            return run.finish(exc)
+        except ExtractError as exc:
+            summary = run.finish(exc)
+            exc.summary = summary  # type: ignore[attr-defined]
+            raise
+        except KeyboardInterrupt as exc:
+            # "until stopped": Ctrl-C (or SIGTERM) is a normal end of a stream, keep what was
+            # received
+            summary = run.finish()
+            summary.stopped = "terminated" if isinstance(exc, Terminated) else "interrupted"
+            return summary
+        finally:
+            run.client.close()
+        return run.finish()

@@ -12,11 +12,14 @@ is counted and kept, never silently lost: without a `response` key, with the exa
 
 Files are written as `<name>.jsonl.gz.part`, fsynced, then renamed: the loader (which reads only
 `*.jsonl[.gz]`) never sees half a file, and a checkpoint saved after the rename covers only data
-that is on disk.
+that is on disk. A `.part` file is flock'ed while it is written; one nobody holds was left by a
+killed run and is removed when the next run of the source starts (`remove_unheld_parts`); SIGTERM
+finishes the file instead (trendcast/sources/signals.py).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import os
@@ -28,6 +31,7 @@ from typing import Any
 
 from trendcast.archive import iso_utc
 from trendcast.sources.checkpoint import fsync_dir
+from trendcast.sources.signals import uninterruptible
 
 # a JSON string (with escapes) or a run of anything but whitespace and quotes
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[^\s"]+', re.DOTALL)
@@ -131,11 +135,18 @@ class ArchiveWriter:
         self._part: Path | None = None
 
     def write(self, line: str) -> None:
+        with uninterruptible():  # a line is in the file whole or not at all (signals.py)
+            self._write(line)
+
+    def _write(self, line: str) -> None:
         if self._gz is None:
             self.seq += 1
             self.folder.mkdir(parents=True, exist_ok=True)
             self._part = self.folder / f"{self.stem}-{self.seq:03d}.jsonl.gz.part"
             self._raw = open(self._part, "wb")  # noqa: SIM115 - closed in commit
+            # held while the file is written: a run starting meanwhile in the same folder (the
+            # Mastodon stream beside the REST extractor) sees it is live, not left by a kill
+            fcntl.flock(self._raw, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._gz = gzip.GzipFile(filename="", fileobj=self._raw, mode="wb", mtime=0)
         self._gz.write((line + "\n").encode("utf-8"))
         self.lines_in_part += 1
@@ -155,3 +166,25 @@ class ArchiveWriter:
         self.lines_in_part = 0
         self.files.append(final)
         return final
+
+
+def remove_unheld_parts(folder: Path) -> list[Path]:
+    """Remove the `.part` files under `folder` that no live writer holds (a killed run's: the
+    kernel released its lock). Their calls are not lost: no checkpoint ever covered them."""
+    removed = []
+    for p in sorted(folder.rglob("*.part")) if folder.is_dir() else []:
+        try:
+            fh = open(p, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            continue  # being written by a run in progress
+        try:
+            p.unlink(missing_ok=True)
+            removed.append(p)
+        finally:
+            fh.close()
+    return removed

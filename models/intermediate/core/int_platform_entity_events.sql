@@ -12,7 +12,7 @@
 -- event_index wins; batch_id / line_no / event_index name it). Parsed once and kept as a small
 -- incremental table so the SCD2 user history and dim_content do not re-read the whole raw event
 -- stream on every build. Incremental by landing batch like the event facts
--- (macros/core_incremental.sql): a run takes the deliveries of the batches no row names yet; a
+-- (macros/incremental/event_deliveries.sql): a run takes the deliveries of the batches no row names yet; a
 -- re-delivery is ignored, a late earlier delivery replaces the row, so it equals a full refresh.
 -- Its batch_id also tells the facts which users' profile history changed (they re-key those users).
 {%- set event_columns = [

@@ -24,7 +24,8 @@ sequenced as (
         follower_count,
         following_count,
         is_verified,
-        row_number() over (partition by user_id order by occurred_at, event_id) as version_number,
+        cast(row_number() over (partition by user_id order by occurred_at, event_id) as {{ dbt.type_bigint() }})
+            as version_number,
         lead(occurred_at) over (partition by user_id order by occurred_at, event_id) as next_occurred_at
     from profile_events
 ),

@@ -76,10 +76,10 @@ inferred_rows as (
         cast(null as {{ dbt.type_string() }}) as hashtags,
         cast(null as {{ dbt.type_string() }}) as effects_used,
         cast(null as {{ dbt.type_string() }}) as parent_content_id,
-        cast(null as timestamptz) as upload_timestamp,
+        cast(null as {{ type_timestamptz() }}) as upload_timestamp,
         true as is_inferred,
         false as has_upload_event,
-        cast(null as timestamptz) as attributes_fetched_at
+        cast(null as {{ type_timestamptz() }}) as attributes_fetched_at
     from seen_in_facts as s
     where not exists (
         select p.content_id

@@ -91,9 +91,9 @@ final as (
         cast(extract(month from hour_start) as integer) as calendar_month,
         cast(extract(day from hour_start) as integer) as day_of_month,
         -- ISO day of week: 1 = Monday .. 7 = Sunday
-        cast(extract(isodow from hour_start) as integer) as day_of_week,
+        {{ iso_day_of_week('hour_start') }} as day_of_week,
         cast(extract(hour from hour_start) as integer) as hour_of_day,
-        coalesce(extract(isodow from hour_start) in (6, 7), false) as is_weekend
+        coalesce({{ iso_day_of_week('hour_start') }} in (6, 7), false) as is_weekend
     from hours
 )
 

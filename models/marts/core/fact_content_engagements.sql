@@ -10,7 +10,7 @@
 -- One row per engagement event (view, like, comment, share, save, follow, unfollow, duet, remix),
 -- deduplicated on event_id (the first delivery by fetched_at, batch_id, line_no, event_index
 -- wins; batch_id / line_no / event_index name it), with the user_key of the profile version valid
--- at event time. Incremental by landing batch (macros/core_incremental.sql has the reasoning): a
+-- at event time. Incremental by landing batch (macros/incremental/event_deliveries.sql has the reasoning): a
 -- run takes the deliveries of the batches no row names yet, whatever their fetched_at, and equals a
 -- full refresh (proved by tests/python/test_star_schema_incremental.py):
 --   * a re-delivery of a stored event is ignored; a delivery that comes before the stored one (a

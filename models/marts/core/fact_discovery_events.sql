@@ -11,7 +11,7 @@
 -- delivery wins; batch_id / line_no / event_index name it): where it was shown (discovery_source,
 -- position_in_feed), whether the user clicked through and how long that took. Incremental by
 -- landing batch with the same dedupe, late-delivery and re-keying rules as
--- fact_content_engagements (macros/core_incremental.sql), so it equals a full refresh.
+-- fact_content_engagements (macros/incremental/event_deliveries.sql), so it equals a full refresh.
 {%- set event_columns = [
     'event_id',
     'discovery_timestamp',

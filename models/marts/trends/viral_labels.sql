@@ -305,7 +305,7 @@ rule_labels as (
             t.rule_is_viral
         from {{ this }} as t
         where
-            t.as_of_at < {{ trends_incremental_cutoff('as_of_at', max_window) }}
+            t.as_of_at < {{ core_incremental_cutoff('as_of_at', extra_hours=max_window) }}
             and (
                 t.label_source = 'manual'
                 or exists (

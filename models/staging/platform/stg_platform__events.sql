@@ -59,6 +59,14 @@
     'following_count': 'text',
     'is_verified': 'text',
     'bio': 'text',
+    'experiment_id': 'text',
+    'variant': 'text',
+    'report_id': 'text',
+    'report_reason': 'text',
+    'moderation_action': 'text',
+    'actor_type': 'text',
+    'analytics_consent': 'text',
+    'closure_reason': 'text',
     'hashtags': 'json',
     'effect_ids': 'json',
     'changed_fields': 'json',
@@ -165,7 +173,15 @@ parsed as (
         {{ safe_cast('follower_count', dbt.type_bigint()) }} as follower_count,
         {{ safe_cast('following_count', dbt.type_bigint()) }} as following_count,
         {{ safe_cast('is_verified', dbt.type_boolean()) }} as is_verified,
-        bio
+        bio,
+        experiment_id,
+        variant,
+        report_id,
+        report_reason,
+        moderation_action,
+        actor_type,
+        {{ safe_cast('analytics_consent', dbt.type_boolean()) }} as analytics_consent,
+        closure_reason
     from fields
 ),
 

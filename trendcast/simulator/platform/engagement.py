@@ -44,6 +44,17 @@ class EngagementEvents:
             ]
         )
         imp_t = np.clip(imp_t, self.t0, self.t1 - 1)
+        # planted experiment effect (fewer unclicked impressions) and closed accounts (no
+        # impressions after the closure)
+        shown = clicked | (rng.random(len(ir)) < self.unclicked_keep[imp_user])
+        shown &= imp_t < self.closed_at[imp_user]
+        ir, tte, clicked, imp_user, imp_t = (
+            ir[shown],
+            tte[shown],
+            clicked[shown],
+            imp_user[shown],
+            imp_t[shown],
+        )
         rb, rec, seq = self._fixed_common(rng, "impression", imp_t, imp_user)
         d = disc[ir]
         pos = np.where(d == 0, rng.geometric(0.12, len(ir)), rng.geometric(0.4, len(ir)))
@@ -70,7 +81,7 @@ class EngagementEvents:
         self.stats["short_views"] += int((np.round(watch, 1) < 3.0).sum())
         self._emit_fixed(out, rng, rb, rec, viewer, seq)
         wm = (watch * 1000).astype(np.int64)
-        flags = w.flags[rows]
+        flags = self.view_flags[rows]  # with the experiments' planted likes
         for kind, flag in (
             ("like", FLAG_LIKE),
             ("save", FLAG_SAVE),
@@ -88,7 +99,7 @@ class EngagementEvents:
                 occ = t[sel] + wm[sel] + 800
             else:
                 occ = t[sel] + (wm[sel] * rng.uniform(0.2, 1.0, len(sel))).astype(np.int64)
-            ok = occ < self.t1
+            ok = occ < np.minimum(self.t1, self.closed_at[viewer[sel]])
             sel, occ = sel[ok], occ[ok]
             rb, rec, seq = self._fixed_common(rng, kind, occ, viewer[sel])
             if kind == "follow":

@@ -33,6 +33,7 @@ class PlatformHistory:
         has_parent = in_win & (v.parent >= 0)
         np.minimum.at(first_content, v.parent[has_parent], v.upload_ms[has_parent])
         seen_u = first_user < np.iinfo(np.int64).max
+        self.first_user, self.seen_users = first_user, seen_u
         # new users register just before their first action (or at their planned time)
         reg = u.registered_ms.copy()
         new_active = u.is_new & seen_u

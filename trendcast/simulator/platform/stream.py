@@ -12,20 +12,32 @@ from trendcast.simulator.model import (
     Model,
     rng_for,
 )
+from trendcast.simulator.platform.accounts import AccountEvents
 from trendcast.simulator.platform.content import ContentEvents
 from trendcast.simulator.platform.engagement import EngagementEvents
+from trendcast.simulator.platform.experiments import ExperimentEvents
 from trendcast.simulator.platform.history import PlatformHistory
 from trendcast.simulator.platform.polls import PollDelivery, chunk_starts
 from trendcast.simulator.platform.rendering import EventRenderer, Rendered
+from trendcast.simulator.platform.safety import SafetyEvents
 from trendcast.simulator.platform.users import UserEvents
 
 
 class PlatformStream(
-    EngagementEvents, ContentEvents, UserEvents, PollDelivery, PlatformHistory, EventRenderer
+    EngagementEvents,
+    ContentEvents,
+    UserEvents,
+    ExperimentEvents,
+    SafetyEvents,
+    AccountEvents,
+    PollDelivery,
+    PlatformHistory,
+    EventRenderer,
 ):
     """Generates the event stream hour by hour with carried-over (late) deliveries.
 
-    Each base emits one family of events (engagement, content, users) or delivers them (polls);
+    Each base emits one family of events (engagement, content, users, experiments, safety,
+    accounts) or delivers them (polls);
     they share this object's state: the model, the byte tables, the event sequence and stats.
     """
 
@@ -74,6 +86,11 @@ class PlatformStream(
         }  # fmt: skip
         self.by_type: dict[str, int] = {}
         self._precompute()
+        # closures first: every later emitter drops what a closed account would do after it
+        self._precompute_closures()
+        self._precompute_consent()
+        self._precompute_experiments()
+        self._precompute_safety()
 
     # -- per hour ------------------------------------------------------------------------------
     def hour(self, h: int) -> Segments:
@@ -88,6 +105,9 @@ class PlatformStream(
         self._unfollows(out, rng, np.arange(a, b))
         self._content(out, rng, hs, he)
         self._users(out, rng, hs, he)
+        self._experiments(out, rng, hs, he)
+        self._safety(out, rng, hs, he)
+        self._accounts(out, rng, hs, he)
         chunks, rec, part, seq = out.merged()
         n_hour = len(rec)
         # at-least-once: some events are delivered again later

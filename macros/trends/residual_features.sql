@@ -61,4 +61,3 @@
     ) as ranked
     group by 1, 2
 {%- endmacro %}
-

@@ -24,5 +24,6 @@
         where
             r.processing_status = 'processed'
             and r.source = '{{ source_name }}'
+            {{ committed_batches_only('r.batch_id') }}
     )
 {%- endmacro %}

@@ -3,7 +3,10 @@
 {% macro x_account_handle(account_id) -%}
     {%- set handles = var('x_account_handles', {'44196397': 'elonmusk'}) -%}
     {%- if handles -%}
-        case {{ account_id }} {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor %}else {{ account_id }} end
+        case {{ account_id }}
+            {% for k, v in handles.items() %}when '{{ k }}' then '{{ v }}' {% endfor -%}
+            else {{ account_id }}
+        end
     {%- else -%}
         {{ account_id }}
     {%- endif -%}

@@ -1,22 +1,3 @@
-{#- The one place that picks the incremental strategy per target (GUIDE: choose by target.type in
-    one macro, not in every model).
-    append=false: delete+insert replaces every row whose unique_key appears in the new batch, which
-    is what the lookback re-processing needs; Spark has no delete+insert, so it would overwrite the
-    affected partitions instead.
-    append=true: for tables that only ever gain rows (one landing batch at a time, see
-    batch_not_yet_loaded below): append, which every target has. -#}
-{% macro incremental_strategy_for_target(append=false) -%}
-    {%- if append -%}
-        append
-    {%- elif target.type in ('duckdb', 'postgres') -%}
-        delete+insert
-    {%- elif target.type in ('spark', 'databricks') -%}
-        insert_overwrite
-    {%- else -%}
-        delete+insert
-    {%- endif -%}
-{%- endmacro %}
-
 {#- Incremental by landing batch, for tables derived from raw rows one batch at a time (the parsed
     event stream): the batches not yet in {{ this }}. Batches are immutable once landed (one
     transaction each) and every row key carries its batch_id, so these models append and still
@@ -30,7 +11,7 @@
 {%- endmacro %}
 
 {# the batch ids {{ this }} already holds: one row per batch (a few per hour), not one per row;
-   batch_not_yet_loaded and the event tables' CTE processed_batches (core_incremental.sql) #}
+   batch_not_yet_loaded and the event tables' CTE processed_batches (event_deliveries.sql) #}
 {% macro processed_batch_ids() -%}
     select distinct processed.batch_id
     from {{ this }} as processed

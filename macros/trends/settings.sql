@@ -20,11 +20,6 @@
     {{ return(var('trends_baseline_days', 7) | int) }}
 {%- endmacro %}
 
-{# sql list literal: ('a', 'b') #}
-{% macro trends_in_list(values) -%}
-    ({% for v in values %}'{{ v }}'{{ ', ' if not loop.last }}{% endfor %})
-{%- endmacro %}
-
 {# length of the trailing window of the `_24h` features, hours (the frames are written for 24) #}
 {% macro trends_feature_window_hours() -%}
     {{ return(24) }}

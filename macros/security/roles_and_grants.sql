@@ -14,7 +14,10 @@
 {%- endmacro %}
 
 {% macro pipeline_schemas() -%}
-    {{ return(['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops', 'domains_extracted'] + reader_schemas()) }}
+    {{ return(
+        ['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops', 'domains_extracted']
+        + reader_schemas()
+    ) }}
 {%- endmacro %}
 
 {#- DuckDB has no roles: the grants config is a no-op there instead of one warning per build. -#}

@@ -1,0 +1,18 @@
+{#- The one place that picks the incremental strategy per target (GUIDE: choose by target.type in
+    one macro, not in every model).
+    append=false: delete+insert replaces every row whose unique_key appears in the new batch, which
+    is what the lookback re-processing needs; Spark has no delete+insert, so it would overwrite the
+    affected partitions instead.
+    append=true: for tables that only ever gain rows (one landing batch at a time, see
+    batch_not_yet_loaded in batches.sql): append, which every target has. -#}
+{% macro incremental_strategy_for_target(append=false) -%}
+    {%- if append -%}
+        append
+    {%- elif target.type in ('duckdb', 'postgres') -%}
+        delete+insert
+    {%- elif target.type in ('spark', 'databricks') -%}
+        insert_overwrite
+    {%- else -%}
+        delete+insert
+    {%- endif -%}
+{%- endmacro %}

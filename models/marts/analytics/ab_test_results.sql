@@ -1,0 +1,239 @@
+-- One row per recommendation experiment, variant and metric: the metric over the variant's
+-- exposed users with a 95 % confidence interval, and for each treatment its difference and
+-- relative lift against the control with their intervals (macros/rules/ab_testing.sql).
+-- The unit is the user (the unit of randomisation): a user's events count from their first
+-- assignment on, and only while they consent to analytics. Ratio metrics (clicks per
+-- impression, likes per qualified view) are pooled over users with a delta-method variance, so
+-- heavy users do not shrink the interval as if their impressions were independent.
+with
+
+exposed as (
+    select * from {{ ref('int_platform_experiment_users_exposed') }}
+),
+
+design as (
+    select * from {{ ref('recommendation_experiments') }}
+),
+
+consent as (
+    select * from {{ ref('int_platform_consent_periods') }}
+),
+
+impressions as (
+    select * from {{ ref('fact_discovery_events') }}
+),
+
+engagements as (
+    select * from {{ ref('fact_content_engagements') }}
+),
+
+user_impressions as (
+    select
+        x.assignment_id,
+        count(*) as impressions,
+        sum(case when i.clicked_through then 1 else 0 end) as clicks
+    from exposed as x
+    inner join impressions as i
+        on x.user_id = i.user_id and x.assigned_at <= i.discovery_timestamp
+    left join consent as c
+        on {{ privacy_consent_period_at('c', 'i.user_id', 'i.discovery_timestamp') }}
+    where {{ privacy_is_consented('c') }}
+    group by x.assignment_id
+),
+
+user_engagements as (
+    select
+        x.assignment_id,
+        sum(case when e.is_qualified_view then 1 else 0 end) as qualified_views,
+        sum(case when e.engagement_type = 'like' then 1 else 0 end) as likes,
+        sum(
+            case when e.engagement_type in ('like', 'comment', 'share', 'save') then 1 else 0 end
+        ) as interactions
+    from exposed as x
+    inner join engagements as e
+        on x.user_id = e.user_id and x.assigned_at <= e.occurred_at
+    left join consent as c
+        on {{ privacy_consent_period_at('c', 'e.user_id', 'e.occurred_at') }}
+    where {{ privacy_is_consented('c') }}
+    group by x.assignment_id
+),
+
+per_user as (
+    select
+        x.experiment_id,
+        x.variant,
+        cast(coalesce(i.impressions, 0) as {{ type_double() }}) as impressions,
+        cast(coalesce(i.clicks, 0) as {{ type_double() }}) as clicks,
+        cast(coalesce(e.qualified_views, 0) as {{ type_double() }}) as qualified_views,
+        cast(coalesce(e.likes, 0) as {{ type_double() }}) as likes,
+        cast(coalesce(e.interactions, 0) as {{ type_double() }}) as interactions
+    from exposed as x
+    left join user_impressions as i on x.assignment_id = i.assignment_id
+    left join user_engagements as e on x.assignment_id = e.assignment_id
+),
+
+-- every metric as sum(y) / sum(x) over users; a per-user mean is x = 1
+metric_values as (
+    select
+        experiment_id,
+        variant,
+        'click_through_rate' as metric,
+        clicks as y,
+        impressions as x
+    from per_user
+    union all
+    select
+        experiment_id,
+        variant,
+        'like_rate' as metric,
+        likes as y,
+        qualified_views as x
+    from per_user
+    union all
+    select
+        experiment_id,
+        variant,
+        'conversion_rate' as metric,
+        case when interactions > 0 then 1.0 else 0.0 end as y,
+        1.0 as x
+    from per_user
+    union all
+    select
+        experiment_id,
+        variant,
+        'engagements_per_user' as metric,
+        interactions as y,
+        1.0 as x
+    from per_user
+),
+
+sums as (
+    select
+        experiment_id,
+        variant,
+        metric,
+        count(*) as exposed_users,
+        sum(y) as numerator,
+        sum(x) as denominator,
+        avg(x) as mean_x,
+        coalesce(var_samp(y), 0) as var_y,
+        coalesce(var_samp(x), 0) as var_x,
+        coalesce(covar_samp(x, y), 0) as cov_xy
+    from metric_values
+    group by experiment_id, variant, metric
+),
+
+estimates as (
+    select
+        experiment_id,
+        variant,
+        metric,
+        exposed_users,
+        numerator,
+        denominator,
+        mean_x,
+        var_y,
+        var_x,
+        cov_xy,
+        numerator / nullif(denominator, 0) as metric_value
+    from sums
+),
+
+variances as (
+    select
+        *,
+        {{ ab_ratio_variance('exposed_users', 'metric_value', 'mean_x', 'var_y', 'var_x', 'cov_xy') }}
+            as metric_variance
+    from estimates
+),
+
+compared as (
+    select
+        t.experiment_id,
+        t.variant,
+        d.is_control,
+        t.metric,
+        t.exposed_users,
+        t.numerator,
+        t.denominator,
+        t.metric_value,
+        t.metric_variance,
+        c.metric_value as control_value,
+        c.metric_variance as control_variance
+    from variances as t
+    inner join design as d
+        on t.experiment_id = d.experiment_id and t.variant = d.variant
+    left join design as dc
+        on t.experiment_id = dc.experiment_id and dc.is_control
+    left join variances as c
+        on
+            t.experiment_id = c.experiment_id
+            and t.metric = c.metric
+            and dc.variant = c.variant
+),
+
+final as (
+    select
+        experiment_id,
+        variant,
+        is_control,
+        metric,
+        cast(exposed_users as {{ dbt.type_bigint() }}) as exposed_users,
+        cast(numerator as {{ type_double() }}) as numerator,
+        cast(denominator as {{ type_double() }}) as denominator,
+        cast(metric_value as {{ type_double() }}) as metric_value,
+        cast(metric_value - {{ ab_z_95() }} * sqrt(metric_variance) as {{ type_double() }})
+            as ci_low,
+        cast(metric_value + {{ ab_z_95() }} * sqrt(metric_variance) as {{ type_double() }})
+            as ci_high,
+        cast(control_value as {{ type_double() }}) as control_value,
+        cast(case when not is_control then metric_value - control_value end as {{ type_double() }})
+            as absolute_difference,
+        cast(
+            case
+                when not is_control
+                    then
+                        metric_value - control_value
+                        - {{ ab_z_95() }} * sqrt(metric_variance + control_variance)
+            end as {{ type_double() }}
+        ) as absolute_difference_ci_low,
+        cast(
+            case
+                when not is_control
+                    then
+                        metric_value - control_value
+                        + {{ ab_z_95() }} * sqrt(metric_variance + control_variance)
+            end as {{ type_double() }}
+        ) as absolute_difference_ci_high,
+        cast(
+            case when not is_control then metric_value / nullif(control_value, 0) - 1 end
+            as {{ type_double() }}
+        ) as relative_lift,
+        cast(
+            case
+                when not is_control
+                    then
+                        metric_value / nullif(control_value, 0) - 1
+                        - {{ ab_z_95() }} * sqrt({{ ab_relative_lift_variance(
+                            'metric_value', 'metric_variance', 'control_value', 'control_variance'
+                        ) }})
+            end as {{ type_double() }}
+        ) as relative_lift_ci_low,
+        cast(
+            case
+                when not is_control
+                    then
+                        metric_value / nullif(control_value, 0) - 1
+                        + {{ ab_z_95() }} * sqrt({{ ab_relative_lift_variance(
+                            'metric_value', 'metric_variance', 'control_value', 'control_variance'
+                        ) }})
+            end as {{ type_double() }}
+        ) as relative_lift_ci_high
+    from compared
+)
+
+select
+    *,
+    coalesce(not is_control and (absolute_difference_ci_low > 0 or absolute_difference_ci_high < 0), false)
+        as is_significant
+from final

@@ -1,0 +1,76 @@
+-- One row per UTC day, region and activity type (impression, qualified view, like, comment,
+-- share, save, follow, unfollow, duet, remix): the anonymised aggregate of the stream, the one
+-- place where events of users WITHOUT analytics consent are counted. Every count is NULL (and
+-- is_suppressed true) when fewer than privacy_min_group_size() distinct users make up the row,
+-- so no row describes a small, identifiable group. Short views (< 3 s) are not activity.
+with
+
+consent as (
+    select * from {{ ref('int_platform_consent_periods') }}
+),
+
+impressions as (
+    select
+        user_id,
+        region,
+        discovery_timestamp as occurred_at,
+        'impression' as activity_type
+    from {{ ref('fact_discovery_events') }}
+),
+
+engagements as (
+    select
+        user_id,
+        region,
+        occurred_at,
+        engagement_type as activity_type
+    from {{ ref('fact_content_engagements') }}
+    where engagement_type <> 'view' or is_qualified_view
+),
+
+activity as (
+    select * from impressions
+    union all
+    select * from engagements
+),
+
+flagged as (
+    select
+        a.user_id,
+        coalesce(a.region, 'unknown') as region,
+        a.activity_type,
+        {{ core_utc_date('a.occurred_at') }} as activity_date,
+        {{ privacy_is_consented('c') }} as is_consented
+    from activity as a
+    left join consent as c
+        on {{ privacy_consent_period_at('c', 'a.user_id', 'a.occurred_at') }}
+),
+
+grouped as (
+    select
+        activity_date,
+        region,
+        activity_type,
+        count(distinct user_id) as user_count,
+        count(*) as events,
+        sum(case when is_consented then 0 else 1 end) as events_without_consent
+    from flagged
+    group by activity_date, region, activity_type
+),
+
+final as (
+    select
+        activity_date,
+        region,
+        activity_type,
+        user_count < {{ privacy_min_group_size() }} as is_suppressed,
+        cast({{ privacy_suppressed('user_count', 'user_count') }} as {{ dbt.type_bigint() }})
+            as user_count,
+        cast({{ privacy_suppressed('events', 'user_count') }} as {{ dbt.type_bigint() }}) as events,
+        cast(
+            {{ privacy_suppressed('events_without_consent', 'user_count') }} as {{ dbt.type_bigint() }}
+        ) as events_without_consent
+    from grouped
+)
+
+select * from final

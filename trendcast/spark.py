@@ -1,0 +1,310 @@
+"""The Spark target: session settings shared with profiles.yml, and a local standalone cluster.
+
+PySpark is an optional extra (`trendcast[spark]`, docs/SPARK.md), so nothing here imports it at
+module level. Two pieces:
+
+- `spark_conf()` / `spark_session()`: the settings of the `spark` output of profiles.yml, read
+  from the same TRENDCAST_SPARK_* variables. dbt-spark's session method calls
+  `SparkSession.builder...getOrCreate()`, so when the landing (or a test) opens the session first
+  in a process, dbt builds on that very session: both must ask for the same settings, and
+  tests/python/test_spark.py checks that profiles.yml names the same keys.
+- `LocalCluster`: a Spark standalone master and N workers on 127.0.0.1, started with PySpark's
+  own `spark-class` launcher (the `Master` and `Worker` classes). Each worker runs its executor
+  in a JVM of its own, so a shuffle crosses processes over the network stack as it would across
+  machines; nothing is downloaded (the jars ship inside the pyspark package).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trendcast.settings import PROJECT_DIR, SettingsError
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def warehouse_dir() -> Path:
+    """Where Spark keeps its tables and its catalog (TRENDCAST_SPARK_WAREHOUSE)."""
+    path = Path(_env("TRENDCAST_SPARK_WAREHOUSE", "warehouse/spark"))
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def spark_conf() -> dict[str, str]:
+    """The session settings of profiles.yml's `spark` output, from the same variables.
+
+    The catalog is an embedded Derby metastore in the warehouse folder: tables survive the
+    process (each dbt invocation and each `trendcast load` is a new session), one process at a
+    time. ANSI mode stays on (Spark 4's default): a bad cast or a division by zero is an
+    error, as on Postgres; the models use safe casts and nullif.
+    """
+    wh = warehouse_dir()
+    return {
+        "spark.master": _env("TRENDCAST_SPARK_MASTER", "local[2]"),
+        "spark.app.name": "trendcast",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.warehouse.dir": str(wh),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": "jdbc:derby:;databaseName=metastore_db;create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={wh} -Duser.timezone=UTC",
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        "spark.sql.shuffle.partitions": _env("TRENDCAST_SPARK_SHUFFLE_PARTITIONS", "8"),
+        "spark.driver.memory": _env("TRENDCAST_SPARK_DRIVER_MEMORY", "1g"),
+        "spark.executor.memory": _env("TRENDCAST_SPARK_EXECUTOR_MEMORY", "1g"),
+        "spark.driver.host": _env("TRENDCAST_SPARK_DRIVER_HOST", "127.0.0.1"),
+        "spark.driver.bindAddress": _env("TRENDCAST_SPARK_DRIVER_BIND", "127.0.0.1"),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def require_pyspark() -> None:
+    """A clear error when the optional extra is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise SettingsError(
+            "the spark target needs the optional extra: `make spark` "
+            "or `pip install 'trendcast[spark]'` (PySpark and dbt-spark)"
+        ) from exc
+
+
+def spark_session() -> Any:
+    """The process's SparkSession with `spark_conf()` (created on first use, then shared)."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    warehouse_dir().mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_conf().items():
+        builder = builder.config(key, value)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    return builder.getOrCreate()
+
+
+def stop_session() -> None:
+    """Stop the process's SparkSession, if any (releases the Derby catalog and the executors)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+
+
+# -- the local standalone cluster -------------------------------------------------------------
+def spark_home() -> Path:
+    """The Spark distribution inside the pyspark package (bin/spark-class, jars/)."""
+    require_pyspark()
+    import pyspark
+
+    return Path(pyspark.__file__).resolve().parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LocalCluster:
+    """A standalone master and `workers` workers on 127.0.0.1, state kept in `state_dir`.
+
+    Each worker offers `worker_cores` cores and `worker_memory` to one executor. The master's
+    port and web port are free ports picked at start (written to state.json), so several
+    clusters never collide; `url` is what TRENDCAST_SPARK_MASTER takes.
+    """
+
+    state_dir: Path
+    workers: int = 2
+    worker_cores: int = 1
+    worker_memory: str = "1g"
+    pids: list[int] = field(default_factory=list)
+    port: int = 0
+    web_port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"spark://127.0.0.1:{self.port}"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "SPARK_HOME": str(spark_home()),
+                "SPARK_LOCAL_IP": "127.0.0.1",
+                "SPARK_LOG_DIR": str(self.state_dir / "logs"),
+                "SPARK_WORKER_DIR": str(self.state_dir / "work"),
+                "PYSPARK_PYTHON": sys.executable,
+                # small daemons: the master and workers only schedule, executors do the work
+                "SPARK_DAEMON_MEMORY": "256m",
+            }
+        )
+        return env
+
+    def _launch(self, args: list[str], log_name: str) -> int:
+        log_dir = self.state_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [str(spark_home() / "bin" / "spark-class"), *args]
+        with open(log_dir / log_name, "ab") as log:
+            proc = subprocess.Popen(
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self._env(),
+                cwd=self.state_dir,
+                start_new_session=True,
+            )
+        return proc.pid
+
+    def status(self) -> dict[str, Any]:
+        """The master's view (its JSON endpoint on loopback): alive workers and their cores."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/json/", timeout=5) as r:
+            return json.loads(r.read())
+
+    def alive_workers(self) -> int:
+        try:
+            return sum(1 for w in self.status().get("workers", []) if w.get("state") == "ALIVE")
+        except OSError:
+            return 0
+
+    def start(self, timeout: float = 120.0) -> LocalCluster:
+        """Start the master and the workers; return when every worker has registered."""
+        if self.state_file.exists():
+            raise SettingsError(
+                f"a cluster is already recorded in {self.state_dir}: "
+                "`trendcast spark-cluster stop` first"
+            )
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.port, self.web_port = _free_port(), _free_port()
+        self.pids = [
+            self._launch(
+                [
+                    "org.apache.spark.deploy.master.Master",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--webui-port",
+                    str(self.web_port),
+                ],
+                "master.log",
+            )
+        ]
+        self._save()
+        for i in range(self.workers):
+            self.pids.append(
+                self._launch(
+                    [
+                        "org.apache.spark.deploy.worker.Worker",
+                        self.url,
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        str(self.worker_cores),
+                        "--memory",
+                        self.worker_memory,
+                        "--webui-port",
+                        str(_free_port()),
+                        "--work-dir",
+                        str(self.state_dir / "work" / f"worker-{i}"),
+                    ],
+                    f"worker-{i}.log",
+                )
+            )
+            self._save()
+        deadline = time.monotonic() + timeout
+        while self.alive_workers() < self.workers:
+            if time.monotonic() > deadline:
+                self.stop()
+                raise SettingsError(
+                    f"the Spark cluster did not come up in {timeout:.0f} s "
+                    f"(logs in {self.state_dir / 'logs'}); is Java 17 on PATH?"
+                )
+            time.sleep(1)
+        return self
+
+    def _save(self) -> None:
+        self.state_file.write_text(
+            json.dumps(
+                {
+                    "pids": self.pids,
+                    "port": self.port,
+                    "web_port": self.web_port,
+                    "workers": self.workers,
+                    "url": self.url,
+                }
+            )
+        )
+
+    @classmethod
+    def load(cls, state_dir: Path) -> LocalCluster | None:
+        """The cluster recorded in `state_dir`, or None."""
+        state_file = state_dir / "state.json"
+        if not state_file.exists():
+            return None
+        state = json.loads(state_file.read_text())
+        return cls(
+            state_dir,
+            workers=state["workers"],
+            pids=state["pids"],
+            port=state["port"],
+            web_port=state["web_port"],
+        )
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the recorded processes (workers first, then the master), by their ids only."""
+        for pid in reversed(self.pids):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                continue
+        deadline = time.monotonic() + timeout
+        for pid in self.pids:
+            while time.monotonic() < deadline and _alive(pid):
+                time.sleep(0.2)
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+        self.state_file.unlink(missing_ok=True)
+        shutil.rmtree(self.state_dir / "work", ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def default_cluster_dir() -> Path:
+    """Where `trendcast spark-cluster` keeps its state (TRENDCAST_SPARK_CLUSTER_DIR)."""
+    path = Path(_env("TRENDCAST_SPARK_CLUSTER_DIR", "warehouse/spark-cluster"))
+    return path if path.is_absolute() else PROJECT_DIR / path
