@@ -10,6 +10,13 @@
     {{ return(var('trends_grid_horizon_hours', 48) | int) }}
 {%- endmacro %}
 
+{# the horizon-long period a timestamp falls in (whole horizons since the epoch): a time and any
+   time at most one horizon later fall in the same or the next bucket, an equi-join key for range
+   joins bounded by the horizon (hashtag_metrics' grid) #}
+{% macro trends_horizon_bucket(expr) -%}
+    cast(floor({{ epoch_seconds(expr) }} / {{ 3600 * trends_grid_horizon_hours() }}.0) as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
 {# prediction windows of viral_labels, hours #}
 {% macro trends_label_windows() -%}
     {{ return(var('trends_label_windows', [6, 12, 24, 48])) }}
@@ -23,4 +30,10 @@
 {# length of the trailing window of the `_24h` features, hours (the frames are written for 24) #}
 {% macro trends_feature_window_hours() -%}
     {{ return(24) }}
+{%- endmacro %}
+
+{# the 24-hour bucket of an hour number (whole hours since the epoch): an hour and the 23 before it
+   fall in the same or the previous bucket, an equi-join key for trailing 24-hour range joins #}
+{% macro trends_day_bucket(hour_number) -%}
+    cast(floor({{ hour_number }} / 24.0) as {{ dbt.type_bigint() }})
 {%- endmacro %}

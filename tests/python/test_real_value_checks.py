@@ -4,7 +4,8 @@ The fixture is two consecutive real YouTube chart calls (JP, 2025-09-04 and -05;
 descriptions up to ~5,000 characters) that hold the cases that once failed the build on the real
 archive: a video with more likes than views, a hidden like count and a hidden comment count.
 The feature marts are built from it with their tests; then a feature value outside its defined
-range only warns, while a duplicated staging key (a contract) fails.
+range only warns, a feature out of range on most rows (past the test's error_if share) fails,
+and a duplicated staging key (a contract) fails.
 """
 
 from __future__ import annotations
@@ -63,13 +64,23 @@ def test_real_cases_build_then_expectations_warn_and_contracts_fail(
     assert int(stg["longest_description"]) > 4000
     assert like_rate_max is not None and float(like_rate_max) > 1  # defined for what data does
 
-    # on the same build (one build per target keeps the suite fast): an expectation warns, a
-    # contract fails
+    # on the same build (one build per target keeps the suite fast): a value out of range warns,
+    # a feature mostly out of range (a broken feed, past error_if) fails, and so does a contract
+    range_test = ["test", "--select", "assert_feature_values_within_defined_ranges"]
     with connect(settings) as wh:
-        wh.execute("update trends.video_features set momentum_score = 99")  # defined in [0, 4]
-    run = run_dbt(["test", "--select", "assert_feature_values_within_defined_ranges"], settings)
+        wh.execute(  # momentum_score is defined in [0, 4]
+            "update trends.video_features set momentum_score = 99 "
+            "where video_id = (select min(video_id) from trends.video_features)"
+        )
+    run = run_dbt(range_test, settings)
     tests = {k: v for k, v in run.statuses.items() if k != "success"}  # "success": hooks
     assert tests == {"warn": 1}
+    with connect(settings) as wh:
+        wh.execute("update trends.video_features set momentum_score = 99")
+    with pytest.raises(DbtError, match="assert_feature_values_within_defined_ranges"):
+        run_dbt(range_test, settings)
+    with connect(settings) as wh:
+        wh.execute("update trends.video_features set momentum_score = 0")
 
     with connect(settings) as wh:
         wh.execute(

@@ -147,8 +147,30 @@ windows as (
     from hours
 ),
 
+day_offsets as (
+    select 0 as day_offset
+    union all
+    select 1 as day_offset
+),
+
+creator_hours_by_day as (
+    -- each creator hour under the 24-hour buckets of the rows whose trailing 24 hours hold it:
+    -- its own bucket and the next
+    select
+        c.hashtag_id,
+        c.creator_id,
+        c.hour_number,
+        c.reach_count,
+        c.first_hour_number,
+        {{ trends_day_bucket('c.hour_number') }} + o.day_offset as row_day_bucket
+    from creator_hours as c
+    cross join day_offsets as o
+),
+
 creator_windows as (
-    -- each row's creators over its trailing 24 hours
+    -- each row's creators over its trailing 24 hours; joined on (hashtag, 24-hour bucket) as
+    -- well, so a long-lived hashtag's rows are not all paired with all its creator hours before
+    -- the range filter (it has thousands of each)
     select
         m.hashtag_id,
         m.hour_number,
@@ -156,9 +178,10 @@ creator_windows as (
         sum(c.reach_count) as creator_reach,
         min(c.first_hour_number) as first_hour_number
     from metrics as m
-    inner join creator_hours as c
+    inner join creator_hours_by_day as c
         on
             m.hashtag_id = c.hashtag_id
+            and {{ trends_day_bucket('m.hour_number') }} = c.row_day_bucket
             and c.hour_number > m.hour_number - 24
             and m.hour_number >= c.hour_number
     group by 1, 2, 3

@@ -50,7 +50,8 @@ collection_hours as (
     select
         platform,
         as_of_at,
-        lag(as_of_at) over (partition by platform order by as_of_at) as previous_as_of_at
+        lag(as_of_at) over (partition by platform order by as_of_at) as previous_as_of_at,
+        {{ trends_horizon_bucket('as_of_at') }} as horizon_bucket
     from (select distinct
         platform,
         as_of_at
@@ -64,11 +65,36 @@ activity_hours as (
         hashtag_name,
         as_of_at,
         lead(as_of_at) over (partition by hashtag_id order by as_of_at) as next_as_of_at,
-        {{ dbt.dateadd('hour', trends_grid_horizon_hours(), 'as_of_at') }} as horizon_at
+        {{ dbt.dateadd('hour', trends_grid_horizon_hours(), 'as_of_at') }} as horizon_at,
+        {{ trends_horizon_bucket('as_of_at') }} as horizon_bucket
     from hourly
 ),
 
+bucket_offsets as (
+    select 0 as bucket_offset
+    union all
+    select 1 as bucket_offset
+),
+
+reachable_collection_hours as (
+    -- each collection hour under the horizon buckets of the activity hours that can reach it:
+    -- an activity hour's grid reaches at most one horizon ahead, so its own bucket or the one
+    -- before (a few thousand rows: one per collection hour and offset)
+    select
+        c.platform,
+        c.as_of_at,
+        c.previous_as_of_at,
+        c.horizon_bucket - o.bucket_offset as activity_bucket
+    from collection_hours as c
+    cross join bucket_offsets as o
+),
+
 grid as (
+    -- Joined on (platform, horizon bucket), then bounded by the range: a join on the platform
+    -- alone pairs every activity hour with every collection hour of its platform before the
+    -- range filter (six years of daily YouTube charts: 5.7 million hashtag hours times 1,800
+    -- collection hours, most of an hour of the build). The bucket is a plain column on both
+    -- sides so that the engine hashes on it.
     select
         a.hashtag_id,
         a.platform,
@@ -76,9 +102,10 @@ grid as (
         c.as_of_at,
         coalesce(c.previous_as_of_at, {{ dbt.dateadd('hour', -1, 'c.as_of_at') }}) as window_start_at
     from activity_hours as a
-    inner join collection_hours as c
+    inner join reachable_collection_hours as c
         on
             a.platform = c.platform
+            and a.horizon_bucket = c.activity_bucket
             and a.as_of_at <= c.as_of_at
             and a.horizon_at >= c.as_of_at
             and (a.next_as_of_at is null or a.next_as_of_at > c.as_of_at)
