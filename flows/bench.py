@@ -120,6 +120,27 @@ def _slowest(results: list[dict[str, Any]], n: int = 12) -> list[list[Any]]:
     return [[r["name"], r["resource_type"].split(".")[-1], r["seconds"]] for r in ranked]
 
 
+def _machine_and_stages(stages: list[Stage]) -> dict[str, Any]:
+    """The report keys every benchmark shares: the machine, and each stage's time, rows,
+    throughput and peak memory."""
+    return {
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+        },
+        "stages": {
+            s.name: {
+                "seconds": round(s.seconds, 2),
+                "rows": s.rows,
+                "rows_per_second": round(s.rows_per_second),
+                "peak_rss_mb": round(s.peak_rss_mb, 1),
+                "detail": s.detail,
+            }
+            for s in stages
+        },
+    }
+
+
 def _optional(module: str, name: str) -> Callable[..., Any] | None:
     import importlib
 
@@ -234,20 +255,7 @@ def run_bench(
     return {
         "events": events,
         "target": settings.target,
-        "machine": {
-            "cpus": psutil.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        },
-        "stages": {
-            s.name: {
-                "seconds": round(s.seconds, 2),
-                "rows": s.rows,
-                "rows_per_second": round(s.rows_per_second),
-                "peak_rss_mb": round(s.peak_rss_mb, 1),
-                "detail": s.detail,
-            }
-            for s in stages
-        },
+        **_machine_and_stages(stages),
         "end_to_end_seconds": round(end_to_end, 2),
         "incremental_seconds": round(by_name["incremental"].seconds, 2),
         "floor_seconds": round(floor_seconds, 3),
@@ -329,20 +337,7 @@ def run_youtube_bench(
         "source": "youtube",
         "years": years,
         "target": settings.target,
-        "machine": {
-            "cpus": psutil.cpu_count(),
-            "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
-        },
-        "stages": {
-            s.name: {
-                "seconds": round(s.seconds, 2),
-                "rows": s.rows,
-                "rows_per_second": round(s.rows_per_second),
-                "peak_rss_mb": round(s.peak_rss_mb, 1),
-                "detail": s.detail,
-            }
-            for s in stages
-        },
+        **_machine_and_stages(stages),
         "end_to_end_seconds": round(sum(s.seconds for s in pipeline), 2),
         "floor_seconds": round(floor_seconds, 3),
         "floor_lines": floor_lines,

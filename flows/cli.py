@@ -10,6 +10,7 @@ import os
 import pkgutil
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,10 +118,9 @@ def load(
 
         with console.status(f"landing on {cfg.describe()}..."):
             results = load_paths_spark(spark_session(), paths)
-        print_batches(results)
-        return
-    with writing(cfg, "load"):
-        results = load_with_progress(paths, cfg)
+    else:
+        with writing(cfg, "load"):
+            results = load_with_progress(paths, cfg)
     print_batches(results)
 
 
@@ -141,21 +141,16 @@ def build(
     from trendcast.warehouse import connect
 
     cfg = settings()
-    if cfg.target == "spark":
-        # Spark's raw tables have one layout and its catalog one process at a time: no legacy
-        # split, no writer lock
-        started = time.perf_counter()
-        with console.status(f"dbt {'hourly run' if hourly else 'build'} on spark..."):
-            run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
-    else:
-        with writing(cfg, "build"):
-            # the raw tables dbt reads exist, in the current layout (a no-op unless the
-            # warehouse was landed by an earlier version: docs in README "Landing")
+    # Spark's raw tables have one layout and no writer lock (the lock guards DuckDB and Postgres)
+    with writing(cfg, "build") if cfg.target != "spark" else nullcontext():
+        # the raw tables dbt reads exist, in the current layout (a no-op unless the warehouse
+        # was landed by an earlier version: docs in README "Landing")
+        if cfg.target != "spark":
             with connect(cfg) as wh:
                 split_legacy_responses(wh)
-            started = time.perf_counter()
-            with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
-                run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
+        started = time.perf_counter()
+        with console.status(f"dbt {'hourly run' if hourly else 'build'} on {cfg.target}..."):
+            run = hourly_build(cfg) if hourly else run_dbt(["build", *ctx.args], cfg)
     console.print(
         f"dbt {'hourly' if hourly else 'build'}: {len(run.results)} nodes "
         + ", ".join(f"{k} {v}" for k, v in sorted(run.statuses.items()))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.isolated import environ
 from trendcast.settings import PROJECT_DIR, Settings
 
 _LOCK = threading.Lock()
@@ -110,9 +111,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
     ]
     if quiet and "--quiet" not in args and "-q" not in args:
         full = ["--quiet", *full]
-    with _LOCK:
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
+    with _LOCK, environ(env):
         try:
             if _use_prefect():
                 res = _prefect_invoke(args, settings, quiet)
@@ -120,11 +119,6 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
                 res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
         finally:
             _release_duckdb()
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     results = []
     if res.result is not None and hasattr(res.result, "results"):
         # run-operation results carry no node

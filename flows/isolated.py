@@ -15,8 +15,9 @@ from trendcast.settings import Settings
 
 
 @contextmanager
-def _environ(values: dict[str, str]) -> Iterator[None]:
-    """Set these environment variables while active, then put back what was there."""
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """Set these environment variables while active, then put back what was there (dbt reads
+    its profile from the environment, so every dbt invocation and export goes through here)."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -33,14 +34,14 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
 def exported(settings: Settings) -> Iterator[Settings]:
     """Export `settings` as TRENDCAST_* variables while active: flows that take only a target
     name (fn(target=...)) then reach this warehouse too."""
-    with _environ({k: v for k, v in settings.dbt_env().items() if k != "DBT_PROFILES_DIR"}):
+    with environ({k: v for k, v in settings.dbt_env().items() if k != "DBT_PROFILES_DIR"}):
         yield settings
 
 
 @contextmanager
 def env_override(name: str, value: str | None) -> Iterator[None]:
     """Set (or, with None, leave alone) one environment variable while active."""
-    with _environ({} if value is None else {name: value}):
+    with environ({} if value is None else {name: value}):
         yield
 
 

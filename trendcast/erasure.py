@@ -80,14 +80,39 @@ class Subject:
 
 
 class Redactor:
-    """Cuts a subject's objects out of JSON values and masks their identifiers in strings."""
+    """The one way a stored payload is redacted: walks JSON values and rewrites the objects
+    that belong to a subject.
 
-    def __init__(self, subject: Subject) -> None:
+    Two actions: *cut* (erasure: the object goes, what it reveals is learnt, and every string
+    naming the subject is masked) and *blank* (`blank=("content", ...)`: the object stays with
+    those keys set to null, nothing else changes; the redaction of deleted posts). An object
+    belongs to the subject when one of `match_keys` holds one of its ids (`everything`: every
+    object holding a blanked key, for a response that is wholly about the subject, e.g. a
+    deleted post's /history).
+    """
+
+    def __init__(
+        self,
+        subject: Subject,
+        blank: tuple[str, ...] = (),
+        match_keys: tuple[str, ...] = IDENTITY_KEYS,
+        everything: bool = False,
+    ) -> None:
         self.subject = subject
+        self.blank = blank
+        self.match_keys = match_keys
+        self.everything = everything
         self.objects_removed = 0
 
+    def fresh(self, endpoint: str | None = None) -> Redactor:
+        """A redactor of the same kind, with its counters at zero, for one stored line."""
+        everything = bool(self.blank) and endpoint is not None and _about(endpoint, self.subject)
+        return Redactor(self.subject, self.blank, self.match_keys, everything)
+
     def _matches(self, node: dict) -> bool:
-        for key in IDENTITY_KEYS:
+        if self.everything:
+            return any(node.get(k) for k in self.blank)
+        for key in self.match_keys:
             value = node.get(key)
             scalar = isinstance(value, (str, int)) and not isinstance(value, bool)
             if scalar and str(value) in self.subject.ids:
@@ -109,6 +134,12 @@ class Redactor:
 
     def walk(self, node: Any) -> Any:
         if isinstance(node, dict):
+            if self.blank:
+                out = {key: self.walk(value) for key, value in node.items()}
+                if self._matches(node) and any(out.get(k) for k in self.blank):
+                    out.update({k: None for k in self.blank if k in out})
+                    self.objects_removed += 1
+                return out
             if self._matches(node):
                 self._learn(node, with_names=True)
                 self.objects_removed += 1
@@ -132,6 +163,8 @@ class Redactor:
         return node
 
     def mask(self, text: str) -> str:
+        if self.blank:  # blanking touches only the blanked keys
+            return text
         if text in self.subject.ids:  # a field pointing at them (a reply's user id), any length
             return MASK
         for token in self.subject.tokens():
@@ -150,13 +183,19 @@ class Redactor:
         return json.dumps(json.loads(empty) if new is _REMOVED else new, ensure_ascii=False)
 
 
+def _about(endpoint: str, subject: Subject) -> bool:
+    """A Mastodon status's /history (api/v1/statuses/<id>/history): wholly about that status."""
+    parts = endpoint.split("/")
+    return len(parts) == 5 and parts[4] == "history" and parts[3] in subject.ids
+
+
 # -- warehouse side ---------------------------------------------------------------------------
 def _contains_any(columns: list[str], n: int) -> str:
     return " or ".join(f"strpos({c}, ?) > 0" for c in columns for _ in range(n))
 
 
 def _candidates(
-    wh: Warehouse, subject: Subject, tokens: list[str], batch_id: str | None
+    wh: Warehouse, subject: Subject, tokens: list[str], batch_id: str | None, scope: Scope
 ) -> list[tuple]:
     text = "varchar" if wh.target == "duckdb" else "text"
     cols = [
@@ -169,33 +208,57 @@ def _candidates(
     for i in range(0, len(tokens), 20):
         chunk = tokens[i : i + 20]
         params = [t for _ in cols for t in chunk]
-        scope = "source = ?" + (" and batch_id = ?" if batch_id else "")
+        where = "source = ?" + (" and batch_id = ?" if batch_id else "") + scope.sql(wh, "")
         for r in wh.query(
             f"select batch_id, line_no, {cols[0]}, {cols[1]}, raw_line, endpoint "
-            f"from raw.api_responses where ({scope}) and ({_contains_any(cols, len(chunk))})",
-            [subject.source, *([batch_id] if batch_id else []), *params],
+            f"from raw.api_responses where ({where}) and ({_contains_any(cols, len(chunk))})",
+            [subject.source, *([batch_id] if batch_id else []), *scope.params, *params],
         ):
             rows[r[0], r[1]] = r
     return list(rows.values())
 
 
 def _item_candidates(
-    wh: Warehouse, subject: Subject, tokens: list[str], batch_id: str | None
+    wh: Warehouse, subject: Subject, tokens: list[str], batch_id: str | None, scope: Scope
 ) -> list[tuple]:
     text = "varchar" if wh.target == "duckdb" else "text"
     col = f"cast(i.item_json as {text})"
     rows: dict[tuple, tuple] = {}
     for i in range(0, len(tokens), 20):
         chunk = tokens[i : i + 20]
-        scope = "r.source = ?" + (" and i.batch_id = ?" if batch_id else "")
+        where = "r.source = ?" + (" and i.batch_id = ?" if batch_id else "") + scope.sql(wh, "r.")
         for r in wh.query(
             f"select i.batch_id, i.line_no, i.item_index, {col} from raw.response_items as i "
             "join raw.api_responses as r on r.batch_id = i.batch_id and r.line_no = i.line_no "
-            f"where ({scope}) and ({_contains_any([col], len(chunk))})",
-            [subject.source, *([batch_id] if batch_id else []), *chunk],
+            f"where ({where}) and ({_contains_any([col], len(chunk))})",
+            [subject.source, *([batch_id] if batch_id else []), *scope.params, *chunk],
         ):
             rows[r[0], r[1], r[2]] = r
     return list(rows.values())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which raw lines of the source a redaction may touch: all of them (erasure), or only
+    processed lines of one Mastodon instance (a deleted post's id is unique per instance)."""
+
+    processed_only: bool = False
+    instance: str | None = None
+
+    def sql(self, wh: Warehouse, prefix: str) -> str:
+        out = f" and {prefix}processing_status = 'processed'" if self.processed_only else ""
+        if self.instance is not None:
+            inst = (
+                f"json_extract_string({prefix}params, '$.instance')"
+                if wh.target == "duckdb"
+                else f"{prefix}params ->> 'instance'"
+            )
+            out += f" and coalesce({inst}, 'unknown') = ?"
+        return out
+
+    @property
+    def params(self) -> list[str]:
+        return [] if self.instance is None else [self.instance]
 
 
 def _stage(wh: Warehouse, name: str, table: pa.Table) -> None:
@@ -223,12 +286,19 @@ class RedactionCounts:
     objects: int = 0
 
 
-def redact_raw(wh: Warehouse, subject: Subject, batch_id: str | None = None) -> RedactionCounts:
+def redact_raw(
+    wh: Warehouse,
+    subject: Subject,
+    batch_id: str | None = None,
+    redactor: Redactor | None = None,
+    scope: Scope = Scope(),
+) -> RedactionCounts:
     """Redact the subject in raw.api_responses/response_items (inside the caller's transaction).
 
-    Repeats until no new identifier appears; returns what changed.
+    `redactor` says how (default: erasure's cut); a cut repeats until no new identifier
+    appears. Only lines and items the redaction changes are written; returns what changed.
     """
-    redactor = Redactor(subject)
+    redactor = redactor or Redactor(subject)
     counts = RedactionCounts()
     lines: dict[tuple, tuple] = {}
     items: dict[tuple, str | None] = {}
@@ -238,45 +308,59 @@ def redact_raw(wh: Warehouse, subject: Subject, batch_id: str | None = None) -> 
         if not new:
             break
         seen.update(new)
-        for b, n, raw_json, params, raw_line, endpoint in _candidates(wh, subject, new, batch_id):
-            lines[b, n] = (raw_json, params, raw_line, endpoint)
-        for b, n, idx, item in _item_candidates(wh, subject, new, batch_id):
+        for b, n, *value in _candidates(wh, subject, new, batch_id, scope):
+            lines[b, n] = tuple(value)
+        for b, n, idx, item in _item_candidates(wh, subject, new, batch_id, scope):
             items[b, n, idx] = item
         # walking learns identifiers; the next round looks for lines holding the new ones
-        for value in lines.values():
-            redactor.redact_json(value[0], "{}")
-            redactor.redact_json(value[1], "{}")
+        for raw_json, params, _, endpoint in lines.values():
+            line = redactor.fresh(endpoint)
+            line.redact_json(raw_json, "{}")
+            line.redact_json(params, "{}")
         for item in items.values():
-            redactor.redact_json(item, "{}")
-    if not lines and not items:
-        return counts
-    final = Redactor(subject)  # every identifier known: one last pass over everything found
-    out = {"batch_id": [], "line_no": [], "raw_json": [], "params": [], "raw_line": []}
-    out["endpoint"] = []
+            redactor.fresh().redact_json(item, "{}")
+    # every identifier known: one last pass over everything found
+    out: dict[str, list] = {k: [] for k in ("batch_id", "line_no", "raw_json", "params")}
+    out["raw_line"], out["endpoint"] = [], []
     for (b, n), (raw_json, params, raw_line, endpoint) in lines.items():
+        final = redactor.fresh(endpoint)
+        new_json = final.redact_json(raw_json, "{}")
+        new_params = final.redact_json(params, "{}")
+        new_line = final.mask(raw_line) if raw_line is not None else None
+        new_endpoint = final.mask(endpoint) if endpoint is not None else None
+        unchanged = (new_line, new_endpoint) == (raw_line, endpoint)
+        unchanged = unchanged and _same_json(new_json, raw_json) and _same_json(new_params, params)
+        if unchanged and not final.objects_removed:
+            continue  # mentions the subject's id in passing; nothing to redact
         out["batch_id"].append(b)
         out["line_no"].append(n)
-        out["raw_json"].append(final.redact_json(raw_json, "{}"))
-        out["params"].append(final.redact_json(params, "{}"))
-        out["raw_line"].append(final.mask(raw_line) if raw_line is not None else None)
-        out["endpoint"].append(final.mask(endpoint) if endpoint is not None else None)
-    gone = {"batch_id": [], "line_no": [], "item_index": [], "item_json": []}
+        out["raw_json"].append(new_json)
+        out["params"].append(new_params)
+        out["raw_line"].append(new_line)
+        out["endpoint"].append(new_endpoint)
+        counts.objects += final.objects_removed
+    gone: dict[str, list] = {k: [] for k in ("batch_id", "line_no", "item_index", "item_json")}
     for (b, n, idx), item in items.items():
         value = json.loads(item) if item is not None else None
+        final = redactor.fresh()
         new = final.walk(value)
+        new_item = None if new is _REMOVED else json.dumps(new, ensure_ascii=False)
+        if new_item is not None and _same_json(new_item, item):
+            continue
         gone["batch_id"].append(b)
         gone["line_no"].append(n)
         gone["item_index"].append(idx)
-        gone["item_json"].append(None if new is _REMOVED else json.dumps(new, ensure_ascii=False))
+        gone["item_json"].append(new_item)
+        counts.objects += final.objects_removed
     js = "json" if wh.target == "duckdb" else "jsonb"
-    if lines:
+    if out["batch_id"]:
         _stage(wh, "_tc_erase_lines", pa.table(out))
         wh.execute(
             f"update raw.api_responses as r set raw_json = cast(t.raw_json as {js}), "
             f"params = cast(t.params as {js}), raw_line = t.raw_line, endpoint = t.endpoint "
             "from _tc_erase_lines as t where r.batch_id = t.batch_id and r.line_no = t.line_no"
         )
-    if items:
+    if gone["batch_id"]:
         _stage(wh, "_tc_erase_items", pa.table(gone))
         wh.execute(
             "delete from raw.response_items as i where exists (select 1 from _tc_erase_items "
@@ -288,37 +372,45 @@ def redact_raw(wh: Warehouse, subject: Subject, batch_id: str | None = None) -> 
             "from _tc_erase_items as t where t.batch_id = i.batch_id and t.line_no = i.line_no "
             "and t.item_index = i.item_index and t.item_json is not null"
         )
-    counts.lines = len(lines)
+    counts.lines = len(out["batch_id"])
     counts.items_removed = sum(1 for v in gone["item_json"] if v is None)
-    counts.items_masked = len(items) - counts.items_removed
-    counts.objects = final.objects_removed
+    counts.items_masked = len(gone["item_json"]) - counts.items_removed
     return counts
 
 
+def _same_json(new: str | None, old: str | None) -> bool:
+    if new is None or old is None:
+        return new is old
+    try:
+        return json.loads(new) == json.loads(old)
+    except ValueError:
+        return new == old
+
+
 def delete_ml_rows(wh: Warehouse, subject: Subject) -> dict[str, int]:
-    """Rows of Python-written tables (ml.*) naming the subject in any text column."""
+    """Rows of Python-written tables (ml.*) holding the subject in any column (as `search`
+    finds them): they cannot be rebuilt from raw."""
     tokens = subject.tokens()
     if not tokens:
         return {}
     out: dict[str, int] = {}
-    text_types = ("character varying", "text", "varchar", "VARCHAR")
     for (table,) in wh.query(
         "select table_name from information_schema.tables where table_schema = 'ml' "
         "and table_type in ('BASE TABLE') order by 1"
     ):
-        cols = [
-            ident(c)
+        conds = [
+            _holds(wh, c, t, tokens)
             for c, t in wh.query(
                 "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'ml' and table_name = ?",
+                "where table_schema = 'ml' and table_name = ? order by ordinal_position",
                 [table],
             )
-            if t in text_types
         ]
-        if not cols:
+        conds = [c for c in conds if c is not None]
+        if not conds:
             continue
-        where = " or ".join(f"strpos(coalesce({c}, ''), ?) > 0" for c in cols for _ in tokens)
-        params = [t for _ in cols for t in tokens]
+        where = " or ".join(f"({sql})" for sql, _ in conds)
+        params = [p for _, ps in conds for p in ps]
         n = int(wh.scalar(f"select count(*) from ml.{ident(table)} where {where}", params) or 0)
         if n:
             wh.execute(f"delete from ml.{ident(table)} where {where}", params)
@@ -414,29 +506,69 @@ def apply_tombstones(wh: Warehouse, batch_id: str) -> int:
     return changed
 
 
-def search(wh: Warehouse, needles: Iterable[str], schemas: Iterable[str] | None = None) -> list:
-    """(schema.table, column, needle) for every text column of every table or view holding one
-    of the needles: what an erasure must leave empty."""
-    needles = [n for n in needles if n]
-    skip = ("information_schema", "pg_catalog", "security", "ops")
-    rows = wh.query(
-        "select table_schema, table_name, column_name from information_schema.columns "
-        "where data_type in ('character varying', 'text', 'varchar', 'VARCHAR', 'json', 'jsonb', "
-        "'JSON') order by 1, 2, 3"
-    )
-    text = "varchar" if wh.target == "duckdb" else "text"
+# types that cannot hold an identifier or a name
+_NO_TEXT = ("bool", "date", "time", "interval", "double", "real", "float", "uuid", "bytea", "blob")
+_INTEGERS = ("int", "numeric", "decimal", "hugeint", "ubigint", "bigint", "smallint", "tinyint")
+
+
+def _holds(wh: Warehouse, column: str, dtype: str, needles: list[str]) -> tuple[str, list] | None:
+    """A condition true where `column` holds one of the needles (None: its type cannot):
+    text, JSON, arrays and structs contain it, integers and decimals equal it."""
+    quoted = '"' + column.replace('"', '""') + '"'
+    value = f"cast({quoted} as {'varchar' if wh.target == 'duckdb' else 'text'})"
+    dtype = dtype.lower()
+    if dtype.startswith(_NO_TEXT):
+        return None
+    if dtype.startswith(_INTEGERS) and not dtype.endswith("]"):
+        found = [n for n in needles if n.lstrip("-").isdigit()]
+        if not found:
+            return None
+        return f"{value} in ({', '.join('?' * len(found))})", found
+    return " or ".join(f"strpos({value}, ?) > 0" for _ in needles), list(needles)
+
+
+def search(
+    wh: Warehouse, needles: Iterable[str], schemas: Iterable[str] | None = None
+) -> list[tuple[str, str, str]]:
+    """(schema.table, column, needle) for every column of every table and view of the warehouse
+    holding one of the needles: what an erasure must leave empty.
+
+    Text, JSON, arrays and structs are searched as text (a needle anywhere inside); integer and
+    decimal columns by equality with the needles that are numbers. Only types that cannot hold
+    either (booleans, dates, times, floats) are left out, and the tombstones, which hold the
+    identifiers by design. One scan per table; a table with a hit is searched needle by needle.
+    """
+    needles = sorted({n for n in needles if n})
+    tables: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, dtype in wh.query(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_catalog = current_database() "
+        "and table_schema not in ('information_schema', 'pg_catalog') "
+        "order by table_schema, table_name, ordinal_position"
+    ):
+        if schema.startswith("pg_") or (schemas and schema not in schemas):
+            continue
+        if table.startswith("_tc_") or (schema, table) == ("security", "erasure_tombstones"):
+            continue
+        tables.setdefault((schema, table), []).append((column, dtype.lower()))
+
     hits = []
-    for schema, table, column in rows:
-        if schema in skip or schema.startswith("pg_") or (schemas and schema not in schemas):
+    for (schema, table), columns in tables.items():
+        conds = [(c, _holds(wh, c, t, needles)) for c, t in columns]
+        conds = [(c, cond) for c, cond in conds if cond is not None]
+        if not conds:
             continue
-        if table.startswith("_tc_"):
-            continue
-        for needle in needles:
-            n = wh.scalar(
-                f'select count(*) from "{schema}"."{table}" '
-                f'where strpos(cast("{column}" as {text}), ?) > 0',
-                [needle],
-            )
-            if n:
-                hits.append((f"{schema}.{table}", column, needle))
+        select = ", ".join(
+            f"coalesce(sum(case when {sql} then 1 else 0 end), 0)" for _, (sql, _) in conds
+        )
+        params = [p for _, (_, ps) in conds for p in ps]
+        counts = wh.query(f'select {select} from "{schema}"."{table}"', params)[0]
+        for (column, (_, candidates)), count in zip(conds, counts, strict=True):
+            if not count:
+                continue
+            dtype = dict(columns)[column]
+            for needle in candidates:
+                sql, ps = _holds(wh, column, dtype, [needle])  # type: ignore[misc]
+                if wh.scalar(f'select count(*) from "{schema}"."{table}" where {sql}', ps):
+                    hits.append((f"{schema}.{table}", column, needle))
     return hits

@@ -12,12 +12,9 @@ not touched (the lifecycle flows own them).
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any
 
-import pyarrow as pa
-
+from trendcast.erasure import Redactor, Scope, Subject, redact_raw
 from trendcast.warehouse import Warehouse
 
 TEXT_KEYS = ("content", "spoiler_text")
@@ -60,81 +57,17 @@ def _deleted_ids(wh: Warehouse) -> dict[str, set[str]]:
     return out
 
 
-def _scrub(doc: Any, ids: set[str], whole: bool) -> bool:
-    """Blank the text of every status object in `doc` whose id is in `ids` (every object with
-    text when `whole`: a /history response of a deleted status). Returns whether it changed."""
-    changed = False
-    if isinstance(doc, list):
-        for item in doc:
-            changed |= _scrub(item, ids, whole)
-    elif isinstance(doc, dict):
-        if (whole or str(doc.get("id")) in ids) and any(doc.get(k) for k in TEXT_KEYS):
-            for k in TEXT_KEYS:
-                if k in doc:
-                    doc[k] = None
-            changed = True
-        for key in ("payload", "reblog"):
-            if isinstance(doc.get(key), dict | list):
-                changed |= _scrub(doc[key], ids, whole)
-    return changed
-
-
 def redact_deleted_mastodon_raw(wh: Warehouse) -> int:
-    """Remove the text of deleted Mastodon statuses from raw.api_responses; returns lines changed."""
-    deleted = _deleted_ids(wh)
-    if not deleted:
-        return 0
-    text = "cast(raw_json as varchar)" if wh.target == "duckdb" else "raw_json::text"
-    instance = (
-        "json_extract_string(params, '$.instance')" if wh.target == "duckdb"
-        else "params ->> 'instance'"
-    )  # fmt: skip
-    changed_rows: list[tuple[str, int, str]] = []
-    for inst, ids in deleted.items():
-        # lines that mention one of the ids at all; the JSON walk below decides
-        mention = " or ".join(["position(? in " + text + ") > 0"] * len(ids))
-        rows = wh.query(
-            f"select batch_id, line_no, endpoint, {text} from raw.api_responses "
-            f"where source = 'mastodon' and processing_status = 'processed' "
-            f"and coalesce({instance}, 'unknown') = ? and ({mention})",
-            [inst, *sorted(ids)],
-        )
-        for batch_id, line_no, endpoint, body in rows:
-            doc = json.loads(body)
-            parts = (endpoint or "").split("/")
-            whole = len(parts) == 5 and parts[4] == "history" and parts[3] in ids
-            if _scrub(doc, ids, whole):
-                changed_rows.append((batch_id, int(line_no), json.dumps(doc, ensure_ascii=False)))
-    if not changed_rows:
-        return 0
-    table = pa.table(
-        {
-            "batch_id": [r[0] for r in changed_rows],
-            "line_no": pa.array([r[1] for r in changed_rows], pa.int64()),
-            "body": [r[2] for r in changed_rows],
-        }
-    )
-    with wh.transaction():
-        if wh.target == "duckdb":
-            wh.conn.register("_tc_redacted", table)
-            try:
-                wh.execute(
-                    "update raw.api_responses as r set raw_json = cast(x.body as json) "
-                    "from _tc_redacted as x where r.batch_id = x.batch_id and r.line_no = x.line_no"
-                )
-            finally:
-                wh.conn.unregister("_tc_redacted")
-        else:
-            from trendcast.warehouse import copy_arrow_to_postgres
+    """Remove the text of deleted Mastodon statuses from raw.api_responses; returns lines changed.
 
-            with wh.conn.cursor() as cur:
-                cur.execute(
-                    "create temp table _tc_redacted (batch_id text, line_no bigint, body text) "
-                    "on commit drop"
-                )
-                copy_arrow_to_postgres(cur, table, "_tc_redacted", ["batch_id", "line_no", "body"])
-                cur.execute(
-                    "update raw.api_responses as r set raw_json = x.body::jsonb "
-                    "from _tc_redacted as x where r.batch_id = x.batch_id and r.line_no = x.line_no"
-                )
-    return len(changed_rows)
+    The erasure's mechanism (trendcast.erasure.redact_raw), with a redactor that blanks instead
+    of cutting: one way to redact a stored payload.
+    """
+    changed = 0
+    with wh.transaction():
+        for instance, ids in sorted(_deleted_ids(wh).items()):
+            statuses = Subject("mastodon", ids)
+            redactor = Redactor(statuses, blank=TEXT_KEYS, match_keys=("id",))
+            scope = Scope(processed_only=True, instance=instance)
+            changed += redact_raw(wh, statuses, redactor=redactor, scope=scope).lines
+    return changed

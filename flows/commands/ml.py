@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,6 +29,19 @@ def _task(task: str) -> None:
         raise typer.BadParameter(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
 
 
+def _run_step(task: str, as_json: bool, step: Callable[[Any, Any], Any]) -> None:
+    """Check the task, run `step(warehouse, settings)` on the configured warehouse, print its
+    result (train and score differ only in the step)."""
+    from trendcast.settings import Settings
+    from trendcast.warehouse import connect
+
+    _task(task)
+    settings = Settings.from_env()
+    with connect(settings) as wh:
+        result = step(wh, settings)
+    console.print_json(json.dumps(result, default=str)) if as_json else console.print(result)
+
+
 def train_command(
     task: Annotated[str, typer.Option(help="Prediction task.")] = TASKS[0],
     train_end: Annotated[
@@ -38,14 +52,9 @@ def train_command(
 ) -> None:
     """Train and register the model (ml.model_metadata + an artifact under artifacts/)."""
     from python_ml.virality.train import train_production
-    from trendcast.settings import Settings
-    from trendcast.warehouse import connect
 
-    _task(task)
-    settings = Settings.from_env()
-    with connect(settings) as wh:
-        result = train_production(wh, settings, _date(train_end, "--train-end"))
-    console.print_json(json.dumps(result, default=str)) if as_json else console.print(result)
+    end = _date(train_end, "--train-end")
+    _run_step(task, as_json, lambda wh, settings: train_production(wh, settings, end))
 
 
 def score_command(
@@ -57,14 +66,9 @@ def score_command(
 ) -> None:
     """Score with the latest trained model into ml.predictions (+ top explanations)."""
     from python_ml.virality.score import score
-    from trendcast.settings import Settings
-    from trendcast.warehouse import connect
 
-    _task(task)
-    settings = Settings.from_env()
-    with connect(settings) as wh:
-        result = score(wh, settings, since=_date(since, "--since"))
-    console.print_json(json.dumps(result, default=str)) if as_json else console.print(result)
+    start = _date(since, "--since")
+    _run_step(task, as_json, lambda wh, settings: score(wh, settings, since=start))
 
 
 def evaluate_command(

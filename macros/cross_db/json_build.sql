@@ -33,8 +33,12 @@
     {{ return(adapter.dispatch('json_object_agg_text', 'trendcast')(key_expr, value_expr, order_by)) }}
 {%- endmacro %}
 
+{#- json_group_object is a macro in DuckDB and takes no ORDER BY: a map built from two ordered
+    lists keeps the key order, so the text is the same on every run -#}
 {% macro duckdb__json_object_agg_text(key_expr, value_expr, order_by) -%}
-    cast(json_group_object({{ key_expr }}, {{ value_expr }} order by {{ order_by }}) as varchar)
+    cast(to_json(map(
+        list({{ key_expr }} order by {{ order_by }}), list({{ value_expr }} order by {{ order_by }})
+    )) as varchar)
 {%- endmacro %}
 
 {% macro postgres__json_object_agg_text(key_expr, value_expr, order_by) -%}

@@ -198,7 +198,9 @@
     {%- if order_by_clause -%}
         {%- set clause = order_by_clause | trim -%}
         {%- if clause[:9] | lower != 'order by ' or ',' in clause -%}
-            {{ exceptions.raise_compiler_error("listagg on Spark takes one `order by <expr> [asc|desc]`, got: " ~ order_by_clause) }}
+            {{ exceptions.raise_compiler_error(
+                "listagg on Spark takes one `order by <expr> [asc|desc]`, got: " ~ order_by_clause
+            ) }}
         {%- endif -%}
         {%- set ns.key = clause[9:] | trim -%}
         {%- if (ns.key | lower).endswith(' desc') -%}

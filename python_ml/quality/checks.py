@@ -11,8 +11,11 @@ Each row also says how many records the check looked at and how many failed it (
 failed_records, failure_rate = failed / checked; a day, an hour or a row depending on the check),
 and resolved_at: NULL while a failure is open, set to the run_at of the first later run in which
 the same check (name, source, subject) passes again, so a failure's lifetime is queryable.
-X: days without any collection request and days with anomalously few posts are detected from the
-X staging (stg_x__timeline_requests, stg_x__posts) when it exists, else from raw.api_responses.
+X: days without any collection request come from raw.api_responses, days with anomalously few
+posts from the X posts mart (forecasting.raw_tweets).
+The checks over data as parsed (missing fields, the platform event contract, counts above views)
+read their counts from the mart ops_marts.staging_quality_counts, where the rules are written in
+SQL once (int_staging_rows_checked); Python reads marts only.
 """
 
 from __future__ import annotations
@@ -29,15 +32,14 @@ from trendcast.warehouse import Warehouse
 SCHEMA = "ml"
 TABLE = "data_quality_checks"
 
-# (source, relation, time column, fields that must be present)
-MISSING_FIELD_CHECKS = (
-    ("tiktok", "staging.stg_tiktok__videos", "fetched_at",
-     ("username", "created_at", "view_count", "like_count", "hashtags_json")),
-    ("youtube", "staging.stg_youtube__video_snapshots", "fetched_at",
-     ("published_at", "channel_id", "view_count", "like_count", "comment_count")),
-    ("mastodon", "staging.stg_mastodon__statuses", "fetched_at",
-     ("created_at", "account_id", "language_code", "favourites_count")),
-)  # fmt: skip
+# the counts of the checks over data as parsed (one row per check, source and subject)
+COUNTS = ("ops_marts", "staging_quality_counts")
+# the staging model each missing-fields source is counted over (named in the details)
+MISSING_FIELD_RELATIONS = {
+    "tiktok": "staging.stg_tiktok__videos",
+    "youtube": "staging.stg_youtube__video_snapshots",
+    "mastodon": "staging.stg_mastodon__statuses",
+}
 
 
 def _severity(value: float, low: float, medium: float, high: float, critical: float) -> str | None:
@@ -70,22 +72,30 @@ def _count(value: object) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
 
 
+def _counts(wh: Warehouse, check: str) -> list[tuple]:
+    """(source, subject, applies_to, fails_when, checked, failed) of one check, in rule order."""
+    if not wh.table_exists(*COUNTS):
+        return []
+    df = wh.query_df(
+        "select source_name, subject, applies_to, fails_when, records_checked, failed_records "
+        f"from {'.'.join(COUNTS)} where check_name = ?",
+        [check],
+    )
+    return [
+        (src, subject, applies, fails, _count(checked), _count(failed))
+        for src, subject, applies, fails, checked, failed in df.itertuples(index=False)
+    ]
+
+
 def missing_fields(wh: Warehouse) -> Iterable[dict]:
-    for source, relation, _time_col, fields in MISSING_FIELD_CHECKS:
-        schema, table = relation.split(".")
-        if not wh.table_exists(schema, table):
-            continue
-        nulls = ", ".join(f"sum(case when {f} is null then 1 else 0 end) as {f}" for f in fields)
-        df = wh.query_df(f"select count(*) as total_rows, {nulls} from {relation}")
-        total = _count(df.loc[0, "total_rows"])
-        for f in fields:
-            missing = _count(df.loc[0, f])
-            share = missing / total if total else 0.0
-            sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
-            yield _row("missing_fields", source, share, 0.001, sev,
-                       {"relation": relation, "field": f, "missing_rows": missing,
-                        "total_rows": total}, subject=f,
-                       checked=total, failed=missing)  # fmt: skip
+    """Per source and required field: the share of parsed rows without it."""
+    for source, f, _applies, _fails, total, missing in _counts(wh, "missing_fields"):
+        share = missing / total if total else 0.0
+        sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
+        yield _row("missing_fields", source, share, 0.001, sev,
+                   {"relation": MISSING_FIELD_RELATIONS.get(source, source), "field": f,
+                    "missing_rows": missing, "total_rows": total}, subject=f,
+                   checked=total, failed=missing)  # fmt: skip
 
 
 def counter_violations(wh: Warehouse) -> Iterable[dict]:
@@ -161,10 +171,9 @@ def _longest_run(days: pd.DatetimeIndex) -> int:
 
 def x_post_volume(wh: Warehouse, window: int = 28, low_ratio: float = 0.3) -> Iterable[dict]:
     """Days with anomalously few X posts: below low_ratio x the centred rolling median."""
-    if wh.table_exists("staging", "stg_x__posts"):
-        df = wh.query_df("select account, created_at from staging.stg_x__posts")
-    else:
+    if not wh.table_exists("forecasting", "raw_tweets"):
         return
+    df = wh.query_df("select account, created_at from forecasting.raw_tweets")
     if df.empty:
         return
     df["day"] = pd.to_datetime(df["created_at"], utc=True).dt.floor("D")
@@ -230,17 +239,7 @@ def feature_out_of_range(wh: Warehouse) -> Iterable[dict]:
 def youtube_counts_above_views(wh: Warehouse) -> Iterable[dict]:
     """Chart rows whose likes or comments exceed their views: real (views lag likes on fresh
     uploads), so counted and reported, never rejected. A sudden rise means a parsing change."""
-    if not wh.table_exists("staging", "stg_youtube__video_snapshots"):
-        return
-    df = wh.query_df(
-        "select count(*) as with_views, "
-        "sum(case when like_count > view_count then 1 else 0 end) as likes_above, "
-        "sum(case when comment_count > view_count then 1 else 0 end) as comments_above "
-        "from staging.stg_youtube__video_snapshots where view_count is not null"
-    )
-    total = _count(df.loc[0, "with_views"])
-    for subject, column in (("like_count", "likes_above"), ("comment_count", "comments_above")):
-        above = _count(df.loc[0, column])
+    for _source, subject, _applies, _fails, total, above in _counts(wh, "counts_above_views"):
         share = above / total if total else 0.0
         sev = _severity(share, 0.01, 0.05, 0.2, 0.5)
         yield _row("counts_above_views", "youtube", share, 0.01, sev,
@@ -248,35 +247,12 @@ def youtube_counts_above_views(wh: Warehouse) -> Iterable[dict]:
                    subject=subject, checked=total, failed=above)  # fmt: skip
 
 
-# Platform stream rules (docs/EVENTS.md section 3): (subject, rows the rule applies to, failure)
-ENGAGEMENT_TYPES = "('impression', 'view', 'like', 'save', 'comment', 'share')"
-PLATFORM_RULES = (
-    ("content_id", f"event_type in {ENGAGEMENT_TYPES}", "content_id is null"),
-    ("creator_id", f"event_type in {ENGAGEMENT_TYPES}", "creator_id is null"),
-    ("watch_duration_seconds", "event_type = 'view'", "watch_duration_seconds is null"),
-    ("watch_outside_duration", "event_type = 'view' and watch_duration_seconds is not null",
-     "watch_duration_seconds < 0 or completion_percentage < 0 or completion_percentage > 100"),
-    ("received_before_occurred", "received_at is not null and occurred_at is not null",
-     "received_at < occurred_at - interval '5 minutes'"),
-    ("late_beyond_6h", "received_at is not null and occurred_at is not null",
-     "received_at > occurred_at + interval '6 hours'"),
-)  # fmt: skip
-
-
 def platform_stream(wh: Warehouse) -> Iterable[dict]:
     """The platform event stream against its contract: engagement events without the video or
     creator they act on, views without watch time or with an impossible one, server clocks before
     device clocks (skew beyond 5 minutes) and events later than the 6 h the simulator and the
-    incremental lookbacks assume. One scan of the staging view for all rules."""
-    if not wh.table_exists("staging", "stg_platform__events"):
-        return
-    sums = []
-    for i, (_subject, applies, fails) in enumerate(PLATFORM_RULES):
-        sums.append(f"sum(case when {applies} then 1 else 0 end) as n{i}")
-        sums.append(f"sum(case when ({applies}) and ({fails}) then 1 else 0 end) as f{i}")
-    df = wh.query_df(f"select {', '.join(sums)} from staging.stg_platform__events")
-    for i, (subject, applies, fails) in enumerate(PLATFORM_RULES):
-        checked, failed = _count(df.loc[0, f"n{i}"]), _count(df.loc[0, f"f{i}"])
+    incremental lookbacks assume (the rules: int_staging_rows_checked)."""
+    for _source, subject, applies, fails, checked, failed in _counts(wh, "platform_event_contract"):
         share = failed / checked if checked else 0.0
         sev = _severity(share, 0.001, 0.05, 0.2, 0.5)
         yield _row("platform_event_contract", "platform", share, 0.001, sev,

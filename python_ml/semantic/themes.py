@@ -42,16 +42,8 @@ def load_documents(wh: Warehouse) -> pd.DataFrame:
     """Text seen with each hashtag: the post text at the fetch where the post first carried it."""
     df = wh.query_df(
         """
-        select
-            a.platform,
-            a.hashtag_id,
-            a.hashtag_name,
-            a.fetched_at,
-            p.post_text
-        from intermediate.int_trend_hashtag_post_activity as a
-        inner join intermediate.int_trend_posts_sequenced as p
-            on a.platform = p.platform and a.post_id = p.post_id and a.fetched_at = p.fetched_at
-        where a.is_new_for_hashtag
+        select platform, hashtag_id, hashtag_name, fetched_at, post_text
+        from trends.hashtag_theme_documents
         """
     )
     if df.empty:

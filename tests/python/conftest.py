@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -159,3 +160,37 @@ def built_postgres() -> Iterator[Settings]:
     with throwaway_warehouse(Settings.from_env("postgres")) as settings:
         build_sample(settings)
         yield settings
+
+
+@contextmanager
+def warehouse_copy(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A private copy of a session warehouse (e.g. built_duckdb) that a test may change:
+    a file copy on DuckDB, `create database ... template` on Postgres (dropped afterwards)."""
+    if settings.target == "duckdb":
+        copy = replace(settings, duckdb_path=tmp_path / "copy.duckdb")
+        shutil.copy(settings.duckdb_path, copy.duckdb_path)
+        yield copy
+        return
+    import uuid
+
+    import psycopg
+
+    s = _pg_admin_settings()
+    name = f"trendcast_tmp_{uuid.uuid4().hex[:12]}"
+    admin = dict(
+        host=s.pg_host, port=s.pg_port, user=s.pg_user, password=s.pg_password or None,
+        dbname="postgres", autocommit=True,
+    )  # fmt: skip
+    with psycopg.connect(**admin) as conn:
+        # a template must have no other session: the session warehouse is only read between tests
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where datname = %s and pid <> pg_backend_pid()",
+            [settings.pg_dbname],
+        )
+        conn.execute(f'create database {name} template "{settings.pg_dbname}"')
+    try:
+        yield replace(settings, pg_dbname=name)
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")

@@ -11,6 +11,11 @@ intermediate, marts). Rules:
 - missing_description: every model says what one row is.
 - missing_primary_key_test: `unique` + `not_null` on one column, or a unique_combination test.
 - mart_without_contract: every mart has `contract: {enforced: true}`.
+- exposure_reads_non_public: an exposure (a dashboard, report or Python consumer, declared in
+  models/_exposures.yml) depends on marts, seeds or sources, never on staging or intermediate.
+- python_reads_non_public: the Python consumers (python_ml/, the dashboard) query no staging or
+  intermediate relation (`from staging.x`, `join intermediate.x`, `table_exists("staging", ...)`):
+  they read marts, through a mart added for them if need be, and are declared as exposures.
 - macro_without_description: every macro under macros/ is described in a `macros/**/_*.yml`;
   a dialect implementation (`duckdb__x`, `postgres__x`, `spark__x`, ...) of a project macro `x`
   is covered by the dispatching macro's description.
@@ -20,6 +25,7 @@ Exceptions live in tests/layers/allowlist.yml, each with a written reason.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +41,17 @@ RULES = (
     "missing_description",
     "missing_primary_key_test",
     "mart_without_contract",
+    "exposure_reads_non_public",
+    "python_reads_non_public",
     "macro_without_description",
+)
+NON_PUBLIC = ("staging", "intermediate")
+# the Python that reads the warehouse as a consumer (flows/ and trendcast/ run the pipeline itself)
+PYTHON_CONSUMERS = ("python_ml", "trendcast/dashboard")
+_PYTHON_READ = re.compile(
+    r"\b(?:from|join)\s+(staging|intermediate)\.(\w+)"
+    r"|table_exists\(\s*[\"'](staging|intermediate)[\"']\s*,\s*[\"'](\w+)",
+    re.IGNORECASE,
 )
 
 
@@ -107,6 +123,28 @@ def violations(manifest: dict[str, Any], project: str = "trendcast") -> list[Vio
         if layer == "marts" and not contract.get("enforced"):
             found.append(Violation("mart_without_contract", name))
     found += _undescribed_macros(manifest, project)
+    for exposure in (manifest.get("exposures") or {}).values():
+        if exposure.get("package_name") != project:
+            continue
+        for parent in exposure.get("depends_on", {}).get("nodes", []):
+            parent_node = nodes.get(parent)
+            if parent_node and layer_of(parent_node) in NON_PUBLIC:
+                found.append(
+                    Violation("exposure_reads_non_public", exposure["name"], parent_node["name"])
+                )
+    return sorted(found)
+
+
+def python_violations(root: Path, consumers: tuple[str, ...] = PYTHON_CONSUMERS) -> list[Violation]:
+    """Queries of staging or intermediate relations in the Python consumers' source."""
+    found = []
+    for folder in consumers:
+        for path in sorted((root / folder).rglob("*.py")):
+            for match in _PYTHON_READ.finditer(path.read_text()):
+                schema = match.group(1) or match.group(3)
+                table = match.group(2) or match.group(4)
+                module = path.relative_to(root).as_posix()
+                found.append(Violation("python_reads_non_public", module, f"{schema}.{table}"))
     return sorted(found)
 
 

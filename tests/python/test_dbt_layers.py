@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.python.layer_rules import RULES, Violation, load_allowlist, violations
+from tests.python.layer_rules import (
+    RULES,
+    Violation,
+    load_allowlist,
+    python_violations,
+    violations,
+)
 from trendcast.settings import PROJECT_DIR
 
 ALLOWLIST = PROJECT_DIR / "tests" / "layers" / "allowlist.yml"
@@ -126,6 +132,51 @@ def test_every_macro_is_described_and_dialect_implementations_share_the_dispatch
     manifest["macros"]["macro.trendcast.json_text"]["description"] = ""
     assert Violation("macro_without_description", "json_text") in violations(manifest)
     assert Violation("macro_without_description", "spark__json_text") not in violations(manifest)
+
+
+def test_an_exposure_reading_staging_or_intermediate_is_reported() -> None:
+    models = [
+        _model("stg_a", "staging", ["source.trendcast.raw.a"]),
+        _model("int_a", "intermediate", ["model.trendcast.stg_a"]),
+        _model("fct_a", "marts", ["model.trendcast.int_a"]),
+    ]
+    manifest = _manifest(models)
+    manifest["exposures"] = {
+        "exposure.trendcast.ok": {
+            "package_name": "trendcast",
+            "name": "ok",
+            "depends_on": {"nodes": ["model.trendcast.fct_a", "source.trendcast.raw.a"]},
+        },
+        "exposure.trendcast.bad": {
+            "package_name": "trendcast",
+            "name": "bad",
+            "depends_on": {"nodes": ["model.trendcast.int_a", "model.trendcast.stg_a"]},
+        },
+    }
+    assert violations(manifest) == [
+        Violation("exposure_reads_non_public", "bad", "int_a"),
+        Violation("exposure_reads_non_public", "bad", "stg_a"),
+    ]
+
+
+def test_python_consumers_reading_staging_or_intermediate_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "python_ml").mkdir()
+    (tmp_path / "python_ml" / "ok.py").write_text(
+        'Q = "select * from trends.hashtag_metrics"  # a staging.stg_x__posts mention is no read\n'
+    )
+    (tmp_path / "python_ml" / "bad.py").write_text(
+        'Q = """select a.x from intermediate.int_a as a\n  JOIN staging.stg_b as b on true"""\n'
+        'if wh.table_exists("staging", "stg_c"):\n    pass\n'
+    )
+    assert python_violations(tmp_path, ("python_ml",)) == [
+        Violation("python_reads_non_public", "python_ml/bad.py", "intermediate.int_a"),
+        Violation("python_reads_non_public", "python_ml/bad.py", "staging.stg_b"),
+        Violation("python_reads_non_public", "python_ml/bad.py", "staging.stg_c"),
+    ]
+
+
+def test_python_consumers_read_marts_only() -> None:
+    assert python_violations(PROJECT_DIR) == []
 
 
 def test_primary_key_needs_unique_and_not_null_on_one_column_or_a_combination() -> None:

@@ -4,14 +4,12 @@ after `erase`, after a rebuild, and after an old archive holding them is loaded 
 from __future__ import annotations
 
 import gzip
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.python.conftest import SAMPLE_DIR
+from tests.python.conftest import SAMPLE_DIR, warehouse_copy
 from trendcast.erasure import Redactor, Subject, erase, search
 from trendcast.landing import load_paths
 from trendcast.retention import unreconciled_batches
@@ -75,32 +73,49 @@ def test_erase_raw_keeps_lines_and_tombstone_redacts_old_archive(
         assert search(wh, needles, ["raw"]) == []
 
 
-@pytest.mark.slow
-def test_erase_everywhere_and_after_rebuild(built_duckdb: Settings, tmp_path: Path) -> None:
+@pytest.fixture(params=["duckdb", "postgres"])
+def built(request: pytest.FixtureRequest) -> Settings:
+    """The session's built sample warehouse, on both targets (read it only: copy to change)."""
+    return request.getfixturevalue(f"built_{request.param}")
+
+
+def test_erase_everywhere_and_after_rebuild(built: Settings, tmp_path: Path) -> None:
     from flows.dbt import run_dbt
     from flows.lifecycle_flows import rebuild_selection
 
-    settings = replace(built_duckdb, duckdb_path=tmp_path / "copy.duckdb")
-    shutil.copy(built_duckdb.duckdb_path, settings.duckdb_path)
     subject = Subject.parse(PERSON)
-    with connect(settings) as wh:
-        # a Python-written table naming the person (ml.* cannot be rebuilt from raw)
-        posts = wh.query(
-            "select distinct cast(status_id as varchar) from staging.stg_mastodon__statuses "
-            "where account_acct = 'mastodonpy_test_2'"
-        )
-        assert posts, "the sample holds the person's posts"
-        wh.write_df(
-            pd.DataFrame({"item_id": [posts[0][0], "someone-else"], "score": [0.9, 0.1]}),
-            "ml",
-            "erasure_probe",
-        )
-        assert search(wh, ["mastodonpy_test_2"])  # present in staging and marts before
-        result = erase(wh, subject)
-        assert result["ml_rows_deleted"] == {"ml.erasure_probe": 1}
-        assert wh.scalar("select count(*) from ml.erasure_probe") == 1
-    run_dbt(["run", "--full-refresh", *rebuild_selection("mastodon")], settings)
-    needles = sorted(subject.ids | subject.names)
-    with connect(settings) as wh:
-        assert search(wh, needles) == []
-        assert wh.scalar("select count(*) from trends.creators where platform = 'mastodon'") > 0
+    with warehouse_copy(built, tmp_path) as settings:
+        text = "varchar" if settings.target == "duckdb" else "text"
+        with connect(settings) as wh:
+            # a Python-written table naming the person (ml.* cannot be rebuilt from raw)
+            posts = wh.query(
+                f"select distinct cast(status_id as {text}) from staging.stg_mastodon__statuses "
+                "where account_acct = 'mastodonpy_test_2'"
+            )
+            assert posts, "the sample holds the person's posts"
+            wh.write_df(
+                pd.DataFrame({"item_id": [posts[0][0], "someone-else"], "score": [0.9, 0.1]}),
+                "ml",
+                "erasure_probe",
+            )
+            before = {table for table, _, _ in search(wh, ["mastodonpy_test_2"])}
+            # present in raw, staging and the marts readers see (trends.creators' creator_id)
+            assert {"raw.api_responses", "trends.creators"} <= before, before
+            result = erase(wh, subject)
+            assert result["ml_rows_deleted"] == {"ml.erasure_probe": 1}
+            assert wh.scalar("select count(*) from ml.erasure_probe") == 1
+            needles = sorted(subject.ids | subject.names)
+            # every column of every table and view, before any rebuild: raw and ml are clean
+            left = search(wh, needles)
+            assert {t.split(".")[0] for t, _, _ in left} <= {"staging", "intermediate", "trends",
+                "mastodon", "domains", "core", "analytics", "ml_marts", "forecasting"}  # fmt: skip
+        # the rebuild of everything that reads the source (full refresh: incremental models
+        # would keep their rows) is the full rebuild as far as this person goes
+        run_dbt(["run", "--full-refresh", *rebuild_selection("mastodon")], settings)
+        with connect(settings) as wh:
+            assert search(wh, needles) == []
+            assert wh.scalar("select count(*) from trends.creators where platform = 'mastodon'")
+            assert not wh.scalar(
+                "select count(*) from trends.creators where creator_id like ?",
+                ["%mastodonpy_test_2%"],
+            )

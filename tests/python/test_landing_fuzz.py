@@ -1,12 +1,16 @@
 """Bad input in landing: NUL escapes, over-long lines, and property-based fuzzing of whole files.
 
 Every generated file must land without crashing, every line accounted for
-(processed + failed + duplicate = total = lines in the file), on DuckDB and Postgres. The number
-of examples is bounded (derandomized, so CI runs the same cases every time).
+(processed + failed + duplicate = total = lines in the file), on DuckDB and Postgres; real calls
+with hostile values put into their responses land, and the models that read them build and pass
+their tests. The number of examples is bounded (derandomized, so CI runs the same cases every
+time).
 """
 
 from __future__ import annotations
 
+import copy
+import gzip
 import json
 import uuid
 from pathlib import Path
@@ -15,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.python.conftest import SAMPLE_DIR
 from trendcast.landing import load_paths
 from trendcast.retention import unreconciled_batches
 from trendcast.settings import Settings
@@ -214,3 +219,93 @@ def test_line_over_the_maximum_is_quarantined(
         )[0]
     assert reason.startswith("line too long: 10,") and "TRENDCAST_MAX_LINE_BYTES" in reason
     assert kept == 1024
+
+
+# -- fuzzed calls the models read: the marts' tests still pass on what was processed ----------
+def _first_line(path: Path) -> dict:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.loads(f.readline())
+
+
+# one real call per source whose staging feeds trends.videos / trends.creators
+BASES = [
+    _first_line(SAMPLE_DIR / "youtube" / "youtube_mostpopular_GB_2025-09-01_2025-10-27.jsonl.gz"),
+    _first_line(
+        SAMPLE_DIR / "mastodon" / "mastodon_public_timelines_2023-10-20_2023-10-23.jsonl.gz"
+    ),
+    _first_line(SAMPLE_DIR / "tiktok" / "tiktok_real_fixtures.jsonl.gz"),
+    _first_line(SAMPLE_DIR / "x" / "elonmusk_posts_2025-04-01_2025-06-01.jsonl.gz"),
+]
+MART_SELECTION = ["--select", "+creators", "+videos"]
+
+
+def _paths(node: object, path: tuple = ()) -> list[tuple]:
+    out = [path] if path else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node[:3]):  # the first items are enough to reach every field
+            out += _paths(value, (*path, i))
+    return out
+
+
+PATHS = [_paths(base["response"]) for base in BASES]
+
+
+@st.composite
+def mutated_calls(draw: st.DrawFn) -> bytes:
+    """A real call of a recognised endpoint with a few of its response's values (any depth)
+    replaced by hostile ones: what staging and the marts parse."""
+    k = draw(st.integers(0, len(BASES) - 1))
+    line = copy.deepcopy(BASES[k])
+    for _ in range(draw(st.integers(1, 5))):
+        path = draw(st.sampled_from(PATHS[k]))
+        value = draw(st.one_of(json_values, st.sampled_from(TIMESTAMPS), st.just(None)))
+        node = line["response"]
+        try:
+            for step in path[:-1]:
+                node = node[step]
+            node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier replacement removed the path
+    if draw(st.integers(0, 4)) == 0:
+        line["fetched_at"] = draw(st.sampled_from(TIMESTAMPS))
+    return json.dumps(line).encode()
+
+
+def test_fuzzed_calls_build_and_marts_tests_pass(
+    duckdb_warehouse: Settings, tmp_path: Path
+) -> None:
+    from flows.dbt import run_dbt
+
+    counted = {"files": 0, "lines": 0, "processed": 0}
+    with connect(duckdb_warehouse) as wh:
+
+        @settings(
+            max_examples=20,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(st.lists(mutated_calls(), min_size=1, max_size=4))
+        def land(lines: list[bytes]) -> None:
+            path = tmp_path / f"{uuid.uuid4().hex}.jsonl"
+            path.write_bytes(b"\n".join(lines) + b"\n")
+            (result,) = load_paths(wh, [path])
+            assert result.processed + result.failed + result.duplicate == result.total
+            counted["files"] += 1
+            counted["lines"] += result.total
+            counted["processed"] += result.processed
+
+        land()
+        load_paths(wh, [SAMPLE_DIR / "youtube"])  # the unmutated calls beside them
+        assert unreconciled_batches(wh) == []
+    assert counted["processed"] > counted["files"]  # the mutants reached the models
+    run = run_dbt(["build", *MART_SELECTION], duckdb_warehouse)  # raises on any failure
+    assert run.success and {"pass", "success"} >= set(run.statuses), run.statuses
+    assert sum(n for s, n in run.statuses.items() if s == "pass") > 20  # the tests did run
+    with connect(duckdb_warehouse) as wh:
+        assert wh.scalar("select count(*) from trends.videos") > 0
+    print(f"\nfuzzed calls through the marts: {counted}, dbt {run.statuses}")

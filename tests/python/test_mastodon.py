@@ -6,6 +6,9 @@ redaction. On DuckDB and Postgres. The retention test needs no dbt."""
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from flows.dbt import run_dbt
 from flows.mastodon_flows import MASTODON_MODELS, mastodon_replay
 from python_ml.mastodon.retention import apply_snapshot_retention
 from python_ml.mastodon.sentiment import analyze_post_versions
+from tests.python.conftest import _set_env, require_pg
 from tests.python.mastodon_fixture import DELETED_TEXT, V1, V2, V3, write_files
 from trendcast.landing import load_paths
 from trendcast.settings import Settings
@@ -28,6 +32,64 @@ TABLES = [
     "post_hashtags", "hashtag_hourly_stats", "trending_hashtags", "post_velocity",
     "fast_rising_posts", "post_sentiments", "post_sentiment_changes", "daily_summaries",
 ]  # fmt: skip
+
+
+# Speed: dbt re-parses the whole project (~20 s idle, minutes on a busy machine) whenever the
+# profile differs from the last parse in its target folder, and a warehouse path or database
+# name is part of the profile. So this module's tests reuse one DuckDB path and one Postgres
+# database name per session (emptied before each test, so every test still starts from nothing),
+# each target with its own dbt target folder: after the first test of a target, dbt parses
+# partially.
+@pytest.fixture(scope="session")
+def _stable_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mastodon-stable")
+
+
+def _target_dir(monkeypatch: pytest.MonkeyPatch, stable: Path, target: str) -> None:
+    monkeypatch.setenv("DBT_TARGET_PATH", str(stable / f"dbt-target-{target}"))
+
+
+@pytest.fixture
+def duckdb_warehouse(_stable_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """An empty DuckDB warehouse at this module's one path (see above)."""
+    path = _stable_dir / "warehouse.duckdb"
+    for p in _stable_dir.glob("warehouse.duckdb*"):
+        p.unlink()
+    monkeypatch.setenv("TRENDCAST_TARGET", "duckdb")
+    monkeypatch.setenv("TRENDCAST_DUCKDB_PATH", str(path))
+    settings = Settings.from_env("duckdb")
+    _set_env(monkeypatch, settings)
+    _target_dir(monkeypatch, _stable_dir, "duckdb")
+    return settings
+
+
+@pytest.fixture
+def pg_warehouse(_stable_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """An empty Postgres database under this module's one name (see above), dropped after."""
+    import psycopg
+
+    require_pg()
+    base = Settings.from_env("postgres")
+    # one name per session and worker process (xdist workers run tests side by side)
+    name = f"trendcast_tmp_mastodon_{os.getpid()}"
+    admin = dict(host=base.pg_host, port=base.pg_port, user=base.pg_user,
+                 password=base.pg_password or None, dbname="postgres", autocommit=True)  # fmt: skip
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"drop database if exists {name} with (force)")
+        conn.execute(f"create database {name}")
+    settings = replace(base, pg_dbname=name)
+    _set_env(monkeypatch, settings)
+    _target_dir(monkeypatch, _stable_dir, "postgres")
+    try:
+        yield settings
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest) -> Settings:
+    return request.getfixturevalue(f"{'duckdb' if request.param == 'duckdb' else 'pg'}_warehouse")
 
 
 def _land(settings: Settings, path: Path) -> None:

@@ -138,3 +138,23 @@ def test_marts_match_planted_truth(warehouse: Settings, run) -> None:
     min_users, without_consent, suppressed = anonymised
     assert min_users >= 10 and without_consent > 0 and suppressed > 0
     assert baseline > 0
+
+
+def test_experiment_seed_matches_the_simulated_design() -> None:
+    """The warehouse's design seed and the simulator's experiments describe the same tests."""
+    import csv
+
+    from trendcast.settings import PROJECT_DIR
+    from trendcast.simulator.platform.experiments import EXPERIMENTS
+
+    with open(PROJECT_DIR / "seeds" / "recommendation_experiments.csv", newline="") as fh:
+        seed = {(r["experiment_id"], r["variant"]): r for r in csv.DictReader(fh)}
+    simulated = {
+        (e.experiment_id, v): (k == 0, w / sum(e.weights))
+        for e in EXPERIMENTS
+        for k, (v, w) in enumerate(zip(e.variants, e.weights, strict=True))
+    }
+    assert seed.keys() == simulated.keys()
+    for key, (is_control, share) in simulated.items():
+        assert (seed[key]["is_control"] == "true") == is_control
+        assert float(seed[key]["traffic_share"]) == pytest.approx(share)

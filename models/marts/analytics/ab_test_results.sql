@@ -1,6 +1,6 @@
 -- One row per recommendation experiment, variant and metric: the metric over the variant's
 -- exposed users with a 95 % confidence interval, and for each treatment its difference and
--- relative lift against the control with their intervals (macros/ab_testing.sql).
+-- relative lift against the control with their intervals (macros/rules/ab_testing.sql).
 -- The unit is the user (the unit of randomisation): a user's events count from their first
 -- assignment on, and only while they consent to analytics. Ratio metrics (clicks per
 -- impression, likes per qualified view) are pooled over users with a delta-method variance, so

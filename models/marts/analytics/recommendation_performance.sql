@@ -3,7 +3,7 @@
 -- the same user on the same video), against a baseline: the non-personalised Following feed at
 -- the same position bucket (chronological, from accounts the user chose). Comparing at equal
 -- positions separates what the recommender adds from where it places videos. Only events of
--- users consenting to analytics at the time count (macros/privacy_rules.sql).
+-- users consenting to analytics at the time count (macros/rules/privacy.sql).
 with
 
 consent as (

@@ -62,7 +62,8 @@ category_concentration as (
         c.user_id,
         c.week_start_date,
         -- integer sums, one division: the same bits whatever order the rows are summed in
-        cast(sum(c.n * c.n) as {{ type_double() }}) / (cast(t.impressions as {{ type_double() }}) * t.impressions)
+        cast(sum(c.n * c.n) as {{ type_double() }})
+        / (cast(max(t.impressions) as {{ type_double() }}) * max(t.impressions))
             as category_hhi,
         -sum((cast(c.n as {{ type_double() }}) / t.impressions) * ln(cast(c.n as {{ type_double() }}) / t.impressions))
             as category_entropy,
@@ -78,7 +79,8 @@ creator_concentration as (
         c.user_id,
         c.week_start_date,
         count(*) as distinct_creators,
-        cast(sum(c.n * c.n) as {{ type_double() }}) / (cast(t.impressions as {{ type_double() }}) * t.impressions)
+        cast(sum(c.n * c.n) as {{ type_double() }})
+        / (cast(max(t.impressions) as {{ type_double() }}) * max(t.impressions))
             as creator_hhi
     from per_creator as c
     inner join category_totals as t

@@ -1,7 +1,7 @@
 -- One row per user who signed up in the stream with analytics consent: whether they were active
 -- on day 1, 7 and 30 after the sign-up day (UTC calendar days; day N = the day N days after),
 -- and whether and when they closed their account (churn). Activity is any impression or
--- engagement event, counted only while the user consents to analytics (macros/privacy_rules.sql);
+-- engagement event, counted only while the user consents to analytics (macros/rules/privacy.sql);
 -- users without consent at sign-up are left out of this user-level mart. A day not yet covered
 -- by the data (after the data's last activity day) is NULL, not "not retained".
 with
