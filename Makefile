@@ -16,7 +16,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export PGTZ ?= UTC
 
-.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser spark
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser spark test-spark
 
 install: $(STAMP)
 
@@ -84,7 +84,11 @@ sqlfluff: install
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
 pytest: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "not spark"
+
+# the Spark build on a local two-worker standalone cluster compared with DuckDB (docs/SPARK.md)
+test-spark: install spark
+	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py --durations=5
 
 bench: install
 	$(BIN)/trendcast bench

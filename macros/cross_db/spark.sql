@@ -403,3 +403,14 @@
     {%- endcall -%}
     {{ return(sql) }}
 {%- endmacro %}
+
+{#- dbt-spark writes a contract's constraints (ALTER COLUMN ... SET NOT NULL) when file_format is
+    unset, as if it were delta; plain Parquet tables refuse the statement. Constraints go to the
+    table only with Delta; elsewhere the contract's not_null stays a dbt test. -#}
+{% macro spark__persist_constraints(relation, model) -%}
+    {%- set contract_config = config.get('contract') -%}
+    {%- if contract_config.enforced and config.get('file_format', 'parquet') == 'delta' -%}
+        {%- do alter_table_add_constraints(relation, model.constraints) -%}
+        {%- do alter_column_set_constraints(relation, model.columns) -%}
+    {%- endif -%}
+{%- endmacro %}

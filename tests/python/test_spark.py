@@ -17,7 +17,8 @@ platform run with malformed and duplicate lines) are landed on DuckDB and on Spa
   which rows differ.
 
 Needs the `spark` extra (`make spark`; `make test` installs it) and Java 17. Under CI=true a
-missing extra fails the test instead of skipping it.
+missing extra fails the test instead of skipping it. Marked `spark`: `make test-spark` runs it;
+`make test` leaves it out until it has been seen to pass (docs/SPARK.md, "Test status").
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.simulator import Imperfections, SimConfig, simulate
 from trendcast.warehouse import connect
-
-pytestmark = [pytest.mark.spark]
 
 SAMPLE = PROJECT_DIR / "data" / "sample"
 SEEDS = ["seed", "--select", "engagement_types", "creator_tier_boosts"]
@@ -168,6 +167,7 @@ def _checksum(rows: list[tuple[str, ...]]) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.spark
 def test_spark_builds_the_same_star_schema(
     spark: Any, archives: dict[str, list[Path]], duckdb_warehouse: Settings
 ) -> None:
