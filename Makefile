@@ -16,7 +16,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export PGTZ ?= UTC
 
-.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser spark test-spark
+.PHONY: install run test lint sqlfluff pytest bench sample lock clean docs browser spark test-spark test-extended
 
 install: $(STAMP)
 
@@ -84,7 +84,11 @@ sqlfluff: install
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
 pytest: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "not spark"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "not spark and not extended"
+
+# the long integration suites listed in tests/python/conftest.py (EXTENDED)
+test-extended: install spark browser
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
 # the Spark build on a local two-worker standalone cluster compared with DuckDB (docs/SPARK.md)
 test-spark: install spark

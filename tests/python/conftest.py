@@ -53,10 +53,32 @@ _BUILDS_DBT = re.compile(
 )
 
 
+# Tests (modules or module::function) `make test` leaves to `make test-extended`: integration suites whose run on this
+# machine's two cores would take `make test` past its time budget. They are real tests, run by
+# `make test-extended` (both targets), not skipped ones; each entry says what it covers.
+EXTENDED: dict[str, str] = {
+    "test_ops_replay.py": "the serve --replay loop end to end: land, build, score, publish, freshness",
+    "test_platform_analytics.py": "A/B, personalisation, cohorts, moderation and privacy marts "
+    "against the simulator's planted truth, both targets",
+    "test_analytics_growth_marts.py": "hashtag/effect adoption, audience growth, content strategy, "
+    "tier 30-day, cross-platform and diversity marts on a simulated day, both targets",
+    "test_trends_entities.py": "TikTok entity columns and feature groups A and F, both targets",
+    "test_erasure.py::test_erase_everywhere_and_after_rebuild": "every column of every table "
+    "searched after erasure and after a rebuild, both targets",
+    "test_landing_fuzz.py::test_fuzzed_calls_build_and_marts_tests_pass": "dbt build and the "
+    "marts' tests on fuzzed real calls",
+    "test_concurrency.py::test_load_during_build_waits_and_equals_a_serial_run": "a load started "
+    "during a dbt build waits for it and equals a serial run, both targets",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     builds: dict[Path, bool] = {}
     for item in items:
         path = Path(str(item.fspath))
+        name = getattr(item, "originalname", item.name)
+        if path.name in EXTENDED or f"{path.name}::{name}" in EXTENDED:
+            item.add_marker(pytest.mark.extended)
         if path not in builds:
             builds[path] = bool(_BUILDS_DBT.search(path.read_text(encoding="utf-8")))
         if builds[path] or item.get_closest_marker("slow"):

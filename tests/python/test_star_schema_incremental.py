@@ -45,7 +45,7 @@ SELECT = [
     "--select",
     "+path:models/marts/core",
     "path:models/marts/analytics",
-    "+int_platform_content_hashtags_exploded",
+    "+path:models/intermediate/platform",
     "--exclude",
     *CROSS_PLATFORM,
 ]
@@ -158,7 +158,16 @@ def test_incremental_equals_full_refresh(warehouse: Settings, sim_dir: Path) -> 
 
     with connect(warehouse) as wh:
         load_paths(wh, steps[0])
-    run_dbt(["seed", "--select", "engagement_types", "creator_tier_boosts"], warehouse)
+    run_dbt(
+        [
+            "seed",
+            "--select",
+            "engagement_types",
+            "creator_tier_boosts",
+            "recommendation_experiments",
+        ],
+        warehouse,
+    )
     run_dbt(["run", *SELECT, *VARS, "--full-refresh"], warehouse)
     with connect(warehouse) as wh:
         first_watermark = wh.query_df(
