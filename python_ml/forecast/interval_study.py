@@ -55,12 +55,11 @@ def local_level_paths(daily: pd.Series, origins: pd.DatetimeIndex) -> pd.DataFra
     return pd.DataFrame(rows, columns=["origin", "horizon", "target_time", "m", "sd", "y"])
 
 
-def _bounds(m: np.ndarray, sd: np.ndarray, z_lo: np.ndarray, z_hi: np.ndarray):
-    return LocalLevelLog._bounds(m, sd, z_lo, z_hi)
-
-
 def online_rule(
-    paths: pd.DataFrame, group_of: Callable[[pd.Timestamp, int], object]
+    paths: pd.DataFrame,
+    group_of: Callable[[pd.Timestamp, int], object],
+    make_state: Callable[[], iv.OnlineConformal] = iv.OnlineConformal,
+    power: float = 0.0,
 ) -> pd.DataFrame:
     """Online conformal bounds with one calibration state per group (`group_of(target, k)`):
     one group for all forecasts is the model's current rule; per horizon or per weekday of the
@@ -69,7 +68,7 @@ def online_rule(
     by_key = {
         (o, k): i for i, (o, k) in enumerate(zip(paths["origin"], paths["horizon"], strict=True))
     }
-    z_all = ((np.log1p(paths["y"]) - paths["m"]) / paths["sd"]).to_numpy()
+    z_all = iv.ratio_score(paths["y"], paths["m"], paths["sd"], power)
     states: dict[object, iv.OnlineConformal] = {}
     lower = np.full(len(paths), np.nan)
     upper = np.full(len(paths), np.nan)
@@ -86,28 +85,49 @@ def online_rule(
             st.observe_until(origin, score)
         for i, k, t in zip(grp.index, grp["horizon"], grp["target_time"], strict=True):
             g = group_of(t, int(k))
-            st = states.setdefault(g, iv.OnlineConformal())
+            st = states[g] if g in states else states.setdefault(g, make_state())
             st.observe_until(origin, score)
             z_lo, z_hi = st.bounds(origin)
-            lo, hi = _bounds(
-                np.array([paths.at[i, "m"]]), np.array([paths.at[i, "sd"]]), z_lo, z_hi
-            )
-            lower[i], upper[i] = lo[0], hi[0]
+            lo, hi = iv.ratio_bounds(paths.at[i, "m"], paths.at[i, "sd"], z_lo, z_hi, power)
+            lower[i], upper[i] = float(lo), float(hi)
             st.issue(origin, t + pd.Timedelta("1D"), (origin, int(k)))
     return paths.assign(lower=lower, upper=upper)
 
 
-def naive_quantiles(paths: pd.DataFrame, daily: pd.Series, days: int = NAIVE_DAYS) -> pd.DataFrame:
+def naive_quantiles(
+    paths: pd.DataFrame, daily: pd.Series, days: int = NAIVE_DAYS, recentre: bool = False
+) -> pd.DataFrame:
     """The naive interval: the empirical 2.5% and 97.5% quantiles of the daily totals of the
-    `days` days before the origin (gap days skipped), the same for every horizon."""
-    bounds = {}
-    for origin in paths["origin"].unique():
-        hist = daily[(daily.index < origin) & (daily.index >= origin - pd.Timedelta(days=days))]
-        h = hist.dropna().to_numpy()
-        bounds[origin] = (np.quantile(h, ALPHA / 2), np.quantile(h, 1 - ALPHA / 2))
-    lo = paths["origin"].map(lambda o: np.floor(bounds[o][0]))
-    hi = paths["origin"].map(lambda o: np.ceil(bounds[o][1]))
-    return paths.assign(lower=lo.to_numpy(dtype=float), upper=hi.to_numpy(dtype=float))
+    `days` days before the origin (gap days skipped), the same for every horizon; `recentre`
+    moves them from the window's median to the model's level (`intervals.empirical_bounds`)."""
+    lower, upper = np.full(len(paths), np.nan), np.full(len(paths), np.nan)
+    for o, idx in paths.groupby("origin").indices.items():
+        centre = paths["m"].to_numpy()[idx] if recentre else None
+        lower[idx], upper[idx] = iv.empirical_bounds(daily, o, days, centre=centre)
+    return paths.assign(lower=lower, upper=upper)
+
+
+def blended(
+    model: pd.DataFrame, naive: pd.DataFrame, weight: float, daily: pd.Series | None = None
+) -> pd.DataFrame:
+    """The model's interval averaged with the naive one (`intervals.blend_bounds`, as the model
+    does it), on the same rows; with `daily`, only at origins where `intervals.level_is_steady`."""
+    if daily is not None:
+        days = NAIVE_DAYS
+        steady = {o: iv.level_is_steady(daily, o, days) for o in model["origin"].unique()}
+        naive = naive.assign(
+            lower=naive["lower"].where(naive["origin"].map(steady)),
+            upper=naive["upper"].where(naive["origin"].map(steady)),
+        )
+    lo, hi = iv.blend_bounds(
+        model["lower"],
+        model["upper"],
+        naive["lower"],
+        naive["upper"],
+        weight,
+        np.expm1(model["m"]),
+    )
+    return model.assign(lower=lo, upper=hi)
 
 
 def naive_mean7_residuals(

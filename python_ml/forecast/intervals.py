@@ -27,6 +27,11 @@ from scipy import optimize, stats
 
 TARGET_COVERAGE = 0.95
 LEVEL_GRID = np.round(np.arange(0.80, 0.995, 0.005), 3)
+# the daily interval is the model's averaged with the naive empirical one (docs/FORECASTING.md,
+# "Daily intervals: how sharp"): equal weights, fixed a priori, and the naive interval's 91 days
+BLEND_WEIGHT = 0.5
+EMPIRICAL_DAYS = 91
+EMPIRICAL_MIN_DAYS = 28  # fewer known days than this: no empirical interval (2.5% of 28 < 1 day)
 
 
 def nb_params(mu: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -103,6 +108,85 @@ def calibrate_level(
     return float(LEVEL_GRID[-1])
 
 
+def ratio_score(y, m, sd, power: float = 0.0):
+    """Standardized score of a count y against a log-scale forecast (m, sd) of log(1 + y): the
+    Box-Cox transform with exponent `power` of the ratio r = (1 + y) / exp(m), over sd. power 0
+    is the log residual (log1p(y) - m) / sd; power 1 the relative error (r - 1) / sd, additive on
+    the count scale (a conformal quantile of it stretches the upper tail less than exp does)."""
+    y, m, sd = (np.asarray(a, dtype=float) for a in (y, m, sd))
+    if power == 0:
+        return (np.log1p(y) - m) / sd
+    return (np.exp(power * (np.log1p(y) - m)) - 1.0) / (power * sd)
+
+
+def ratio_bounds(m, sd, z_lo, z_hi, power: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Count-scale bounds whose `ratio_score` is z_lo and z_hi (the inverse transform; a lower
+    bound the transform cannot reach is 0), floored / ceiled to whole posts."""
+    m, sd = np.asarray(m, dtype=float), np.asarray(sd, dtype=float)
+
+    def inv(z):
+        if power == 0:
+            return np.expm1(m + z * sd)
+        base = np.maximum(1.0 + power * z * sd, 0.0)
+        return np.exp(m) * base ** (1.0 / power) - 1.0
+
+    return np.maximum(np.floor(inv(z_lo)), 0.0), np.ceil(inv(z_hi))
+
+
+def empirical_bounds(
+    daily: pd.Series,
+    origin: pd.Timestamp,
+    days: int,
+    level: float = TARGET_COVERAGE,
+    centre: float | np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The naive interval at `origin`: the empirical (1 - level) / 2 and (1 + level) / 2
+    quantiles of the known (non-gap) daily totals of the `days` days before it, floored / ceiled
+    to whole posts; NaN with fewer than `EMPIRICAL_MIN_DAYS` known days. With `centre` (a
+    log1p-scale level, e.g. the model's) the quantiles are moved from the window's median to it
+    on the log1p scale, so they follow a level shift: expm1(centre + q(log1p y) - median)."""
+    hist = daily[(daily.index < origin) & (daily.index >= origin - pd.Timedelta(days=days))]
+    h = hist.dropna().to_numpy(dtype=float)
+    shape = np.shape(centre) if centre is not None else ()
+    if len(h) < EMPIRICAL_MIN_DAYS:
+        return np.full(shape, np.nan), np.full(shape, np.nan)
+    a = (1.0 - level) / 2.0
+    if centre is None:
+        lo, hi = np.quantile(h, a), np.quantile(h, 1.0 - a)
+    else:
+        lh = np.log1p(h)
+        shift = np.asarray(centre, dtype=float) - np.median(lh)
+        lo, hi = np.expm1(np.quantile(lh, a) + shift), np.expm1(np.quantile(lh, 1.0 - a) + shift)
+    return np.maximum(np.floor(lo), 0.0), np.ceil(hi)
+
+
+def level_is_steady(daily: pd.Series, origin: pd.Timestamp, days: int, recent: int = 7) -> bool:
+    """Whether the empirical interval of the `days` before `origin` still describes the level:
+    the median of the last `recent` known daily totals lies between the window's quartiles
+    (after a level shift it leaves them within days, and the empirical quantiles, which lag by
+    weeks, must not be blended in)."""
+    hist = daily[(daily.index < origin) & (daily.index >= origin - pd.Timedelta(days=days))]
+    h = hist.dropna()
+    if len(h) < EMPIRICAL_MIN_DAYS:
+        return False
+    q1, q3 = np.quantile(h.to_numpy(dtype=float), [0.25, 0.75])
+    return bool(q1 <= np.median(h.to_numpy(dtype=float)[-recent:]) <= q3)
+
+
+def blend_bounds(lo, hi, lo_e, hi_e, weight: float, point=None) -> tuple[np.ndarray, np.ndarray]:
+    """Quantile averaging (Vincentization) of two intervals: each bound is (1 - weight) x the
+    model's + weight x the empirical one, floored / ceiled; where the empirical bound is unknown
+    the model's stays. With `point`, the interval is widened to hold it."""
+    lo, hi, lo_e, hi_e = (np.asarray(a, dtype=float) for a in (lo, hi, lo_e, hi_e))
+    out_lo = np.where(np.isnan(lo_e), lo, np.floor((1 - weight) * lo + weight * lo_e))
+    out_hi = np.where(np.isnan(hi_e), hi, np.ceil((1 - weight) * hi + weight * hi_e))
+    if point is not None:
+        point = np.asarray(point, dtype=float)
+        out_lo = np.minimum(out_lo, np.floor(point))
+        out_hi = np.maximum(out_hi, np.ceil(point))
+    return out_lo, out_hi
+
+
 # --- online recalibration ---------------------------------------------------------------------
 
 SCALE_HALFLIFE_DAYS = 14.0  # local scale of the scores: an exponentially weighted RMS
@@ -140,16 +224,21 @@ class OnlineConformal:
     scale_halflife: float = SCALE_HALFLIFE_DAYS
     quantile_halflife: float = QUANTILE_HALFLIFE_DAYS
     min_n: int = 40
+    scale_stat: str = "rms"  # "rms" or "mean_abs" (robust: one huge miss weighs linearly)
+    tail_scales: bool = False  # a local scale per tail (lower from z < 0, upper from z > 0)
+    center: bool = False  # shift the interval by the local mean of the scores
     alpha_lo: float = -1.0
     alpha_hi: float = -1.0
     n_scored: int = 0
     pending: list = field(default_factory=list)  # heap of (known_at, seq, key, a_lo, a_hi, s)
     scored_t: list = field(default_factory=list)  # target time of each scored forecast
     scored_z: list = field(default_factory=list)  # its score
-    scored_s: list = field(default_factory=list)  # the local scale when it was issued
+    scored_s: list = field(default_factory=list)  # local (centre, scale lo, hi) when issued
     _seq: int = 0
 
     def __post_init__(self) -> None:
+        if self.scale_stat not in ("rms", "mean_abs"):
+            raise ValueError(f"scale_stat is 'rms' or 'mean_abs', not {self.scale_stat!r}")
         if self.alpha_lo < 0:
             self.alpha_lo = self.target
         if self.alpha_hi < 0:
@@ -159,27 +248,52 @@ class OnlineConformal:
         t = pd.DatetimeIndex(self.scored_t)
         return np.asarray((now - t) / pd.Timedelta("1D"), dtype=float)
 
-    def scale(self, now: pd.Timestamp) -> float:
-        """Exponentially weighted RMS of the scores known at `now` (1 with too few)."""
+    def _stat(self, w: np.ndarray, z: np.ndarray) -> float:
+        if not w.sum() > 0:
+            return float("nan")
+        if self.scale_stat == "rms":
+            return float(np.sqrt((w * z**2).sum() / w.sum()))
+        return float((w * np.abs(z)).sum() / w.sum())
+
+    def local(self, now: pd.Timestamp) -> tuple[float, float, float]:
+        """(centre, lower-tail scale, upper-tail scale) of the scores known at `now`,
+        exponentially weighted by target age (half-life `scale_halflife`): the centre is their
+        weighted mean with `center` on (else 0); the scale the weighted RMS or mean |.| of the
+        deviations from it, per tail with `tail_scales` (lower from those below the centre,
+        upper from those above). With too few scores (0, 1, 1)."""
         if len(self.scored_z) < self.min_n:
-            return 1.0
+            return 0.0, 1.0, 1.0
         w = 0.5 ** (self._ages(now) / self.scale_halflife)
         z = np.asarray(self.scored_z)
-        return float(np.sqrt((w * z**2).sum() / w.sum()))
+        c = float((w * z).sum() / w.sum()) if self.center else 0.0
+        d = z - c
+        pooled = self._stat(w, d)
+        if not self.tail_scales:
+            return c, pooled, pooled
+        lo, hi = self._stat(w * (d < 0), d), self._stat(w * (d > 0), d)
+        return c, (pooled if np.isnan(lo) else lo), (pooled if np.isnan(hi) else hi)
+
+    def scale(self, now: pd.Timestamp) -> float:
+        """The local scale at `now` (the geometric mean of the two tail scales)."""
+        _, lo, hi = self.local(now)
+        return float(np.sqrt(lo * hi))
 
     def bounds(self, now: pd.Timestamp) -> tuple[float, float]:
         """Lower and upper bound in score units for a forecast issued at `now`."""
         if len(self.scored_z) < self.min_n:
             return float(stats.norm.ppf(self.alpha_lo)), float(stats.norm.ppf(1 - self.alpha_hi))
-        u = np.asarray(self.scored_z) / np.asarray(self.scored_s)
+        z = np.asarray(self.scored_z)
+        st = np.asarray(self.scored_s, dtype=float).reshape(-1, 3)
         w = 0.5 ** (self._ages(now) / self.quantile_halflife)
-        lo, hi = weighted_conformal_tails(u, w, self.alpha_lo, self.alpha_hi)
-        s = self.scale(now)
-        return lo * s, hi * s
+        c, s_lo, s_hi = self.local(now)
+        # each tail's quantile from the scores normalized by the local state at their issue
+        lo, _ = weighted_conformal_tails((z - st[:, 0]) / st[:, 1], w, self.alpha_lo, 0.5)
+        _, hi = weighted_conformal_tails((z - st[:, 0]) / st[:, 2], w, 0.5, self.alpha_hi)
+        return c + lo * s_lo, c + hi * s_hi
 
     def issue(self, now: pd.Timestamp, known_at: pd.Timestamp, key: Any) -> None:
         """Record a forecast issued at `now` whose target is known from `known_at` on."""
-        item = (known_at, self._seq, key, self.alpha_lo, self.alpha_hi, self.scale(now))
+        item = (known_at, self._seq, key, self.alpha_lo, self.alpha_hi, self.local(now))
         heapq.heappush(self.pending, item)
         self._seq += 1
 
@@ -198,7 +312,7 @@ class OnlineConformal:
             target_time, z, m_lo, m_hi = res
             self.scored_t.append(target_time)
             self.scored_z.append(float(z))
-            self.scored_s.append(float(s))
+            self.scored_s.append(tuple(float(v) for v in s))
             self.n_scored += 1
             if self.gamma:
                 self.alpha_lo = float(
@@ -217,6 +331,10 @@ class OnlineConformal:
             "online_z_low": round(lo, 4),
             "online_z_high": round(hi, 4),
             "online_scale": round(self.scale(now), 4),
+            "online_centre_scale_low_high": [round(v, 4) for v in self.local(now)],
+            "centre": self.center,
+            "scale_stat": self.scale_stat,
+            "tail_scales": self.tail_scales,
             "online_n_scored": self.n_scored,
             "scale_halflife_days": self.scale_halflife,
             "quantile_halflife_days": self.quantile_halflife,

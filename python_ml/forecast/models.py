@@ -253,6 +253,9 @@ class LocalLevelLog(Forecaster):
         gamma: float = 0.0,
         scale_halflife: float = iv.SCALE_HALFLIFE_DAYS,
         quantile_halflife: float = iv.QUANTILE_HALFLIFE_DAYS,
+        power: float = 0.0,
+        blend: float = iv.BLEND_WEIGHT,
+        blend_days: int = iv.EMPIRICAL_DAYS,
     ) -> None:
         if granularity != "daily":
             raise ValueError("local_level_log forecasts daily totals only")
@@ -261,6 +264,8 @@ class LocalLevelLog(Forecaster):
         super().__init__(granularity)
         self.daily = daily  # the full series; only days before each origin are ever read
         self.calibration = calibration
+        self.power = power
+        self.blend, self.blend_days = blend, blend_days
         self._online_args = {
             "gamma": gamma,
             "scale_halflife": scale_halflife,
@@ -270,6 +275,9 @@ class LocalLevelLog(Forecaster):
             "transform": "log1p",
             "fit_days": self.FIT_DAYS,
             "calibration": calibration,
+            "score_power": power,
+            "blend_weight": blend,
+            "blend_days": blend_days,
         }
         self.state_params: np.ndarray | None = None
         self.z_low, self.z_high = -1.96, 1.96
@@ -312,14 +320,11 @@ class LocalLevelLog(Forecaster):
             np.asarray(f.var_pred_mean, dtype=float)
         )
 
-    @staticmethod
     def _bounds(
-        m: np.ndarray, sd: np.ndarray, z_lo: float, z_hi: float
+        self, m: np.ndarray, sd: np.ndarray, z_lo: float, z_hi: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Count-scale bounds of the log-scale interval [m + z_lo sd, m + z_hi sd]."""
-        lower = np.maximum(np.floor(np.expm1(m + z_lo * sd)), 0.0)
-        upper = np.ceil(np.expm1(m + z_hi * sd))
-        return lower, upper
+        """Count-scale bounds of the scores z_lo, z_hi around the log-scale forecast (m, sd)."""
+        return iv.ratio_bounds(m, sd, z_lo, z_hi, self.power)
 
     def _score(self, key: tuple[pd.Timestamp, int], a_lo: float, a_hi: float):
         """(target day, standardized log residual, below, above) of the forecast `key`, read only
@@ -332,7 +337,7 @@ class LocalLevelLog(Forecaster):
             return None  # a gap day (or beyond the data): not scored
         m, sd = self._issued[origin]
         lo, hi = self._bounds(m[k : k + 1], sd[k : k + 1], *self._issued_z[origin])
-        return t, (np.log1p(y) - m[k]) / sd[k], y < lo[0], y > hi[0]
+        return t, float(iv.ratio_score(y, m[k], sd[k], self.power)), y < lo[0], y > hi[0]
 
     def _issue(
         self,
@@ -420,6 +425,9 @@ class LocalLevelLog(Forecaster):
             steps = int(grp["horizon"].max()) + 1
             m, sd = self._forecast(origin, self.state_params, steps)
             lo, hi = self._bounds(m, sd, *self.z_bounds(origin))
+            if self.blend > 0 and iv.level_is_steady(self.daily, origin, self.blend_days):
+                lo_e, hi_e = iv.empirical_bounds(self.daily, origin, self.blend_days)
+                lo, hi = iv.blend_bounds(lo, hi, lo_e, hi_e, self.blend, np.expm1(m))
             for i, k in zip(grp.index, grp["horizon"].astype(int), strict=True):
                 j = pos[i]
                 m_out[j], sd_out[j], lo_out[j], hi_out[j] = m[k], sd[k], lo[k], hi[k]
