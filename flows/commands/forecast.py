@@ -87,15 +87,28 @@ def backtest_posts_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
     hawkes: Annotated[bool, typer.Option(help="Include the Hawkes model (slower).")] = True,
     write: Annotated[bool, typer.Option(help="Write forecasts and models to ml.*.")] = True,
+    granularity: Annotated[
+        str, typer.Option(help="hourly, daily or both (daily alone takes about a minute).")
+    ] = "both",
 ) -> None:
     """Rolling-origin backtest (origin daily at 00:00 UTC, next 24 h and next 7 days)."""
     from python_ml.forecast.service import backtest_posts
     from python_ml.forecast.store import NoDataError
 
     log = (lambda *_: None) if as_json else (lambda m: console.print(f"[dim]{m}[/dim]"))
+    grans = {"both": ("hourly", "daily"), "hourly": ("hourly",), "daily": ("daily",)}
+    if granularity not in grans:
+        raise _fail(ValueError(f"--granularity is hourly, daily or both, not {granularity!r}"))
     try:
         res = backtest_posts(
-            _settings(), account, start, end, write=write, include_hawkes=hawkes, log=log
+            _settings(),
+            account,
+            start,
+            end,
+            write=write,
+            include_hawkes=hawkes,
+            log=log,
+            granularities=grans[granularity],
         )
     except (ValueError, NoDataError) as exc:
         raise _fail(exc) from None

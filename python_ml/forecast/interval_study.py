@@ -157,16 +157,43 @@ def naive_mean7_residuals(
     return p.assign(lower=lower, upper=upper)
 
 
-RULES: dict[str, Callable[[pd.Timestamp, int], object]] = {
-    "online (one state)": lambda t, k: 0,
-    "online per horizon": lambda t, k: k,
-    "online per target weekday": lambda t, k: t.dayofweek,
+BEFORE = {"quantile_halflife": 91.0}  # the online rule as it was before the blend
+# the rules compared (all on the same forecasts and targets): state = OnlineConformal options,
+# power = the score's Box-Cox exponent, group = one calibration state per group, blend = the
+# product's average with the naive interval ("steady": only while `level_is_steady`)
+CANDIDATES: dict[str, dict] = {
+    "online rule before (91-day quantile half-life)": {"state": BEFORE},
+    "same, one state per horizon": {"state": BEFORE, "group": lambda t, k: k},
+    "same, a local scale per tail": {"state": {**BEFORE, "tail_scales": True}},
+    "same, centred on the local mean score": {"state": {**BEFORE, "center": True}},
+    "same, robust scale (mean |z|)": {"state": {**BEFORE, "scale_stat": "mean_abs"}},
+    "same, Box-Cox 0.5 score (sqrt ratio)": {"state": BEFORE, "power": 0.5},
+    "same, 365-day quantile half-life": {"state": {}},
+    "365-day + blend with naive, always": {"state": {}, "blend": "always"},
+    "365-day + blend with naive when steady (shipped)": {"state": {}, "blend": "steady"},
 }
 
 
-def study(daily: pd.Series, windows: Iterable[tuple[str, str]], log=None) -> pd.DataFrame:
+def candidate(paths: pd.DataFrame, daily: pd.Series, spec: dict) -> pd.DataFrame:
+    """The intervals of one CANDIDATES rule on `paths`."""
+    res = online_rule(
+        paths,
+        spec.get("group", lambda t, k: 0),
+        lambda: iv.OnlineConformal(**spec["state"]),
+        power=spec.get("power", 0.0),
+    )
+    if "blend" in spec:
+        naive = naive_quantiles(res, daily, iv.EMPIRICAL_DAYS)
+        res = blended(res, naive, iv.BLEND_WEIGHT, daily if spec["blend"] == "steady" else None)
+    return res
+
+
+def study(
+    daily: pd.Series, windows: Iterable[tuple[str, str]], log=None, rules=None
+) -> pd.DataFrame:
     """Metrics per window and rule (the replay warm-up is the year before each window)."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
+    rules = CANDIDATES if rules is None else {r: CANDIDATES[r] for r in rules}
     out = []
     for start, end in windows:
         s, e = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
@@ -176,7 +203,7 @@ def study(daily: pd.Series, windows: Iterable[tuple[str, str]], log=None) -> pd.
         log(f"{start}..{end}: {len(origins)} origins of local-level forecasts")
         paths = local_level_paths(daily, origins)
         in_window = paths["origin"].between(s, e)
-        results = {name: online_rule(paths, g) for name, g in RULES.items()}
+        results = {name: candidate(paths, daily, spec) for name, spec in rules.items()}
         results[f"naive: daily-total quantiles, {NAIVE_DAYS} d"] = naive_quantiles(paths, daily)
         results[f"naive: 7-day mean + error quantiles, {NAIVE_DAYS} d"] = naive_mean7_residuals(
             paths, daily
@@ -198,9 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--account", default="elonmusk")
     ap.add_argument("--window", action="append", required=True, help="START:END (UTC days)")
     ap.add_argument("--target", default=None)
+    ap.add_argument("--rule", action="append", help="only these CANDIDATES (default: all)")
     args = ap.parse_args(argv)
     series, _ = load_series(Settings.from_env(args.target), args.account)
-    res = study(series.daily, [tuple(w.split(":")) for w in args.window])
+    res = study(series.daily, [tuple(w.split(":")) for w in args.window], rules=args.rule)
     print(json.dumps(res.to_dict(orient="records"), indent=1, default=str))
 
 

@@ -92,6 +92,7 @@ def backtest_posts(
     write: bool = True,
     include_hawkes: bool = True,
     log=print,
+    granularities: tuple[str, ...] = ("hourly", "daily"),
 ) -> BacktestResult:
     """Rolling-origin backtest; every forecast (with actuals) goes to ml.forecasts and one
     ml.forecast_models row per model and granularity records the metrics."""
@@ -104,6 +105,7 @@ def backtest_posts(
         include_hawkes=include_hawkes,
         log=log,
         label=f"@{account}",
+        granularities=granularities,
     )
     if not write:
         return result

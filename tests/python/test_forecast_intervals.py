@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from python_ml.forecast import intervals as iv
@@ -66,7 +67,6 @@ def test_winkler_score_is_width_plus_penalty_outside():
 
 
 def test_interval_study_metrics_and_naive_interval():
-    import pandas as pd
 
     from python_ml.forecast import interval_study as st
 
@@ -82,3 +82,88 @@ def test_interval_study_metrics_and_naive_interval():
     m = st.interval_metrics(naive)
     assert m["coverage"] == pytest.approx(0.5)
     assert m["winkler"] == pytest.approx(9.0 + 0.5 * 40.0 * (150 - 109))
+
+
+def _skewed_scores(rng, n: int) -> np.ndarray:
+    """Day-noise scores with a long lower tail (8% slow days far below the level), as the
+    account's log residuals have; their quantiles are known by simulation."""
+    z = rng.normal(size=n)
+    slow = rng.random(n) < 0.08
+    z[slow] = rng.normal(-4.0, 1.0, slow.sum())
+    return z
+
+
+def test_asymmetric_conformal_tails_hit_known_quantiles_and_beat_a_symmetric_interval():
+    rng = np.random.default_rng(4)
+    truth = np.quantile(_skewed_scores(rng, 2_000_000), [0.025, 0.975])
+    z, fresh = _skewed_scores(rng, 20_000), _skewed_scores(rng, 200_000)
+    lo, hi = iv.weighted_conformal_tails(z, np.ones_like(z), 0.025, 0.025)
+    assert lo == pytest.approx(truth[0], abs=0.1) and hi == pytest.approx(truth[1], abs=0.06)
+    # the symmetric interval +-q from the same scores (q: the conformal 95% quantile of |z|)
+    q = iv.weighted_conformal_tails(np.abs(z), np.ones_like(z), 0.5, 0.05)[1]
+    for a, b in ((lo, hi), (-q, q)):
+        assert np.mean((fresh >= a) & (fresh <= b)) == pytest.approx(0.95, abs=0.01)
+    # both cover 95%; the one that splits the tails is far narrower on a skewed series
+    assert hi - lo < 0.9 * (2 * q)
+
+
+def test_online_conformal_covers_a_skewed_stream_near_nominal_in_each_tail():
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2021-01-01", periods=1500, freq="D", tz="UTC")
+    stream = _skewed_scores(rng, len(days))
+    cal = iv.OnlineConformal()
+    lo, hi = np.full(len(days), np.nan), np.full(len(days), np.nan)
+    for i, d in enumerate(days):
+        cal.observe_until(d, lambda key, a, b: (days[key], stream[key], False, False))
+        lo[i], hi[i] = cal.bounds(d)
+        cal.issue(d, d + pd.Timedelta("1D"), i)
+    live = slice(100, None)  # after the first 40 scores it is conformal, not Gaussian
+    below, above = np.mean(stream[live] < lo[live]), np.mean(stream[live] > hi[live])
+    assert 0.01 <= below <= 0.04 and 0.01 <= above <= 0.04, (below, above)
+    assert 0.93 <= 1 - below - above <= 0.975
+
+
+def test_ratio_score_and_bounds_invert_each_other():
+    m, sd = np.log(np.array([40.0, 120.0])), np.array([0.5, 0.3])
+    for power in (0.0, 0.5, 1.0):
+        z = iv.ratio_score(np.array([25.0, 200.0]), m, sd, power)
+        lo, hi = iv.ratio_bounds(m, sd, z, z, power)
+        # floor / ceil of the same count, up to the rounding of exp / log
+        assert lo.tolist() == pytest.approx([25.0, 200.0], abs=1.0)
+        assert hi.tolist() == pytest.approx([25.0, 200.0], abs=1.0)
+    # a lower score than the transform can reach gives a lower bound of 0, never negative
+    assert iv.ratio_bounds(m, sd, -100.0, 0.0, 1.0)[0].tolist() == [0.0, 0.0]
+
+
+def test_empirical_bounds_blend_and_steady_level_rule():
+    rng = np.random.default_rng(6)
+    days = pd.date_range("2024-01-01", periods=200, freq="D", tz="UTC")
+    daily = pd.Series(rng.lognormal(np.log(80), 0.4, len(days)).round(), index=days)
+    o = days[150]
+    lo, hi = iv.empirical_bounds(daily, o, 91)
+    h = daily[o - pd.Timedelta(days=91) : o - pd.Timedelta("1D")].to_numpy()
+    assert (lo, hi) == (np.floor(np.quantile(h, 0.025)), np.ceil(np.quantile(h, 0.975)))
+    # the day of the origin and later are never read
+    later = daily.copy()
+    later[later.index >= o] = 1e6
+    assert iv.empirical_bounds(later, o, 91) == (lo, hi)
+    # too few known days: no empirical interval
+    short = daily.copy()
+    short[: days[140]] = np.nan
+    assert np.isnan(iv.empirical_bounds(short, o, 91)[0])
+    # the blend averages bound by bound, keeps the model's where the empirical is unknown,
+    # and always holds the point
+    b_lo, b_hi = iv.blend_bounds(
+        [10.0, 10.0, 10.0],
+        [50.0, 50.0, 50.0],
+        [20.0, np.nan, 20.0],
+        [71.0, np.nan, 71.0],
+        0.5,
+        point=[30.0, 30.0, 80.0],
+    )
+    assert b_lo.tolist() == [15.0, 10.0, 15.0] and b_hi.tolist() == [61.0, 50.0, 80.0]
+    # a steady level is steady; a week far below the window's quartiles is a shift
+    assert iv.level_is_steady(daily, o, 91)
+    fallen = daily.copy()
+    fallen[o - pd.Timedelta(days=7) : o - pd.Timedelta("1D")] *= 0.4
+    assert not iv.level_is_steady(fallen, o, 91)
