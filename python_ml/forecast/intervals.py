@@ -10,7 +10,9 @@ make a nominal 95% interval cover more than 95%).
 `OnlineConformal` recalibrates an interval online, strictly point in time (only forecasts whose
 target has ended are scored): a local scale of the scores plus recency-weighted conformal
 quantiles, optionally adaptive conformal inference on the tail levels (off: it hurt on the
-development windows). Used by the daily local-level model.
+development windows). Used by the daily local-level model, whose interval is then averaged with
+the naive empirical-quantile interval while the level is steady (`blend_bounds`,
+`level_is_steady`).
 """
 
 from __future__ import annotations
