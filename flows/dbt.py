@@ -25,7 +25,7 @@ from typing import Any
 
 from flows import dbt_manifest
 from flows.isolated import environ
-from trendcast.settings import PROJECT_DIR, Settings
+from trendcast.settings import Settings
 
 _LOCK = threading.Lock()
 _PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -165,9 +165,9 @@ def _parsed_manifest(args: list[str], settings: Settings, quiet: bool) -> Any | 
 def _common_flags(settings: Settings) -> list[str]:
     return [
         "--project-dir",
-        str(PROJECT_DIR),
+        str(settings.project_dir),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(settings.project_dir),
         "--target",
         settings.target,
     ]

@@ -21,6 +21,7 @@ TRENDCAST_DBT_REUSE_MANIFEST=false turns reuse off.
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any
@@ -106,21 +107,28 @@ def cache_key(args: list[str], settings: Settings, environ: dict[str, str]) -> t
 
 
 def cached(key: tuple, database: str) -> Any | None:
-    """The manifest parsed for `key`, re-pointed at `database`; None if there is none."""
+    """A copy of the manifest parsed for `key`, re-pointed at `database`; None if there is none.
+
+    A copy, because an invocation changes the manifest it is given: compiling records each
+    node's compiled SQL and marks its ephemeral CTEs as injected, and a second invocation on
+    the same objects would skip injecting them (`__dbt__cte__...` does not exist). A deep copy
+    costs about half a second; a parse costs ten.
+    """
     entry = _CACHE.get(key)
     if entry is None:
         return None
-    parsed_for, manifest = entry
+    parsed_for, pristine = entry
+    manifest = copy.deepcopy(pristine)
     if parsed_for != database:
         _repoint(manifest, parsed_for, database)
-        _CACHE[key] = (database, manifest)
     return manifest
 
 
 def store(key: tuple, database: str, manifest: Any) -> None:
+    """Keep a pristine copy of a freshly parsed manifest (before any invocation uses it)."""
     if len(_CACHE) >= _MAX_ENTRIES:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (database, manifest)
+    _CACHE[key] = (database, copy.deepcopy(manifest))
 
 
 def clear() -> None:

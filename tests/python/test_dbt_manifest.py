@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
-import pytest
 
 from flows import dbt_manifest
 from flows.dbt import run_dbt
@@ -19,8 +18,10 @@ from trendcast.settings import PROJECT_DIR, Settings
 def _project_copy(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("dbt_project.yml", "profiles.yml"):
-        shutil.copy(PROJECT_DIR / name, root / name)
+    shutil.copy(PROJECT_DIR / "profiles.yml", root / "profiles.yml")
+    (root / "dbt_project.yml").write_text(
+        "name: tiny\nversion: '1.0'\nprofile: trendcast\nmodel-paths: [models]\n"
+    )
     (root / "models").mkdir()
     (root / "models" / "a.sql").write_text("select 1 as x\n")
     return root
@@ -76,34 +77,48 @@ def test_repoint_moves_only_the_profiles_database():
     )
     dbt_manifest.clear()
     dbt_manifest.store(("k",), "old", manifest)
-    assert dbt_manifest.cached(("k",), "new") is manifest
-    assert mine.database == "new" and mine.relation_name == '"new"."core"."dim_content"'
-    assert manifest.sources["s"].relation_name == '"new"."raw"."calls"'
-    assert test.database == "new" and test.relation_name is None
-    assert other.database == "analytics_db" and other.relation_name == '"analytics_db"."x"."y"'
+    got = dbt_manifest.cached(("k",), "new")
+    assert got is not manifest  # a copy: an invocation changes the manifest it is given
+    n = got.nodes
+    assert n["m"].database == "new" and n["m"].relation_name == '"new"."core"."dim_content"'
+    assert got.sources["s"].relation_name == '"new"."raw"."calls"'
+    assert n["t"].database == "new" and n["t"].relation_name is None
+    o = got.sources["o"]
+    assert o.database == "analytics_db" and o.relation_name == '"analytics_db"."x"."y"'
+    # the stored parse is untouched, so the next warehouse gets a clean copy too
+    assert mine.database == "old" and test.database == "old"
+    n["m"].compiled_code = "select 1"
+    assert dbt_manifest.cached(("k",), "old").nodes["m"].relation_name == mine.relation_name
+    assert not hasattr(dbt_manifest.cached(("k",), "old").nodes["m"], "compiled_code")
     assert dbt_manifest.cached(("other",), "new") is None
     dbt_manifest.clear()
 
 
-@pytest.mark.slow
 def test_reused_manifest_writes_into_each_invocations_own_warehouse(tmp_path):
-    """Seeds into three DuckDB files in turn (the second and third reuse the first's parse):
-    each file holds its own seeds under its own catalog name."""
+    """A small project (an ephemeral model and a table on it) run into three DuckDB files in
+    turn, the second and third on the first one's parse: each file gets its own table under its
+    own catalog name, with the ephemeral CTE injected every time (an invocation marks the CTEs
+    of the manifest it is given as injected; the next one must not inherit that)."""
+    project = _project_copy(tmp_path)
+    (project / "models" / "a.sql").unlink()
+    (project / "models" / "e.sql").write_text(
+        "{{ config(materialized='ephemeral') }}\nselect 41 as x\n"
+    )
+    (project / "models" / "t.sql").write_text(
+        "{{ config(materialized='table') }}\nselect x + 1 as y from {{ ref('e') }}\n"
+    )
     dbt_manifest.clear()
-    seeded = []
+    seen = []
     for name in ("first", "second", "third"):
-        path = tmp_path / name / f"warehouse_{name}.duckdb"
-        path.parent.mkdir()
-        settings = replace(Settings.from_env("duckdb"), duckdb_path=path)
-        run_dbt(["seed", "--select", "engagement_types"], settings)
-        with duckdb.connect(str(path), read_only=True) as con:
-            catalogs = con.sql(
-                "select distinct table_catalog from information_schema.tables "
-                "where table_schema = 'seeds'"
-            ).fetchall()
-            rows = con.execute("select count(*) from seeds.engagement_types").fetchone()[0]
-        seeded.append((catalogs, rows))
-    assert [c for c, _ in seeded] == [[(f"warehouse_{n}",)] for n in ("first", "second", "third")]
-    assert len({r for _, r in seeded}) == 1 and seeded[0][1] > 0
+        settings = _settings(project, f"warehouse_{name}.duckdb")
+        run_dbt(["run", "--select", "t"], settings)
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            seen.append(
+                con.execute(
+                    "select table_catalog, table_name from information_schema.tables"
+                ).fetchall()
+                + con.execute("select y from main.t").fetchall()
+            )
+    assert seen == [[(f"warehouse_{n}", "t"), (42,)] for n in ("first", "second", "third")]
     assert len(dbt_manifest._CACHE) == 1
     dbt_manifest.clear()
