@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows import dbt_manifest
 from flows.isolated import environ
-from trendcast.settings import PROJECT_DIR, Settings
+from trendcast.settings import Settings
 
 _LOCK = threading.Lock()
 _PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -100,23 +101,17 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
     settings = settings or Settings.from_env()
     env = settings.dbt_env()
     env.setdefault("PGTZ", "UTC")
-    full = [
-        *args,
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target",
-        settings.target,
-    ]
+    full = [*args, *_common_flags(settings)]
     if quiet and "--quiet" not in args and "-q" not in args:
         full = ["--quiet", *full]
     with _LOCK, environ(env):
         try:
+            manifest = _parsed_manifest(args, settings, quiet)
             if _use_prefect():
-                res = _prefect_invoke(args, settings, quiet)
+                res = _prefect_invoke(args, settings, quiet, manifest)
             else:
-                res = dbtRunner(callbacks=[_on_event] if _NODE_LISTENERS else []).invoke(full)
+                callbacks = [_on_event] if _NODE_LISTENERS else []
+                res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
         finally:
             _release_duckdb()
     results = []
@@ -139,6 +134,43 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+def _parsed_manifest(args: list[str], settings: Settings, quiet: bool) -> Any | None:
+    """The project parsed once for this process (flows/dbt_manifest.py says when a parse can be
+    reused); None lets the invocation parse for itself. Called with the environment exported."""
+    from dbt.cli.main import dbtRunner
+
+    key = dbt_manifest.cache_key(args, settings, dict(os.environ))
+    database = dbt_manifest.database_of(settings)
+    if key is None or database is None:
+        return None
+    manifest = dbt_manifest.cached(key, database)
+    if manifest is not None:
+        return manifest
+    parse = ["parse", *_common_flags(settings)]
+    vars_index = args.index("--vars") if "--vars" in args else -1
+    if vars_index >= 0 and vars_index + 1 < len(args):
+        parse += ["--vars", args[vars_index + 1]]
+    parse += [a for a in args if a.startswith("--vars=")]
+    if quiet:
+        parse = ["--quiet", *parse]
+    res = dbtRunner().invoke(parse)
+    if not res.success or res.result is None:
+        return None  # the real invocation parses again and reports the error
+    dbt_manifest.store(key, database, res.result)
+    return res.result
+
+
+def _common_flags(settings: Settings) -> list[str]:
+    return [
+        "--project-dir",
+        str(settings.project_dir),
+        "--profiles-dir",
+        str(settings.project_dir),
+        "--target",
+        settings.target,
+    ]
 
 
 def _release_duckdb() -> None:
@@ -189,11 +221,12 @@ class _Failed:
         self.exception = exc
 
 
-def _prefect_invoke(args: list[str], settings: Settings, quiet: bool) -> Any:
+def _prefect_invoke(args: list[str], settings: Settings, quiet: bool, manifest: Any) -> Any:
     from dbt_common.events.base_types import EventLevel
     from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
     runner = PrefectDbtRunner(
+        manifest=manifest,
         settings=PrefectDbtSettings(
             # explicit: its default derives from PREFECT_LOGGING_LEVEL, whose WARNING is not
             # a dbt level (dbt says warn)
