@@ -1,14 +1,9 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-        indexes=core_postgres_indexes([
-            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
-        ]),
-    )
-}}
+{{ incremental_table_config(
+    'event_id',
+    index_columns=[
+        ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
+    ],
+) }}
 -- One row per engagement event (view, like, comment, share, save, follow, unfollow, duet, remix),
 -- deduplicated on event_id (the first delivery by fetched_at, batch_id, line_no, event_index
 -- wins; batch_id / line_no / event_index name it), with the user_key of the profile version valid

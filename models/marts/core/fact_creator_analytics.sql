@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['creator_id', 'activity_date'],
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-    )
-}}
+{{ incremental_table_config(['creator_id', 'activity_date']) }}
 -- One row per creator per UTC day with activity (a video posted, views or interactions received,
 -- follows or unfollows received). trending_content_ids lists the creator's videos whose weighted
 -- engagement score that day is above 5x the creator's 30-day average per video-day over their

@@ -1,14 +1,9 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-        indexes=core_postgres_indexes([
-            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
-        ]),
-    )
-}}
+{{ incremental_table_config(
+    'event_id',
+    index_columns=[
+        ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
+    ],
+) }}
 -- One row per impression (a video shown to a user in a feed), deduplicated on event_id (first
 -- delivery wins; batch_id / line_no / event_index name it): where it was shown (discovery_source,
 -- position_in_feed), whether the user clicked through and how long that took. Incremental by
