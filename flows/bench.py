@@ -77,6 +77,9 @@ class RssSampler:
 
 @contextmanager
 def timed(stages: list[Stage], name: str, on_done: Callable[[Stage], None] | None = None):
+    """Time the block as one stage of `stages`, with the peak memory of this process and its
+    children (dbt and DuckDB run in-process); `on_done` reports it as soon as it ends, so a long
+    benchmark shows progress."""
     stage = Stage(name)
     with RssSampler() as rss:
         started = time.perf_counter()
@@ -100,6 +103,8 @@ def split_last_hour(sim_dir: Path) -> tuple[list[Path], list[Path]]:
 
 
 def scan_floor(files: list[Path]) -> tuple[float, int]:
+    """Seconds and lines of one DuckDB scan of `files`: the least any pipeline reading them
+    must spend, so the report can say how far above that floor the pipeline is."""
     import duckdb
 
     con = duckdb.connect()
