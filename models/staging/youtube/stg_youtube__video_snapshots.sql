@@ -34,12 +34,10 @@
 {%- set statistics_fields = {'viewCount': 'text', 'likeCount': 'text', 'commentCount': 'text'} %}
 {#- the chart pages (mostPopular, by region) of the batches not loaded yet: read twice below -#}
 {%- set new_chart_pages -%}
-    r.endpoint = 'youtube/v3/videos'
-    and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
-    and {{ json_text('r.params', ['regionCode']) }} is not null
-    {%- if is_incremental() %}
-        and {{ batch_not_yet_loaded('r.batch_id') }}
-    {%- endif %}
+r.endpoint = 'youtube/v3/videos'
+and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
+and {{ json_text('r.params', ['regionCode']) }} is not null
+{% if is_incremental() %}and {{ batch_not_yet_loaded('r.batch_id') }}{% endif %}
 {%- endset %}
 with
 
