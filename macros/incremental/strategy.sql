@@ -17,9 +17,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The config of a table incremental on `unique_key` with the target's strategy: one call instead
-    of the same five-line config block in every fact. `index_columns` are the Postgres indexes
-    (core_postgres_indexes); further keyword arguments (hooks) pass through to config(). -#}
+{#- The config of a table incremental on `unique_key` with the target's strategy, so a model states
+    only what is its own: the key and `index_columns`, its Postgres indexes (core_postgres_indexes).
+    Further keyword arguments (hooks) pass through to config(). -#}
 {% macro incremental_table_config(unique_key, index_columns=[]) -%}
     {{ config(
         materialized='incremental',
