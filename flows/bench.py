@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +77,9 @@ class RssSampler:
 
 @contextmanager
 def timed(stages: list[Stage], name: str, on_done: Callable[[Stage], None] | None = None):
+    """Time the block as one stage of `stages`, with the peak memory of this process and its
+    children (dbt and DuckDB run in-process); `on_done` reports it as soon as it ends, so a long
+    benchmark shows progress."""
     stage = Stage(name)
     with RssSampler() as rss:
         started = time.perf_counter()
@@ -100,6 +103,8 @@ def split_last_hour(sim_dir: Path) -> tuple[list[Path], list[Path]]:
 
 
 def scan_floor(files: list[Path]) -> tuple[float, int]:
+    """Seconds and lines of one DuckDB scan of `files`: the least any pipeline reading them
+    must spend, so the report can say how far above that floor the pipeline is."""
     import duckdb
 
     con = duckdb.connect()
@@ -151,6 +156,38 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
     return getattr(mod, name, None)
 
 
+def _comments_scanned(detail: dict[str, Any]) -> int:
+    return int(detail.get("comments_scanned", 0) or 0)
+
+
+def _trends_scored(detail: dict[str, Any]) -> int:
+    return sum(int(v.get("scored") or 0) for v in detail.values() if isinstance(v, dict))
+
+
+def _versions(detail: dict[str, Any]) -> int:
+    return int(detail.get("versions", 0))
+
+
+def _rows(detail: Any) -> int:
+    return int(detail.get("rows", 0)) if isinstance(detail, dict) else 0
+
+
+@contextmanager
+def _workdir(workdir: Path | None, keep: bool, prefix: str) -> Iterator[Path]:
+    """`workdir`, or a temporary folder that is removed afterwards unless `keep` (a benchmark
+    writes gigabytes of archives; a folder the caller chose is the caller's to remove)."""
+    work = Path(workdir or tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        if workdir is None and not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _floor_report(floor_seconds: float, floor_lines: int) -> dict[str, Any]:
+    return {"floor_seconds": round(floor_seconds, 3), "floor_lines": floor_lines}
+
+
 def run_bench(
     events: int,
     settings: Settings,
@@ -168,10 +205,8 @@ def run_bench(
     from trendcast.simulator import SimConfig, simulate
     from trendcast.warehouse import connect
 
-    own_dir = workdir is None
-    work = Path(workdir or tempfile.mkdtemp(prefix="trendcast-bench-"))
     stages: list[Stage] = []
-    try:
+    with _workdir(workdir, keep, "trendcast-bench-") as work:
         sim_dir = work / "archives"
         with timed(stages, "simulate", on_stage) as st:
             cfg = SimConfig(
@@ -198,38 +233,23 @@ def run_bench(
             st.rows = events
             st.detail = {"nodes": len(run.results), "slowest": _slowest(run.results)}
 
-        extract = _optional("flows.domain_flows", "extract_domains")
-        if extract is not None:
-            with timed(stages, "extract_domains", on_stage) as st:
-                st.detail = extract(target=settings.target) or {}
-                st.rows = int(st.detail.get("comments_scanned", 0) or 0)
-
-        features = _optional("flows.trends_flows", "features")
-        if features is not None:
-            with timed(stages, "features", on_stage) as st:
-                st.detail = features(target=settings.target) or {}
-                st.rows = events
-
-        trends_models = _optional("flows.trends_flows", "trends_models")
-        if trends_models is not None:
-            with timed(stages, "train_trends", on_stage) as st:
-                st.detail = trends_models(target=settings.target) or {}
-                st.rows = sum(
-                    int(v.get("scored") or 0) for v in st.detail.values() if isinstance(v, dict)
-                )
-
-        mastodon = _optional("flows.mastodon_flows", "mastodon_sentiment")
-        if mastodon is not None and mastodon_per_day:
-            with timed(stages, "mastodon", on_stage) as st:
-                st.detail = mastodon(target=settings.target) or {}
-                st.rows = int(st.detail.get("versions", 0))
-
-        for name in ("train", "score"):
-            fn = _optional("flows.ml_flows", name)
-            if fn is not None:
-                with timed(stages, name, on_stage) as st:
-                    st.detail = fn(target=settings.target) or {}
-                    st.rows = int(st.detail.get("rows", 0)) if isinstance(st.detail, dict) else 0
+        # the flows of the optional subsystems, each a stage when its module is installed:
+        # (stage, module, flow, rows processed from the flow's result)
+        flow_stages: list[tuple[str, str, str, Callable[[Any], int]]] = [
+            ("extract_domains", "flows.domain_flows", "extract_domains", _comments_scanned),
+            ("features", "flows.trends_flows", "features", lambda _: events),
+            ("train_trends", "flows.trends_flows", "trends_models", _trends_scored),
+            ("mastodon", "flows.mastodon_flows", "mastodon_sentiment", _versions),
+            ("train", "flows.ml_flows", "train", _rows),
+            ("score", "flows.ml_flows", "score", _rows),
+        ]
+        for name, module, flow_name, rows in flow_stages:
+            fn = _optional(module, flow_name)
+            if fn is None or (name == "mastodon" and not mastodon_per_day):
+                continue
+            with timed(stages, name, on_stage) as st:
+                st.detail = fn(target=settings.target) or {}
+                st.rows = rows(st.detail)
 
         with timed(stages, "incremental", on_stage) as st:
             with connect(settings) as wh:
@@ -241,9 +261,6 @@ def run_bench(
                 "nodes": len(run.results),
                 "slowest": _slowest(run.results),
             }
-    finally:
-        if own_dir and not keep:
-            shutil.rmtree(work, ignore_errors=True)
 
     by_name = {s.name: s for s in stages}
     pipeline = [
@@ -258,8 +275,7 @@ def run_bench(
         **_machine_and_stages(stages),
         "end_to_end_seconds": round(end_to_end, 2),
         "incremental_seconds": round(by_name["incremental"].seconds, 2),
-        "floor_seconds": round(floor_seconds, 3),
-        "floor_lines": floor_lines,
+        **_floor_report(floor_seconds, floor_lines),
         "pipeline_over_floor": round(end_to_end / floor_seconds, 1) if floor_seconds else None,
         "peak_rss_mb": round(max(s.peak_rss_mb for s in stages), 1),
     }
@@ -291,10 +307,8 @@ def run_youtube_bench(
     from trendcast.replica import write_youtube_replica
     from trendcast.warehouse import connect
 
-    own_dir = workdir is None
-    work = Path(workdir or tempfile.mkdtemp(prefix="trendcast-bench-youtube-"))
     stages: list[Stage] = []
-    try:
+    with _workdir(workdir, keep, "trendcast-bench-youtube-") as work:
         real = discover(archive)
         with timed(stages, "replica", on_stage) as st:
             stats = write_youtube_replica(real, work / "replica", years)
@@ -328,9 +342,6 @@ def run_youtube_bench(
                 "statuses": run.statuses,
                 "slowest": _slowest(run.results),
             }
-    finally:
-        if own_dir and not keep:
-            shutil.rmtree(work, ignore_errors=True)
 
     pipeline = [s for s in stages if s.name != "replica"]
     return {
@@ -339,7 +350,6 @@ def run_youtube_bench(
         "target": settings.target,
         **_machine_and_stages(stages),
         "end_to_end_seconds": round(sum(s.seconds for s in pipeline), 2),
-        "floor_seconds": round(floor_seconds, 3),
-        "floor_lines": floor_lines,
+        **_floor_report(floor_seconds, floor_lines),
         "peak_rss_mb": round(max(s.peak_rss_mb for s in pipeline), 1),
     }

@@ -54,6 +54,8 @@ def settings() -> Settings:
 
 
 def load_with_progress(paths: list[Path], cfg: Settings) -> list[Any]:
+    """Land the archive files under `paths` with a progress bar per file; a path with no
+    archive files is an error, not an empty run, because it is almost always a typo."""
     from trendcast.archive import discover
     from trendcast.landing import load_paths
     from trendcast.warehouse import connect
@@ -86,6 +88,8 @@ def _uncompressed_hint(path: Path) -> int:
 
 
 def print_batches(results: list[Any]) -> None:
+    """One row per landed file, flagging any whose processed + failed + duplicate lines do
+    not add up to its total (MISMATCH), the one landing invariant a reader can check by eye."""
     table = Table(title="Batches", show_lines=False)
     for col in ("file", "sources", "total", "processed", "failed", "duplicate", "note"):
         table.add_column(
@@ -301,6 +305,9 @@ def print_summary(
     published: Any = None,
     landed: list[Any] | None = None,
 ) -> None:
+    """The end-of-run report: lines per source and status, rows per staging model, then
+    what each stage did and where its outputs are; an empty staging model is the first sign
+    that a source's data did not parse."""
     from flows.summary import print_run_summary, print_where_and_next
     from trendcast.warehouse import connect
 
@@ -386,6 +393,8 @@ _HINTS = {
 
 
 def main() -> None:
+    """The console entry point: a failure prints one line with a hint instead of a traceback
+    (TRENDCAST_DEBUG=1 re-raises), and a command's exit code becomes the process's."""
     import click
 
     try:

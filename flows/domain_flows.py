@@ -16,6 +16,8 @@ from trendcast.warehouse import connect
 
 @task(retries=1, retry_delay_seconds=5)
 def extract_task(target: str) -> dict[str, Any]:
+    """Extract domain mentions from comments; skipped (with the reason) until the domain
+    marts are built, so the flow can run before the first build."""
     from trendcast.domains.store import extract_mentions
 
     with connect(Settings.from_env(target)) as wh:
@@ -32,6 +34,9 @@ def extract_domains(target: str = "duckdb") -> dict[str, Any]:
 
 @task(retries=0)
 def enrich_task(target: str, limit: int, allow_loopback: bool) -> dict[str, Any]:
+    """Enrich the domains due for a check. No retries: a failed check is stored as a result
+    with its error, so a retry would only contact the same hosts again at once; what is left
+    unchecked is due on the next run."""
     from trendcast.domains.enrich import EnrichConfig, enrich_pending
 
     config = EnrichConfig.from_env(allow_loopback=allow_loopback)

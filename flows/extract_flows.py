@@ -13,10 +13,16 @@ resumes from the checkpoint.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow
+
+if TYPE_CHECKING:
+    from trendcast.sources.config import HttpOptions
+    from trendcast.sources.run import Summary
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -32,7 +38,17 @@ def _csv(value: str, var: str, default: str = "") -> list[str]:
     return items
 
 
-def _http(timeout: float, max_attempts: int, max_wait: float, commit_every: int):
+def _each_instance(
+    run: Callable[..., Summary], out_dir: str, instance: str, **options
+) -> list[dict]:
+    """Run a Mastodon extractor for `instance`, or for each of TRENDCAST_MASTODON_INSTANCES when
+    it is empty: one summary per instance, so one server failing shows which."""
+    from trendcast.sources.mastodon import INSTANCES_VAR
+
+    return [run(Path(out_dir), url, **options).as_dict() for url in _csv(instance, INSTANCES_VAR)]
+
+
+def _http(timeout: float, max_attempts: int, max_wait: float, commit_every: int) -> HttpOptions:
     from trendcast.sources.config import HttpOptions
 
     return HttpOptions(
@@ -133,17 +149,13 @@ def extract_mastodon(
     commit_every: int = 100,
 ) -> list[dict]:
     """Mastodon REST for one instance, or each of TRENDCAST_MASTODON_INSTANCES when empty."""
-    from trendcast.sources.mastodon import INSTANCES_VAR
-    from trendcast.sources.mastodon import extract_mastodon as run
+    from trendcast.sources.mastodon import extract_mastodon
 
-    http = _http(timeout, max_attempts, max_wait, commit_every)
-    return [
-        run(
-            Path(out_dir), url, timeline=timeline or None, max_pages=max_pages, trends=trends,
-            refresh=refresh, instance_info=instance_info, max_requests=max_requests, http=http,
-        ).as_dict()
-        for url in _csv(instance, INSTANCES_VAR)
-    ]  # fmt: skip
+    return _each_instance(
+        extract_mastodon, out_dir, instance, timeline=timeline or None, max_pages=max_pages,
+        trends=trends, refresh=refresh, instance_info=instance_info, max_requests=max_requests,
+        http=_http(timeout, max_attempts, max_wait, commit_every),
+    )  # fmt: skip
 
 
 @flow(name="extract_mastodon_stream")
@@ -160,12 +172,9 @@ def extract_mastodon_stream(
 ) -> list[dict]:
     """A bounded Mastodon stream (SSE) per instance, with reconnects and REST catch-up; the
     default 55 s fits a schedule that restarts the stream every minute."""
-    from trendcast.sources.mastodon import INSTANCES_VAR, stream_mastodon
+    from trendcast.sources.mastodon import stream_mastodon
 
-    http = _http(timeout, max_attempts, max_wait, commit_every)
-    return [
-        stream_mastodon(
-            Path(out_dir), url, stream=stream, seconds=seconds, max_requests=max_requests, http=http
-        ).as_dict()
-        for url in _csv(instance, INSTANCES_VAR)
-    ]
+    return _each_instance(
+        stream_mastodon, out_dir, instance, stream=stream, seconds=seconds,
+        max_requests=max_requests, http=_http(timeout, max_attempts, max_wait, commit_every),
+    )  # fmt: skip

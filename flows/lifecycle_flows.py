@@ -24,6 +24,8 @@ def _mastodon_snapshots(wh, section: dict, as_of: datetime, dry_run: bool, batch
 
 
 def register_families() -> None:
+    """Register the retention families whose rules live in python_ml: trendcast.retention
+    cannot import them (imports point down), so the flows floor adds them before a run."""
     from trendcast.retention import register_family
 
     register_family("mastodon_snapshots", _mastodon_snapshots, own_transaction=True)
@@ -34,6 +36,8 @@ DEFAULT_LOCK_TIMEOUT = 600.0  # as the hourly and daily flows (flows/live.py)
 
 @task(retries=2, retry_delay_seconds=10)
 def retention_task(target: str | None, dry_run: bool, as_of: str | None) -> list[dict]:
+    """Apply the retention policies, or with dry_run only count what they would delete. The
+    cutoffs are computed from `as_of` (default: now), so a run for a past day can be repeated."""
     from trendcast.retention import run_retention
     from trendcast.settings import Settings
     from trendcast.warehouse import connect

@@ -69,6 +69,9 @@ class CycleOptions:
 # -- stages (tasks pass small values; the data stays in the warehouse) -----------------------
 @task(retries=2, retry_delay_seconds=5)
 def land_task(paths: list[str], target: str | None, replay: bool) -> dict[str, Any]:
+    """Land the archive files not landed since they were last written and register their
+    batches for latency tracking; returns what the live loop needs to decide whether to build
+    (new batches, pending publications, whether the marts exist yet)."""
     from trendcast.archive import discover
     from trendcast.landing import load_paths
 

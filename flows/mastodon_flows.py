@@ -28,6 +28,8 @@ SENTIMENT_CHILDREN = "stg_ml__mastodon_post_sentiments+"
 
 @task(retries=1, retry_delay_seconds=5)
 def analyze_sentiment_task(target: str) -> dict[str, int]:
+    """Score the sentiment of Mastodon post versions; zero versions until the Mastodon marts
+    exist, so the flow runs on a warehouse without Mastodon data."""
     from python_ml.mastodon.sentiment import analyze_post_versions
 
     with connect(Settings.from_env(target)) as wh:
@@ -38,6 +40,8 @@ def analyze_sentiment_task(target: str) -> dict[str, int]:
 
 @task(retries=1, retry_delay_seconds=5)
 def redact_raw_task(target: str) -> int:
+    """Redact the raw lines of deleted Mastodon statuses; returns how many lines changed (0
+    before anything was landed)."""
     from trendcast.redaction import redact_deleted_mastodon_raw
 
     with connect(Settings.from_env(target)) as wh:

@@ -20,6 +20,8 @@ from trendcast.warehouse import connect
 
 @task(retries=2, retry_delay_seconds=5)
 def train_task(target: str | None) -> dict[str, Any]:
+    """Train the production virality model; too little labelled data is a skip with its
+    reason, not a failure, so a first run on a small sample still completes."""
     from python_ml.virality.model import NotEnoughData
     from python_ml.virality.train import train_production
 

@@ -34,6 +34,8 @@ def load_task(paths: list[str], target: str) -> list[dict[str, Any]]:
 
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def dbt_build_task(target: str, select: str | None = None, full_refresh: bool = False) -> dict:
+    """`dbt build` as a task that retries only I/O failures (not_a_dbt_failure): a failing
+    model or test would only fail again after rebuilding everything upstream of it."""
     args = ["build"]
     if select:
         args += ["--select", select]

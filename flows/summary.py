@@ -102,6 +102,8 @@ def print_run_summary(
     published: Any = None,
     landed: list[Any] | None = None,
 ) -> None:
+    """One table row per pipeline stage with what it did, its rows and its time; landing
+    and dbt always have a row (a dash when dbt did not run), so a missing stage is visible."""
     seconds = summary.get("seconds", {})
     table = Table(title="trendcast run", title_justify="left", show_edge=False)
     for col, justify in (("stage", "left"), ("what happened", "left"), ("rows", "right")):
@@ -148,6 +150,9 @@ def print_run_summary(
 def print_where_and_next(
     summary: dict[str, Any], cfg: Settings, console: Console, published: Any
 ) -> None:
+    """Where the run's outputs are (report, forecast charts, the published and the working
+    warehouse) and the commands to look at them: readers must use the published copy, never the
+    file the pipeline writes."""
     stages = summary.get("stages") or {}
     report = (
         (stages.get("report") or {}).get("path") if isinstance(stages.get("report"), dict) else None

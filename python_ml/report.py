@@ -109,6 +109,8 @@ def plot_importance(model: PersistsModel, out: Path) -> str:
 
 
 def plot_lead_time(frame: pd.DataFrame, out: Path) -> str | None:
+    """How early a flag comes: days from a video's first chart appearance (when it is scored)
+    to its last chart day, for persisting videos in the top 5 % of scores; None when there are none."""
     cut = frame["score"].quantile(0.95)
     hit = frame[(frame["score"] >= cut) & (frame["persists_2d"] == 1)]
     if hit.empty:
@@ -125,6 +127,9 @@ def plot_lead_time(frame: pd.DataFrame, out: Path) -> str | None:
 
 
 def build_report(wh: Warehouse, settings: Settings, out: Path | None = None) -> Path:
+    """The HTML virality report. It evaluates the newest model with at least 50 labelled
+    held-out examples and both classes (AUC and calibration need both) against the baselines on
+    the same rows, and says so when no model is trained yet instead of failing."""
     out = Path(out or settings.project_dir / "reports" / "virality")
     out.mkdir(parents=True, exist_ok=True)
     models = _models(wh)

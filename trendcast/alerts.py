@@ -111,6 +111,8 @@ def resolve_missing(settings: Settings, kind: str, active: Iterable[str]) -> lis
 
 
 def open_incidents(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The incidents not resolved yet. A missing or unreadable state file reads as none: the
+    live loop and the ops report must not fail because alerting has never run."""
     path = state_path(settings)
     if not path.exists():
         return {}

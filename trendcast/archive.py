@@ -57,6 +57,7 @@ def open_binary(path: Path) -> BinaryIO:
 
 
 def iso_utc(ts: datetime) -> str:
+    """ISO-8601 with a `Z`; a naive time is taken as UTC, the only clock the project uses."""
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return ts.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -65,6 +66,8 @@ def iso_utc(ts: datetime) -> str:
 def record(
     source: str, endpoint: str, params: dict[str, Any], fetched_at: datetime, response: Any
 ) -> dict[str, Any]:
+    """One archive line (one API call): the response is kept exactly as the API sent it, so
+    every mart can be rebuilt from the archive, and fetched_at is when the data became known."""
     return {
         "source": source,
         "endpoint": endpoint,

@@ -244,6 +244,8 @@ def source_staleness(wh: Warehouse) -> list[dict[str, Any]]:
 
 
 def latest_dbt_freshness(wh: Warehouse) -> list[dict[str, Any]]:
+    """The rows of the newest dbt source-freshness check only (older checks are history);
+    empty before the first check."""
     if not wh.table_exists("ops", "source_freshness"):
         return []
     return wh.query_df(

@@ -34,6 +34,8 @@ class Scope:
 
 
 def require_postgres(wh: Warehouse) -> None:
+    """Roles and row-level security exist on Postgres only; on DuckDB say where readers go
+    instead rather than silently doing nothing."""
     if wh.target != "postgres":
         raise WarehouseError(
             "roles and row-level security exist on Postgres only: on DuckDB readers open a "

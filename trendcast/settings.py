@@ -41,6 +41,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, target: str | None = None) -> Settings:
+        """Read every setting from the environment variables dbt's profiles.yml reads too, so
+        Python and dbt always reach the same warehouse; a bad value fails here, naming the variable,
+        rather than later inside a driver."""
         chosen = (target or _env("TRENDCAST_TARGET", "duckdb")).lower()
         if chosen not in TARGETS:
             raise SettingsError(

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from trendcast.settings import Settings
 
 console = Console()
 
 
 def register(app: typer.Typer) -> None:
     app.command("bench")(bench)
+
+
+@contextmanager
+def _throwaway_warehouse(limit: str | None) -> Iterator[Settings]:
+    """A throwaway warehouse of the chosen target (a temp DuckDB file or a temp Postgres
+    database) with DuckDB's memory_limit set: a benchmark never touches the warehouse `trendcast
+    run` uses, and every variant of it measures under the same memory budget."""
+    from flows.isolated import env_override, exported, throwaway_warehouse
+
+    with (
+        throwaway_warehouse() as tmp,
+        exported(tmp) as settings,
+        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
+    ):
+        yield settings
+
+
+def _limit_note(limit: str | None, settings: Settings) -> str:
+    return f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else ""
+
+
+def _write_report(report: dict[str, Any], json_path: Path | None) -> None:
+    from flows.bench import write_json
+
+    if json_path:
+        write_json(report, json_path)
+        console.print(f"report written to {json_path}")
 
 
 def bench(
@@ -75,9 +107,8 @@ def bench(
     Runs against a throwaway warehouse of the chosen --target (a temp DuckDB file, or a temp
     database on the configured Postgres server), never the one `trendcast run` uses.
     """
-    from flows.bench import run_bench, write_json
+    from flows.bench import run_bench
     from flows.commands import use_target
-    from flows.isolated import env_override, exported, throwaway_warehouse
 
     if source not in ("events", "youtube"):
         raise typer.BadParameter(f"--source must be events or youtube, got {source!r}")
@@ -96,14 +127,10 @@ def bench(
             f"{stage.rows_per_second:>12,.0f} rows/s  peak {stage.peak_rss_mb:8.0f} MB"
         )
 
-    with (
-        throwaway_warehouse() as tmp,
-        exported(tmp) as settings,
-        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
-    ):
+    with _throwaway_warehouse(limit) as settings:
         console.print(
             f"[bold]trendcast bench[/]: {events:,} events on {settings.describe()}"
-            + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
+            + _limit_note(limit, settings)
         )
         report = run_bench(
             events,
@@ -133,9 +160,7 @@ def bench(
         f"scan floor: {report['floor_seconds']:.2f} s "
         f"(pipeline = {report['pipeline_over_floor']}x floor); peak RSS {report['peak_rss_mb']:.0f} MB"
     )
-    if json_path:
-        write_json(report, json_path)
-        console.print(f"report written to {json_path}")
+    _write_report(report, json_path)
 
 
 def _bench_youtube(
@@ -145,8 +170,7 @@ def _bench_youtube(
     keep: Path | None,
     limit: str | None,
 ) -> None:
-    from flows.bench import run_youtube_bench, write_json
-    from flows.isolated import env_override, exported, throwaway_warehouse
+    from flows.bench import run_youtube_bench
     from trendcast.settings import PROJECT_DIR
 
     sources = archive or [PROJECT_DIR / "data" / "sample" / "youtube"]
@@ -157,15 +181,10 @@ def _bench_youtube(
             f"peak {stage.peak_rss_mb:8.0f} MB"
         )
 
-    with (
-        throwaway_warehouse() as tmp,
-        exported(tmp) as settings,
-        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
-    ):
+    with _throwaway_warehouse(limit) as settings:
         console.print(
             f"[bold]trendcast bench --source youtube[/]: {', '.join(map(str, sources))} "
-            f"+ {years} replica years on {settings.describe()}"
-            + (f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else "")
+            f"+ {years} replica years on {settings.describe()}" + _limit_note(limit, settings)
         )
         report = run_youtube_bench(
             sources, years, settings, workdir=keep, on_stage=show, keep=keep is not None
@@ -175,9 +194,7 @@ def _bench_youtube(
         f"load + build: {report['end_to_end_seconds']:.1f} s; "
         f"peak RSS {report['peak_rss_mb']:.0f} MB"
     )
-    if json_path:
-        write_json(report, json_path)
-        console.print(f"report written to {json_path}")
+    _write_report(report, json_path)
 
 
 def _bench_live(
@@ -188,19 +205,13 @@ def _bench_live(
     warm_hours: int,
     speed: float,
 ) -> None:
-    from flows.bench import write_json
     from flows.bench_live import run_live_bench
-    from flows.isolated import env_override, exported, throwaway_warehouse
 
     def show(n: int, released: list[Path], summary: dict, seconds: float) -> None:
         landed = len(summary.get("land", {}).get("landed", []))
         console.print(f"  cycle {n}: {len(released)} files due, {landed} landed, {seconds:.1f} s")
 
-    with (
-        throwaway_warehouse() as tmp,
-        exported(tmp) as settings,
-        env_override("TRENDCAST_DUCKDB_MEMORY_LIMIT", limit),
-    ):
+    with _throwaway_warehouse(limit) as settings:
         console.print(
             f"[bold]trendcast bench --live[/]: {events:,} events/day, {warm_hours} h landed "
             f"first, {live_hours} h replayed at {speed:g}x on {settings.describe()}"
@@ -211,6 +222,4 @@ def _bench_live(
         f"{report['p50_latency_seconds']:.1f} s, p95 {report['p95_latency_seconds']:.1f} s; "
         f"max cycle {report['max_cycle_seconds']:.1f} s"
     )
-    if json_path:
-        write_json(report, json_path)
-        console.print(f"report written to {json_path}")
+    _write_report(report, json_path)

@@ -51,8 +51,10 @@ def _http(timeout: float, attempts: int, max_wait: float, commit_every: int) -> 
     )
 
 
-def _run(call: Callable[[], Any]) -> None:
-    """Run an extractor; print its summary; one error line (no traceback) on failure."""
+def _run(extract: Callable[..., Any], *args: Any, **options: Any) -> None:
+    """Run one source's extractor with `args` and `options`; print its summary; one error line
+    (no traceback) on failure, and the partial summary when a run stopped part-way, so the user
+    sees what was archived before the next run resumes from the checkpoint."""
     from trendcast.sources.errors import CredentialError, ExtractError
 
     if not logging.getLogger("trendcast.extract").handlers:
@@ -61,7 +63,7 @@ def _run(call: Callable[[], Any]) -> None:
         logging.getLogger("trendcast.extract").addHandler(handler)
         logging.getLogger("trendcast.extract").setLevel(logging.INFO)
     try:
-        summary = call()
+        summary = extract(*args, **options)
     except CredentialError as exc:
         print_error(str(exc), "see README: Extract for how to get the credential")
         raise typer.Exit(2) from None
@@ -102,11 +104,9 @@ def youtube_command(
     from trendcast.sources.youtube import extract_youtube
 
     _run(
-        lambda: extract_youtube(
-            out, _csv(regions), follow_days=follow_days, comment_videos=_csv(comments_for),
-            quota=quota, max_pages=max_pages, refetch=refetch,
-            http=_http(timeout, attempts, max_wait, commit_every),
-        )
+        extract_youtube, out, _csv(regions), follow_days=follow_days,
+        comment_videos=_csv(comments_for), quota=quota, max_pages=max_pages, refetch=refetch,
+        http=_http(timeout, attempts, max_wait, commit_every),
     )  # fmt: skip
 
 
@@ -126,10 +126,8 @@ def x_command(
     from trendcast.sources.x import extract_x
 
     _run(
-        lambda: extract_x(
-            out, _csv(account), counts=counts, max_pages=max_pages, max_requests=max_requests,
-            http=_http(timeout, attempts, max_wait, commit_every),
-        )
+        extract_x, out, _csv(account), counts=counts, max_pages=max_pages,
+        max_requests=max_requests, http=_http(timeout, attempts, max_wait, commit_every),
     )  # fmt: skip
 
 
@@ -154,11 +152,9 @@ def tiktok_command(
 
     start, end = _date(start_date, "--start-date"), _date(end_date, "--end-date")
     _run(
-        lambda: extract_tiktok(
-            out, _csv(regions), start, end, comments=comments,
-            max_comment_videos=max_comment_videos, users=_csv(users), max_pages=max_pages,
-            max_requests=max_requests, http=_http(timeout, attempts, max_wait, commit_every),
-        )
+        extract_tiktok, out, _csv(regions), start, end, comments=comments,
+        max_comment_videos=max_comment_videos, users=_csv(users), max_pages=max_pages,
+        max_requests=max_requests, http=_http(timeout, attempts, max_wait, commit_every),
     )  # fmt: skip
 
 
@@ -197,14 +193,13 @@ def mastodon_command(
     http = _http(timeout, attempts, max_wait, commit_every)
     for url in targets:
         if stream:
-            _run(lambda url=url: stream_mastodon(out, url, stream=stream, seconds=seconds, max_requests=max_requests, http=http))  # fmt: skip
+            _run(stream_mastodon, out, url, stream=stream, seconds=seconds, max_requests=max_requests, http=http)  # fmt: skip
         else:
             _run(
-                lambda url=url: extract_mastodon(
-                    out, url, timeline=timeline or ("public" if not (trends or refresh or instance_info) else None),
-                    max_pages=max_pages, trends=trends, refresh=refresh,
-                    instance_info=instance_info, max_requests=max_requests, http=http,
-                )
+                extract_mastodon, out, url,
+                timeline=timeline or ("public" if not (trends or refresh or instance_info) else None),
+                max_pages=max_pages, trends=trends, refresh=refresh,
+                instance_info=instance_info, max_requests=max_requests, http=http,
             )  # fmt: skip
 
 

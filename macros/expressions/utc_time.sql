@@ -23,3 +23,10 @@
 {% macro core_utc_date(expr) -%}
     cast({{ core_utc(expr) }} as date)
 {%- endmacro %}
+
+{# Join predicate: `day` lies in the `days`-day window ending at `window_end` (both dates), that
+   day included; the trailing windows of the daily marts (7-day rolls, 30-day baselines) #}
+{% macro in_trailing_days(day, window_end, days) -%}
+    {{ day }} > {{ dbt.dateadd('day', -days, window_end) }}
+    and {{ window_end }} >= {{ day }}
+{%- endmacro %}

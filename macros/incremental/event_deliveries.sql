@@ -188,3 +188,34 @@ deliveries as (
         )
     )
 {%- endmacro %}
+
+{#- The config of the two event facts (fact_content_engagements, fact_discovery_events): one row
+    per event_id, with the Postgres indexes the delete+insert, the re-delivery anti-join and the
+    re-keying use. -#}
+{% macro core_event_fact_config() -%}
+    {{ incremental_table_config(
+        'event_id',
+        index_columns=[
+            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
+        ],
+    ) }}
+{%- endmacro %}
+
+{#- The CTEs an event fact builds on, ending in `events` (the rows to key) beside
+    `profile_versions` (what they are keyed against): the new deliveries of `prepared`, the first
+    delivery of every event, and in an incremental run the stored rows of users to re-key. -#}
+{% macro core_event_fact_ctes(prepared, columns, renames={}) -%}
+    {{ core_new_deliveries(prepared, columns, renames=renames) }},
+
+    profile_versions as (
+        select * from {{ ref('int_user_profile_versions') }}
+    ),
+
+    first_deliveries as (
+        {{ core_first_deliveries('deliveries', columns) }}
+    ),
+
+    events as (
+        {{ core_events_to_key('first_deliveries', ref('int_platform_entity_events'), columns) }}
+    )
+{%- endmacro %}

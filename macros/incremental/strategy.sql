@@ -16,3 +16,17 @@
         delete+insert
     {%- endif -%}
 {%- endmacro %}
+
+{#- The config of a table incremental on `unique_key` with the target's strategy, so a model states
+    only what is its own: the key and `index_columns`, its Postgres indexes (core_postgres_indexes).
+    Further keyword arguments (hooks) pass through to config(). -#}
+{% macro incremental_table_config(unique_key, index_columns=[]) -%}
+    {{ config(
+        materialized='incremental',
+        unique_key=unique_key,
+        incremental_strategy=incremental_strategy_for_target(),
+        on_schema_change='fail',
+        indexes=core_postgres_indexes(index_columns),
+        **kwargs
+    ) }}
+{%- endmacro %}

@@ -51,3 +51,18 @@
         and {{ category_hhi }} >= {{ analytics_echo_hhi_threshold() }}
     )
 {%- endmacro %}
+
+{# An interaction: an engagement beyond watching that a user chose to make on a video #}
+{% macro analytics_interaction_types() -%}
+    ('like', 'comment', 'share', 'save')
+{%- endmacro %}
+
+{# The (user, video) pairs with at least one interaction: an impression of the pair that was
+   clicked through led to an interaction (feed_position_impact, recommendation_performance) #}
+{% macro analytics_interacted_pairs(engagements) -%}
+    select distinct
+        user_id,
+        content_id
+    from {{ engagements }}
+    where engagement_type in {{ analytics_interaction_types() }}
+{%- endmacro %}

@@ -62,3 +62,39 @@
         {%- if hi is not none %}{{ fetched_at }} < cast('{{ hi }}' as timestamptz){% endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{# Incremental staging that re-emits redacted rows: the stored rows of the statuses deleted in
+   `responses` (raw responses holding the streaming `delete` events), appended to the candidates
+   so a row stored before its delete arrived is replaced by a redacted one. Renders nothing on a
+   full refresh or without redaction. #}
+{% macro mastodon_stored_rows_of_deleted(columns, responses) -%}
+    {%- if is_incremental() and mastodon_redact_deleted() %}
+        -- stored observations of statuses deleted in the new batches, re-emitted redacted
+        union all
+        select
+            t.{{ columns | join(',\n            t.') }}
+        from {{ this }} as t
+        inner join ({{ mastodon_deleted_ids(responses) }}) as gone
+            on t.instance = gone.instance and t.status_id = gone.status_id
+    {%- endif %}
+{%- endmacro %}
+
+{# The rows of `ranked` with observation_rank 1, as `columns`; with redaction on, content_html and
+   spoiler_text are NULL for every status a streaming `delete` event (in any batch) removed. #}
+{% macro mastodon_first_observations(ranked, columns) -%}
+    {%- set redact = mastodon_redact_deleted() -%}
+    select
+        {%- for column in columns %}
+            {%- if redact and column in ('content_html', 'spoiler_text') %}
+                case when deleted.status_id is null then d.{{ column }} end as {{ column }}
+            {%- else %}
+                d.{{ column }}
+            {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ranked }} as d
+    {%- if redact %}
+        left join ({{ mastodon_deleted_ids(raw_api_responses('mastodon')) }}) as deleted
+            on d.instance = deleted.instance and d.status_id = deleted.status_id
+    {%- endif %}
+    where d.observation_rank = 1
+{%- endmacro %}

@@ -68,6 +68,8 @@ def input_hash(text: str | None, language: str | None) -> str:
 
 
 def label(compound: float) -> str:
+    """VADER's own convention for its compound score (neutral within +-0.05), kept so the
+    labels mean what VADER's users expect; RULESET_VERSION names the thresholds."""
     if compound >= POSITIVE_AT:
         return "positive"
     if compound <= NEGATIVE_AT:

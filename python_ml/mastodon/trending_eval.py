@@ -38,12 +38,16 @@ class ScoreEvaluation:
 
 
 def load_planted(truth_dir: Path) -> pd.DataFrame:
+    """The simulator's planted trends, with start times as naive UTC like the mart's
+    hour_start they are compared with (pandas refuses to compare aware with naive times)."""
     df = pd.read_parquet(Path(truth_dir) / "mastodon_planted_trends.parquet")
     df["started_at"] = pd.to_datetime(df["started_at"], utc=True).dt.tz_localize(None)
     return df
 
 
 def evaluate_trending(wh: Warehouse, planted: pd.DataFrame) -> list[ScoreEvaluation]:
+    """precision@10, lead time and recall of each trending score against the planted trends
+    (definitions in the module docstring): the simulator's truth is the only labelled Mastodon data."""
     scores = wh.query_df(
         f"select instance, tag_name, hour_start, {', '.join(SCORES)} from mastodon.trending_hashtags"
     )

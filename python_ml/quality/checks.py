@@ -99,6 +99,9 @@ def missing_fields(wh: Warehouse) -> Iterable[dict]:
 
 
 def counter_violations(wh: Warehouse) -> Iterable[dict]:
+    """Share of re-observations in which a video's counter went down. Counters only grow, so a
+    decrease is a source or parsing fault; the severity grows with the share, so one odd
+    observation does not page anyone."""
     if not wh.table_exists("trends", "video_metric_snapshots"):
         return
     df = wh.query_df(
@@ -273,6 +276,8 @@ def mark_resolved(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> None:
 
 
 def run_checks(wh: Warehouse, run_id: str, run_at: pd.Timestamp) -> pd.DataFrame:
+    """Run every check and store its rows under one run_id, then close the earlier failures that
+    now pass: the table is an audit log of when each problem appeared and when it went away."""
     rows = []
     for check in (missing_fields, counter_violations, outlier_spikes, collection_gaps,
                   x_post_volume, feature_out_of_range, youtube_counts_above_views,

@@ -77,6 +77,7 @@ def kl_divergence(baseline: np.ndarray, current: np.ndarray, bins: int = 10) -> 
 
 
 def quality_score(null_fraction: float, psi_value: float | None, outlier_fraction: float) -> float:
+    """The 0-1 score of the module docstring: nulls weigh most, then drift, then outliers."""
     drift = min((psi_value or 0.0) / 0.25, 1.0)
     score = 1 - 0.5 * null_fraction - 0.3 * drift - 0.2 * min(10 * outlier_fraction, 1.0)
     return float(np.clip(score, 0.0, 1.0))
@@ -85,6 +86,9 @@ def quality_score(null_fraction: float, psi_value: float | None, outlier_fractio
 def feature_stats(
     definition: dict, current: pd.Series, baseline: pd.Series, cfg: QualityConfig
 ) -> dict:
+    """One feature's current window against its baseline. Outliers are values outside the
+    feature's defined range or the baseline's IQR fences; the fences need at least `bins` baseline
+    values, below which quartiles are noise."""
     cur = pd.to_numeric(current, errors="coerce").astype("float64").to_numpy()
     base = pd.to_numeric(baseline, errors="coerce").astype("float64").to_numpy()
     n = len(cur)
@@ -128,6 +132,9 @@ def feature_stats(
 def compute_feature_quality(
     wh: Warehouse, run_id: str, run_at: pd.Timestamp, cfg: QualityConfig | None = None
 ) -> pd.DataFrame:
+    """Store one row per feature model, platform and numeric feature for this run (windows
+    relative to each platform's latest as_of_at, so a platform whose data stopped is still
+    compared with its own recent past)."""
     cfg = cfg or QualityConfig()
     definitions = wh.query_df("select * from seeds.feature_definitions")
     rows = []

@@ -13,6 +13,8 @@ from trendcast.warehouse import Warehouse
 
 
 def run_quality(wh: Warehouse, run_id: str | None = None) -> dict:
+    """Feature quality and data checks under one run_id, so the two tables of a run can be
+    joined; returns the counts a flow reports."""
     run_at = pd.Timestamp(datetime.now(UTC))
     run_id = run_id or f"{run_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     features = compute_feature_quality(wh, run_id, run_at)

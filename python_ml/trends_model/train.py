@@ -152,6 +152,9 @@ def _metrics(y: np.ndarray, s: np.ndarray) -> dict:
 
 
 def split(df: pd.DataFrame, window: int, cfg: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Time-ordered train / test split with a purge (module docstring): training rows end
+    `window` + purge_extra_hours before the test period, so no training label looks into it. Fewer
+    than 4 labelled times give two empty frames: no honest split exists."""
     labelled = df[df["has_label"]]
     times = np.sort(labelled["as_of_at"].unique())
     if len(times) < 4:

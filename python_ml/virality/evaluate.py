@@ -51,6 +51,9 @@ def evaluate(
     test_end: date | None = None,
     write: bool = True,
 ) -> dict[str, Any]:
+    """Train through `train_end` and measure on the labelled chart entries from `test_start`
+    on, refusing a test period that overlaps the training labels' windows: a leak would make any
+    model look good."""
     if test_start <= train_end - timedelta(days=LABEL_WINDOW_DAYS):
         raise EvaluationError(
             f"test_start {test_start} overlaps the training examples (windows closing by "

@@ -81,6 +81,8 @@ class PersistsModel:
 
     # -- artifact --------------------------------------------------------------------------
     def to_json(self) -> str:
+        """The whole model (booster, calibration, features, parameters) as one text artifact, so
+        the registry can checksum it and a loaded model scores exactly as the trained one."""
         return json.dumps(
             {
                 "format": "trendcast.virality.v1",
@@ -103,6 +105,8 @@ class PersistsModel:
 
     @classmethod
     def load(cls, path: Path, expected_sha256: str | None = None) -> PersistsModel:
+        """Load an artifact, refusing one whose sha256 differs from the registered one: a changed
+        file would silently score with another model."""
         data = Path(path).read_bytes()
         if expected_sha256 and hashlib.sha256(data).hexdigest() != expected_sha256:
             raise ValueError(f"artifact {path} does not match its registered sha256")

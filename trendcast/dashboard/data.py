@@ -131,6 +131,64 @@ def open_reader(settings: Settings | None = None, path: Path | None = None) -> I
         conn.close()
 
 
+# -- the rows a page reads -------------------------------------------------------------------
+
+
+# The sidebar filter a mart answers, and the mart column it filters.
+FILTER_COLUMNS = {"region": "region_code", "platform": "platform"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows of one mart that the sidebar selects: the date range on `time_column` and, when
+    the mart has one, the region or platform filter (`filter_by`). Pages read a mart's rows and
+    its headline count through the same scope, so the number above a table always counts the
+    table's rows."""
+
+    schema: str
+    table: str
+    time_column: str
+    time_type: str = "timestamp"
+    filter_by: str | None = None
+    # rows without a value (a hashtag has no region) pass every choice of the filter
+    keep_unfiltered: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    def where(self, f: Filters) -> tuple[str, list[Any]]:
+        """The SQL condition selecting the scope's rows, with its parameters."""
+        lo, hi = f.date_bounds()
+        column, kind = self.time_column, self.time_type
+        sql = f"{column} >= cast(? as {kind}) and {column} < cast(? as {kind})"
+        params: list[Any] = [lo, hi]
+        if self.filter_by is not None:
+            value = getattr(f, self.filter_by)
+            filtered = FILTER_COLUMNS[self.filter_by]
+            unfiltered = f" or {filtered} is null" if self.keep_unfiltered else ""
+            sql += f" and (cast(? as varchar) is null or {filtered} = ?{unfiltered})"
+            params += [value, value]
+        return sql, params
+
+
+def scoped_frame(r: Reader, f: Filters, scope: Scope, sql: str, *extra: Any) -> pd.DataFrame:
+    """`sql` with {table} and {where} filled in from the scope (then `extra` parameters, in that
+    order); an empty frame while the mart is not built yet."""
+    if not r.has(scope.schema, scope.table):
+        return pd.DataFrame()
+    where, params = scope.where(f)
+    return r.df(sql.format(table=scope.name, where=where), [*params, *extra])
+
+
+def scoped_count(r: Reader, f: Filters, scope: Scope, aggregate: str = "count(*)") -> int:
+    """`aggregate` over the scope's rows; 0 while the mart is not built yet."""
+    frame = scoped_frame(r, f, scope, f"select {aggregate} from {{table}} where {{where}}")
+    if frame.empty or pd.isna(frame.iat[0, 0]):
+        return 0
+    return int(frame.iat[0, 0])
+
+
 # -- filter choices ---------------------------------------------------------------------------
 
 
@@ -179,71 +237,59 @@ PLATFORMS = ["youtube", "tiktok", "mastodon", "x", "platform"]
 # -- Trending now -----------------------------------------------------------------------------
 
 
+YOUTUBE_PREDICTIONS = Scope("ml_marts", "trending_predictions", "as_of_date", "date", "region")
+TIKTOK_PREDICTIONS = Scope(
+    "ml_marts", "trend_virality_predictions", "as_of_at", filter_by="region", keep_unfiltered=True
+)
+
+
 def youtube_predictions(r: Reader, f: Filters, limit: int = 10) -> pd.DataFrame:
     """The day's top predicted chart entries per country (latest day in the range)."""
-    if not r.has("ml_marts", "trending_predictions") or f.platform not in (None, "youtube"):
+    if f.platform not in (None, "youtube"):
         return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
-        "with scoped as (select * from ml_marts.trending_predictions "
-        "where as_of_date >= cast(? as date) and as_of_date < cast(? as date) "
-        "and (cast(? as varchar) is null or region_code = ?)), "
+    return scoped_frame(
+        r,
+        f,
+        YOUTUBE_PREDICTIONS,
+        "with scoped as (select * from {table} where {where}), "
         "latest as (select region_code, max(as_of_date) as as_of_date from scoped group by 1) "
         "select s.region_code, s.as_of_date, s.score_rank_in_day, s.score, s.video_id, s.title, "
         "s.chart_rank, s.view_count, s.video_age_hours, s.persists_2d "
         "from scoped s join latest l on s.region_code = l.region_code "
         "and s.as_of_date = l.as_of_date where s.score_rank_in_day <= ? "
         "order by s.region_code, s.score_rank_in_day, s.video_id",
-        [lo, hi, f.region, f.region, limit],
+        limit,
     )
 
 
 def youtube_scored_count(r: Reader, f: Filters) -> int:
     """Chart entries scored in the range (and region): the page's headline number."""
-    if not r.has("ml_marts", "trending_predictions") or f.platform not in (None, "youtube"):
+    if f.platform not in (None, "youtube"):
         return 0
-    lo, hi = f.date_bounds()
-    return int(
-        r.scalar(
-            "select count(*) from ml_marts.trending_predictions "
-            "where as_of_date >= cast(? as date) and as_of_date < cast(? as date) "
-            "and (cast(? as varchar) is null or region_code = ?)",
-            [lo, hi, f.region, f.region],
-        )
-        or 0
-    )
+    return scoped_count(r, f, YOUTUBE_PREDICTIONS)
 
 
 def tiktok_predictions(r: Reader, f: Filters, limit: int = 10) -> pd.DataFrame:
     """The top TikTok hashtags and videos of each virality task, with their reasons."""
-    if not r.has("ml_marts", "trend_virality_predictions") or f.platform not in (None, "tiktok"):
+    if f.platform not in (None, "tiktok"):
         return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
+    return scoped_frame(
+        r,
+        f,
+        TIKTOK_PREDICTIONS,
         "select task, entity_type, entity_name, region_code, as_of_at, score_rank, score, "
         "top_feature_1, top_value_1, top_contribution_1, top_feature_2, top_value_2, "
         "top_feature_3, top_value_3 "
-        "from ml_marts.trend_virality_predictions "
-        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
-        "and (cast(? as varchar) is null or region_code = ? or region_code is null) "
+        "from {table} where {where} "
         "and score_rank <= ? order by task, score_rank, entity_id",
-        [lo, hi, f.region, f.region, limit],
+        limit,
     )
 
 
 def tiktok_scored_count(r: Reader, f: Filters) -> int:
-    if not r.has("ml_marts", "trend_virality_predictions") or f.platform not in (None, "tiktok"):
+    if f.platform not in (None, "tiktok"):
         return 0
-    lo, hi = f.date_bounds()
-    return int(
-        r.scalar(
-            "select count(*) from ml_marts.trend_virality_predictions "
-            "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
-            "and (cast(? as varchar) is null or region_code = ? or region_code is null)",
-            [lo, hi, f.region, f.region],
-        )
-        or 0
-    )
+    return scoped_count(r, f, TIKTOK_PREDICTIONS)
 
 
 # -- Forecasts --------------------------------------------------------------------------------
@@ -258,17 +304,16 @@ def forecast_accounts(r: Reader) -> list[str]:
 
 
 def forecast_buckets(r: Reader, f: Filters, account: str, granularity: str) -> pd.DataFrame:
-    if not r.has("ml_marts", "account_post_forecasts"):
-        return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
+    return scoped_frame(
+        r,
+        f,
+        Scope("ml_marts", "account_post_forecasts", "target_time"),
         "select target_time, model_name, predicted_count, predicted_mean, lower_bound_95, "
         "upper_bound_95, actual_count, is_gap, is_within_interval "
-        "from ml_marts.account_post_forecasts "
-        "where account = ? and granularity = ? "
-        "and target_time >= cast(? as timestamp) and target_time < cast(? as timestamp) "
+        "from {table} where {where} and account = ? and granularity = ? "
         "order by target_time",
-        [account, granularity, lo, hi],
+        account,
+        granularity,
     )
 
 
@@ -297,18 +342,17 @@ def recent_actuals(r: Reader, account: str, granularity: str, before: Any) -> pd
 
 def backtest_accuracy(r: Reader, f: Filters, account: str) -> pd.DataFrame:
     """MAE, RMSE and 95% coverage per model and granularity, recomputed from the mart's sums."""
-    if not r.has("forecasting", "forecast_accuracy"):
-        return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
+    return scoped_frame(
+        r,
+        f,
+        Scope("forecasting", "forecast_accuracy", "forecast_date", "date"),
         "select model_name, granularity, sum(n_scored) as buckets, "
         "sum(sum_abs_error) / nullif(sum(n_scored), 0) as mae, "
         "sqrt(sum(sum_sq_error) / nullif(sum(n_scored), 0)) as rmse, "
         "cast(sum(n_covered) as double precision) / nullif(sum(n_scored), 0) as coverage_95 "
-        "from forecasting.forecast_accuracy where run_type = 'backtest' and account = ? "
-        "and forecast_date >= cast(? as date) and forecast_date < cast(? as date) "
+        "from {table} where {where} and run_type = 'backtest' and account = ? "
         "group by model_name, granularity order by granularity, mae",
-        [account, lo, hi],
+        account,
     )
 
 
@@ -330,16 +374,15 @@ def platform_table(r: Reader, name: str) -> pd.DataFrame:
 
 
 def trending_content(r: Reader, f: Filters, limit: int = 20) -> pd.DataFrame:
-    if not r.has("analytics", "trending_content"):
-        return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
+    return scoped_frame(
+        r,
+        f,
+        Scope("analytics", "trending_content", "as_of_at"),
         "select as_of_at, window_hours, content_id, category, creator_id, views_in_window, "
         "unique_viewers_in_window, interactions_in_window, score_in_window "
-        "from analytics.trending_content "
-        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
+        "from {table} where {where} "
         "order by score_in_window desc, content_id limit ?",
-        [lo, hi, limit],
+        limit,
     )
 
 
@@ -354,35 +397,25 @@ def total_impressions(r: Reader) -> int:
 # -- Hashtags and domains ---------------------------------------------------------------------
 
 
+HASHTAG_METRICS = Scope("trends", "hashtag_metrics", "as_of_at", filter_by="platform")
+
+
 def hashtag_activity(r: Reader, f: Filters, limit: int = 20) -> pd.DataFrame:
     """The most viewed hashtags in the range, per platform."""
-    if not r.has("trends", "hashtag_metrics"):
-        return pd.DataFrame()
-    lo, hi = f.date_bounds()
-    return r.df(
+    return scoped_frame(
+        r,
+        f,
+        HASHTAG_METRICS,
         "select platform, hashtag_name, max(view_count) as views, max(video_count) as posts, "
         "max(creator_count) as creators, max(as_of_at) as last_seen_at "
-        "from trends.hashtag_metrics "
-        "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
-        "and (cast(? as varchar) is null or platform = ?) "
+        "from {table} where {where} "
         "group by platform, hashtag_name order by views desc nulls last, hashtag_name limit ?",
-        [lo, hi, f.platform, f.platform, limit],
+        limit,
     )
 
 
 def active_hashtags(r: Reader, f: Filters) -> int:
-    if not r.has("trends", "hashtag_metrics"):
-        return 0
-    lo, hi = f.date_bounds()
-    return int(
-        r.scalar(
-            "select count(distinct hashtag_id) from trends.hashtag_metrics "
-            "where as_of_at >= cast(? as timestamp) and as_of_at < cast(? as timestamp) "
-            "and (cast(? as varchar) is null or platform = ?)",
-            [lo, hi, f.platform, f.platform],
-        )
-        or 0
-    )
+    return scoped_count(r, f, HASHTAG_METRICS, "count(distinct hashtag_id)")
 
 
 # Mart areas built by the Mastodon and domain pipelines, found by name when they exist.

@@ -54,6 +54,8 @@ class EnrichConfig:
 
     @classmethod
     def from_env(cls, allow_loopback: bool = False) -> EnrichConfig:
+        """Knobs from the environment, except loopback: only a test may allow it, so no deployment
+        setting can let a planted domain reach services on this machine."""
         env = os.environ.get
         return cls(
             timeout_s=float(env("TRENDCAST_ENRICH_TIMEOUT_S", "3")),
@@ -252,6 +254,8 @@ def enrich_pending(wh: Warehouse, config: EnrichConfig, limit: int = 100) -> dic
 
 
 def write_results(wh: Warehouse, results: list[dict[str, Any]], now: datetime) -> int:
+    """Upsert one row per domain with its latest check; failed checks are stored with their
+    error, so they wait out the TTL like successes instead of being retried every run."""
     table = pa.table(
         {
             "domain_name": pa.array([r["domain_name"] for r in results], pa.string()),

@@ -21,6 +21,8 @@ def texts_from(paths: list[Path]) -> list[str]:
 
 
 def measure(texts: list[str], n: int) -> dict[str, float]:
+    """Mention-extraction throughput over `n` comments (the texts repeated to that size), in
+    wall and CPU time: on a shared machine the wall clock also measures the neighbours."""
     corpus = (texts * (n // max(1, len(texts)) + 1))[:n]
     started, cpu = time.perf_counter(), time.process_time()
     found = sum(1 for _ in extract_many(corpus))

@@ -129,6 +129,8 @@ class Mastodon:
                 rng.choice(n_users - 1, len(time), replace=len(time) > n_users - 1))  # fmt: skip
 
     def counts(self, i: int, t: int) -> dict[str, int]:
+        """Counters of status `i` at time `t`, on the same growth curve shape as TikTok's, with a
+        one-off 20 % drop at corr_at: archived counters are not monotonic."""
         age = max(t - int(self.time[i]), 0)
         frac = 1.0 - (1.0 + age / self.tau[i]) ** -1.2
         f = 0.8 if t >= self.corr_at[i] else 1.0

@@ -106,6 +106,9 @@ class TikTok:
         self.link_truth: list[dict] = []
 
     def counts_at(self, idx: np.ndarray, t: np.ndarray):
+        """Counters of videos `idx` at times `t` (vectorised): views approach final_views along a
+        power-law curve, fast at first with a long tail, and drop once by corr_f at corr_at (a count
+        correction: archived counters are not monotonic); likes, comments and shares are fixed ratios of views."""
         age = np.maximum(t - self.create_ms[idx], 0).astype(np.float64)
         frac = 1.0 - (1.0 + age / self.tau_ms[idx]) ** -1.1
         views = np.floor(self.final_views[idx] * frac)

@@ -43,6 +43,8 @@ class Budget:
         return int(self.state.get("used", 0)) if self.state.get("day") == self.today() else 0
 
     def spend(self, cost: int) -> None:
+        """Refuse a call that would pass the day's limit before it is made, and save the new total
+        at once, so a run killed mid-way cannot let the next one spend the same units again."""
         used = self.used
         if used + cost > self.limit:
             raise BudgetExhausted(

@@ -73,6 +73,8 @@ class Checkpoint:
             self._lock_fh = None
 
     def load(self) -> dict[str, Any]:
+        """The saved state, or {} for a first run. An unreadable file is an error, not a fresh
+        start: starting over silently would fetch everything again and spend the quota."""
         if not self.path.exists():
             return {}
         try:

@@ -5,7 +5,9 @@ process lists)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from trendcast.sources.errors import CredentialError
 
@@ -31,3 +33,15 @@ class HttpOptions:
     max_backoff: float = 60.0
     max_wait: float = 900.0
     commit_every: int = 100
+
+    def client_options(self, sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
+        """The ApiClient keyword arguments these knobs set, the same for every source; `sleep`
+        replaces the real wait (tests), and is left out otherwise so the client keeps its own."""
+        return {
+            "timeout": self.timeout,
+            "max_attempts": self.max_attempts,
+            "backoff": self.backoff,
+            "max_backoff": self.max_backoff,
+            "max_wait": self.max_wait,
+            **({"sleep": sleep} if sleep else {}),
+        }

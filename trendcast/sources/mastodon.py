@@ -96,13 +96,8 @@ def _client(
         redactor=Redactor([token] if token else []),
         headers={"Authorization": f"Bearer {token}"} if token else {},
         budget=budget,
-        timeout=http.timeout,
-        max_attempts=http.max_attempts,
-        backoff=http.backoff,
-        max_backoff=http.max_backoff,
-        max_wait=http.max_wait,
         rate_headers=("x-ratelimit-remaining", "x-ratelimit-reset"),
-        **({"sleep": sleep} if sleep else {}),
+        **http.client_options(sleep),
     )
 
 

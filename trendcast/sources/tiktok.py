@@ -131,12 +131,7 @@ def extract_tiktok(
             credential_var=f"{KEY_VAR} / {SECRET_VAR}",
             redactor=redactor,
             budget=budget,
-            timeout=http.timeout,
-            max_attempts=http.max_attempts,
-            backoff=http.backoff,
-            max_backoff=http.max_backoff,
-            max_wait=http.max_wait,
-            **({"sleep": sleep} if sleep else {}),
+            **http.client_options(sleep),
         )
         auth = _Auth(client, key, secret, redactor)
 
@@ -181,15 +176,7 @@ def _query(
         }
         if state.get("search_id"):
             request["search_id"] = state["search_id"]
-        data = run.call(
-            "POST",
-            QUERY_PATH,
-            params={"fields": VIDEO_FIELDS},
-            archived_params=request,
-            json=request,
-            count=lambda d: len((d.get("data") or {}).get("videos") or []),
-            send=auth.send,
-        )
+        data = _post(run, auth, QUERY_PATH, VIDEO_FIELDS, request, _listed("videos"))
         if data is None:
             return  # the window stays open at this cursor
         page = data.get("data") or {}
@@ -207,21 +194,39 @@ def _query(
     run.maybe_commit()
 
 
+def _post(
+    run: ExtractRun,
+    auth: _Auth,
+    path: str,
+    fields: str,
+    request: dict[str, Any],
+    count: Callable[[Any], int],
+) -> Any | None:
+    """One Research API call: the fields go in the query, the request is the JSON body and is
+    what the archive line records as the call's params (it holds the query and the cursor)."""
+    return run.call(
+        "POST",
+        path,
+        params={"fields": fields},
+        archived_params=request,
+        json=request,
+        count=count,
+        send=auth.send,
+    )
+
+
+def _listed(key: str) -> Callable[[Any], int]:
+    """Items of a page: the length of its data.<key> list."""
+    return lambda d: len((d.get("data") or {}).get(key) or [])
+
+
 def _comments(run: ExtractRun, auth: _Auth, video_id: Any, max_pages: int) -> None:
     state = run.state.setdefault("comments", {}).setdefault(str(video_id), {"cursor": 0})
     if state.get("done"):
         return
     for _ in range(max_pages):
         request = {"video_id": video_id, "max_count": 100, "cursor": state["cursor"]}
-        data = run.call(
-            "POST",
-            COMMENTS_PATH,
-            params={"fields": COMMENT_FIELDS},
-            archived_params=request,
-            json=request,
-            count=lambda d: len((d.get("data") or {}).get("comments") or []),
-            send=auth.send,
-        )
+        data = _post(run, auth, COMMENTS_PATH, COMMENT_FIELDS, request, _listed("comments"))
         if data is None:
             return
         page = data.get("data") or {}
@@ -239,15 +244,7 @@ def _user(run: ExtractRun, auth: _Auth, username: str) -> None:
     if done.get(username) == today:
         return
     request = {"username": username}
-    data = run.call(
-        "POST",
-        USER_PATH,
-        params={"fields": USER_FIELDS},
-        archived_params=request,
-        json=request,
-        count=lambda d: 1 if d.get("data") else 0,
-        send=auth.send,
-    )
+    data = _post(run, auth, USER_PATH, USER_FIELDS, request, lambda d: 1 if d.get("data") else 0)
     if data is not None:
         done[username] = today
     run.maybe_commit()

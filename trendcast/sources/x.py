@@ -57,13 +57,8 @@ def extract_x(
             redactor=Redactor([token]),
             headers={"Authorization": f"Bearer {token}"},
             budget=budget,
-            timeout=http.timeout,
-            max_attempts=http.max_attempts,
-            backoff=http.backoff,
-            max_backoff=http.max_backoff,
-            max_wait=http.max_wait,
             rate_headers=("x-rate-limit-remaining", "x-rate-limit-reset"),
-            **({"sleep": sleep} if sleep else {}),
+            **http.client_options(sleep),
         )
 
         def make() -> ExtractRun:

@@ -67,12 +67,7 @@ def extract_youtube(
             # the key goes in a header, so it never appears in a URL, a log line or an error
             headers={"X-Goog-Api-Key": key},
             budget=budget,
-            timeout=http.timeout,
-            max_attempts=http.max_attempts,
-            backoff=http.backoff,
-            max_backoff=http.max_backoff,
-            max_wait=http.max_wait,
-            **({"sleep": sleep} if sleep else {}),
+            **http.client_options(sleep),
         )
 
         def make() -> ExtractRun:

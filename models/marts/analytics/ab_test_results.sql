@@ -5,6 +5,14 @@
 -- assignment on, and only while they consent to analytics. Ratio metrics (clicks per
 -- impression, likes per qualified view) are pooled over users with a delta-method variance, so
 -- heavy users do not shrink the interval as if their impressions were independent.
+{# Each metric as the ratio sum(y) / sum(x) over a variant's users (per_user's columns). #}
+{% set ab_metrics = [
+    {'name': 'click_through_rate', 'y': 'clicks', 'x': 'impressions'},
+    {'name': 'like_rate', 'y': 'likes', 'x': 'qualified_views'},
+    {'name': 'conversion_rate', 'y': 'case when interactions > 0 then 1.0 else 0.0 end', 'x': '1.0'},
+    {'name': 'engagements_per_user', 'y': 'interactions', 'x': '1.0'},
+] %}
+
 with
 
 exposed as (
@@ -47,7 +55,7 @@ user_engagements as (
         sum(case when e.is_qualified_view then 1 else 0 end) as qualified_views,
         sum(case when e.engagement_type = 'like' then 1 else 0 end) as likes,
         sum(
-            case when e.engagement_type in ('like', 'comment', 'share', 'save') then 1 else 0 end
+            case when e.engagement_type in {{ analytics_interaction_types() }} then 1 else 0 end
         ) as interactions
     from exposed as x
     inner join engagements as e
@@ -74,37 +82,18 @@ per_user as (
 
 -- every metric as sum(y) / sum(x) over users; a per-user mean is x = 1
 metric_values as (
-    select
-        experiment_id,
-        variant,
-        'click_through_rate' as metric,
-        clicks as y,
-        impressions as x
-    from per_user
+    {% for metric in ab_metrics %}
+    {% if not loop.first %}
     union all
+    {% endif %}
     select
         experiment_id,
         variant,
-        'like_rate' as metric,
-        likes as y,
-        qualified_views as x
+        '{{ metric.name }}' as metric,
+        {{ metric.y }} as y,
+        {{ metric.x }} as x
     from per_user
-    union all
-    select
-        experiment_id,
-        variant,
-        'conversion_rate' as metric,
-        case when interactions > 0 then 1.0 else 0.0 end as y,
-        1.0 as x
-    from per_user
-    union all
-    select
-        experiment_id,
-        variant,
-        'engagements_per_user' as metric,
-        interactions as y,
-        1.0 as x
-    from per_user
+    {% endfor %}
 ),
 
 sums as (
@@ -172,6 +161,20 @@ compared as (
             and dc.variant = c.variant
 ),
 
+-- the three estimates and the half-widths of their 95 % intervals (z times the standard error)
+intervals as (
+    select
+        *,
+        case when not is_control then metric_value - control_value end as absolute_difference,
+        case when not is_control then metric_value / nullif(control_value, 0) - 1 end as relative_lift,
+        {{ ab_z_95() }} * sqrt(metric_variance) as ci_half_width,
+        {{ ab_z_95() }} * sqrt(metric_variance + control_variance) as absolute_difference_ci_half_width,
+        {{ ab_z_95() }} * sqrt({{ ab_relative_lift_variance(
+            'metric_value', 'metric_variance', 'control_value', 'control_variance'
+        ) }}) as relative_lift_ci_half_width
+    from compared
+),
+
 final as (
     select
         experiment_id,
@@ -182,54 +185,18 @@ final as (
         cast(numerator as {{ type_double() }}) as numerator,
         cast(denominator as {{ type_double() }}) as denominator,
         cast(metric_value as {{ type_double() }}) as metric_value,
-        cast(metric_value - {{ ab_z_95() }} * sqrt(metric_variance) as {{ type_double() }})
-            as ci_low,
-        cast(metric_value + {{ ab_z_95() }} * sqrt(metric_variance) as {{ type_double() }})
-            as ci_high,
+        cast(metric_value - ci_half_width as {{ type_double() }}) as ci_low,
+        cast(metric_value + ci_half_width as {{ type_double() }}) as ci_high,
         cast(control_value as {{ type_double() }}) as control_value,
-        cast(case when not is_control then metric_value - control_value end as {{ type_double() }})
-            as absolute_difference,
-        cast(
-            case
-                when not is_control
-                    then
-                        metric_value - control_value
-                        - {{ ab_z_95() }} * sqrt(metric_variance + control_variance)
-            end as {{ type_double() }}
-        ) as absolute_difference_ci_low,
-        cast(
-            case
-                when not is_control
-                    then
-                        metric_value - control_value
-                        + {{ ab_z_95() }} * sqrt(metric_variance + control_variance)
-            end as {{ type_double() }}
-        ) as absolute_difference_ci_high,
-        cast(
-            case when not is_control then metric_value / nullif(control_value, 0) - 1 end
-            as {{ type_double() }}
-        ) as relative_lift,
-        cast(
-            case
-                when not is_control
-                    then
-                        metric_value / nullif(control_value, 0) - 1
-                        - {{ ab_z_95() }} * sqrt({{ ab_relative_lift_variance(
-                            'metric_value', 'metric_variance', 'control_value', 'control_variance'
-                        ) }})
-            end as {{ type_double() }}
-        ) as relative_lift_ci_low,
-        cast(
-            case
-                when not is_control
-                    then
-                        metric_value / nullif(control_value, 0) - 1
-                        + {{ ab_z_95() }} * sqrt({{ ab_relative_lift_variance(
-                            'metric_value', 'metric_variance', 'control_value', 'control_variance'
-                        ) }})
-            end as {{ type_double() }}
-        ) as relative_lift_ci_high
-    from compared
+        cast(absolute_difference as {{ type_double() }}) as absolute_difference,
+        cast(absolute_difference - absolute_difference_ci_half_width as {{ type_double() }})
+            as absolute_difference_ci_low,
+        cast(absolute_difference + absolute_difference_ci_half_width as {{ type_double() }})
+            as absolute_difference_ci_high,
+        cast(relative_lift as {{ type_double() }}) as relative_lift,
+        cast(relative_lift - relative_lift_ci_half_width as {{ type_double() }}) as relative_lift_ci_low,
+        cast(relative_lift + relative_lift_ci_half_width as {{ type_double() }}) as relative_lift_ci_high
+    from intervals
 )
 
 select

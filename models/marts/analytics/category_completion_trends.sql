@@ -35,8 +35,7 @@ rolling as (
     inner join daily as r
         on
             d.category = r.category
-            and r.performance_date > {{ dbt.dateadd('day', -7, 'd.performance_date') }}
-            and d.performance_date >= r.performance_date
+            and {{ in_trailing_days('r.performance_date', 'd.performance_date', 7) }}
     group by 1, 2
 ),
 

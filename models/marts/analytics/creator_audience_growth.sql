@@ -38,8 +38,7 @@ rolling as (
     inner join daily as r
         on
             d.creator_id = r.creator_id
-            and r.activity_date > {{ dbt.dateadd('day', -7, 'd.activity_date') }}
-            and d.activity_date >= r.activity_date
+            and {{ in_trailing_days('r.activity_date', 'd.activity_date', 7) }}
     group by 1, 2
 ),
 

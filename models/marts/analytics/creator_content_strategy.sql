@@ -6,6 +6,23 @@
 -- (ntile 4, ties by content_id); creators with fewer than 4 posts are left out. Attributes:
 -- duration_bucket, posting_daypart (UTC), hashtag_count_bucket, category, content_type, uses_effect.
 -- share_top / share_other: the fraction of the top / other posts with the value; lift = their ratio.
+{# Each attribute a post is compared on: its name (the attribute_name value and the posts column)
+    and the expression that buckets a post into its values. #}
+{% set content_attributes = [
+    {'name': 'duration_bucket', 'expression': analytics_duration_bucket('duration_seconds')},
+    {'name': 'posting_daypart', 'expression': analytics_posting_daypart(hour_of_day(core_utc('upload_timestamp')))},
+    {
+        'name': 'hashtag_count_bucket',
+        'expression': analytics_hashtag_count_bucket(json_array_length(parse_json('hashtags'), [])),
+    },
+    {'name': 'category', 'expression': "coalesce(category, 'unknown')"},
+    {'name': 'content_type', 'expression': "coalesce(content_type, 'unknown')"},
+    {
+        'name': 'uses_effect',
+        'expression': "case when " ~ json_array_length(parse_json('effects_used'), []) ~ " > 0 then 'yes' else 'no' end",
+    },
+] %}
+
 with
 
 content as (
@@ -21,14 +38,10 @@ posts as (
     select
         content_id,
         creator_id,
-        upload_timestamp,
-        {{ analytics_duration_bucket('duration_seconds') }} as duration_bucket,
-        {{ analytics_posting_daypart(hour_of_day(core_utc('upload_timestamp'))) }} as posting_daypart,
-        {{ analytics_hashtag_count_bucket(json_array_length(parse_json('hashtags'), [])) }}
-            as hashtag_count_bucket,
-        coalesce(category, 'unknown') as category,
-        coalesce(content_type, 'unknown') as content_type,
-        case when {{ json_array_length(parse_json('effects_used'), []) }} > 0 then 'yes' else 'no' end as uses_effect
+        {% for attribute in content_attributes %}
+        {{ attribute.expression }} as {{ attribute.name }},
+        {% endfor %}
+        upload_timestamp
     from content
 ),
 
@@ -65,59 +78,19 @@ labelled as (
 ),
 
 attributes as (
-    select
-        creator_id,
-        content_id,
-        is_top_post,
-        score_7d,
-        'duration_bucket' as attribute_name,
-        duration_bucket as attribute_value
-    from labelled
+    {% for attribute in content_attributes %}
+    {% if not loop.first %}
     union all
+    {% endif %}
     select
         creator_id,
         content_id,
         is_top_post,
         score_7d,
-        'posting_daypart' as attribute_name,
-        posting_daypart as attribute_value
+        '{{ attribute.name }}' as attribute_name,
+        {{ attribute.name }} as attribute_value
     from labelled
-    union all
-    select
-        creator_id,
-        content_id,
-        is_top_post,
-        score_7d,
-        'hashtag_count_bucket' as attribute_name,
-        hashtag_count_bucket as attribute_value
-    from labelled
-    union all
-    select
-        creator_id,
-        content_id,
-        is_top_post,
-        score_7d,
-        'category' as attribute_name,
-        category as attribute_value
-    from labelled
-    union all
-    select
-        creator_id,
-        content_id,
-        is_top_post,
-        score_7d,
-        'content_type' as attribute_name,
-        content_type as attribute_value
-    from labelled
-    union all
-    select
-        creator_id,
-        content_id,
-        is_top_post,
-        score_7d,
-        'uses_effect' as attribute_name,
-        uses_effect as attribute_value
-    from labelled
+    {% endfor %}
 ),
 
 creator_counts as (

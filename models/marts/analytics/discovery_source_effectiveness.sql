@@ -27,7 +27,7 @@ views as (
         sum(case when engagement_type = 'view' then 1 else 0 end) as view_events,
         avg(case when is_qualified_view then completion_percentage end) / 100.0 as completion_rate,
         avg(case when is_qualified_view then watch_duration_seconds end) as avg_watch_duration,
-        sum(case when engagement_type in ('like', 'comment', 'share', 'save') then 1 else 0 end) as interactions
+        sum(case when engagement_type in {{ analytics_interaction_types() }} then 1 else 0 end) as interactions
     from engagements
     where engagement_type in ('view', 'like', 'comment', 'share', 'save')
     group by 1

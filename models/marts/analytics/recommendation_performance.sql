@@ -27,11 +27,7 @@ engagements as (
 ),
 
 interacted_pairs as (
-    select distinct
-        user_id,
-        content_id
-    from engagements
-    where engagement_type in ('like', 'comment', 'share', 'save')
+    {{ analytics_interacted_pairs('engagements') }}
 ),
 
 impressions as (

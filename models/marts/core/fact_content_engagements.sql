@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-        indexes=core_postgres_indexes([
-            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
-        ]),
-    )
-}}
+{{ core_event_fact_config() }}
 -- One row per engagement event (view, like, comment, share, save, follow, unfollow, duet, remix),
 -- deduplicated on event_id (the first delivery by fetched_at, batch_id, line_no, event_index
 -- wins; batch_id / line_no / event_index name it), with the user_key of the profile version valid
@@ -43,19 +33,7 @@
 
 with
 
-{{ core_new_deliveries(ref('int_platform_engagements_prepared'), event_columns) }},
-
-profile_versions as (
-    select * from {{ ref('int_user_profile_versions') }}
-),
-
-first_deliveries as (
-    {{ core_first_deliveries('deliveries', event_columns) }}
-),
-
-events as (
-    {{ core_events_to_key('first_deliveries', ref('int_platform_entity_events'), event_columns) }}
-),
+{{ core_event_fact_ctes(ref('int_platform_engagements_prepared'), event_columns) }},
 
 final as (
     select

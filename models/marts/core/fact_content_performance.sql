@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['content_id', 'performance_date'],
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-    )
-}}
+{{ incremental_table_config(['content_id', 'performance_date']) }}
 -- One row per platform video per UTC day with engagement: views (qualified only), unique viewers,
 -- interactions, watch time, completion and the viral score
 --   weighted_engagement_score = sum(engagement_weight) over the day's engagements (views only

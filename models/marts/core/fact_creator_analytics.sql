@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key=['creator_id', 'activity_date'],
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-    )
-}}
+{{ incremental_table_config(['creator_id', 'activity_date']) }}
 -- One row per creator per UTC day with activity (a video posted, views or interactions received,
 -- follows or unfollows received). trending_content_ids lists the creator's videos whose weighted
 -- engagement score that day is above 5x the creator's 30-day average per video-day over their
@@ -162,8 +155,7 @@ baselines as (
     inner join performance_days as p
         on
             t.creator_id = p.creator_id
-            and p.activity_date > {{ dbt.dateadd('day', -30, 't.activity_date') }}
-            and t.activity_date >= p.activity_date
+            and {{ in_trailing_days('p.activity_date', 't.activity_date', 30) }}
     group by 1, 2
 ),
 
@@ -182,8 +174,7 @@ content_windows as (
     inner join performance as w
         on
             p.content_id = w.content_id
-            and w.performance_date > {{ dbt.dateadd('day', -30, 'p.performance_date') }}
-            and p.performance_date >= w.performance_date
+            and {{ in_trailing_days('w.performance_date', 'p.performance_date', 30) }}
     group by 1, 2, 3, 4
 ),
 

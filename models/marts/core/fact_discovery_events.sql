@@ -1,14 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy=incremental_strategy_for_target(),
-        on_schema_change='fail',
-        indexes=core_postgres_indexes([
-            ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
-        ]),
-    )
-}}
+{{ core_event_fact_config() }}
 -- One row per impression (a video shown to a user in a feed), deduplicated on event_id (first
 -- delivery wins; batch_id / line_no / event_index name it): where it was shown (discovery_source,
 -- position_in_feed), whether the user clicked through and how long that took. Incremental by
@@ -33,23 +23,11 @@
 
 with
 
-{{ core_new_deliveries(
+{{ core_event_fact_ctes(
     ref('int_platform_impressions_prepared'),
     event_columns,
-    renames={'discovery_timestamp': 'occurred_at'}
+    renames={'discovery_timestamp': 'occurred_at'},
 ) }},
-
-profile_versions as (
-    select * from {{ ref('int_user_profile_versions') }}
-),
-
-first_deliveries as (
-    {{ core_first_deliveries('deliveries', event_columns) }}
-),
-
-events as (
-    {{ core_events_to_key('first_deliveries', ref('int_platform_entity_events'), event_columns) }}
-),
 
 final as (
     select

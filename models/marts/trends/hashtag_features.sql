@@ -10,6 +10,24 @@
 }}
 {%- set double = type_double() -%}
 {%- set baseline_hours = 24 * trends_baseline_days() -%}
+{%- set hashtag_hours = 'partition by hashtag_id order by hour_number' -%}
+{#- the trailing-window sums of the features: (hours column, window in hours, feature name) -#}
+{%- set trailing_sums = [
+    ('reach_count', 6, 'reach_6h'),
+    ('reach_count', 24, 'reach_24h'),
+    ('view_count', 24, 'views_24h'),
+    ('video_count', 24, 'videos_24h'),
+    ('like_count', 24, 'likes_24h'),
+    ('comment_count', 24, 'comments_24h'),
+    ('share_count', 24, 'shares_24h'),
+    ('co_tag_count', 24, 'co_tags_24h'),
+    ('new_co_tag_count', 24, 'new_co_tags_24h'),
+    ('sound_post_count', 24, 'sound_posts_24h'),
+    ('new_sound_post_count', 24, 'new_sound_posts_24h'),
+    ('created_post_count', 168, 'created_posts_7d'),
+    ('created_hour_cos_sum', 168, 'created_hour_cos_7d'),
+    ('created_hour_sin_sum', 168, 'created_hour_sin_7d'),
+] -%}
 -- One row per hashtag per hashtag_metrics hour. Every feature at as_of_at is computed from
 -- hashtag_metrics rows at or before as_of_at (themselves built from fetches before as_of_at),
 -- hashtag themes with valid_from <= as_of_at, and predictions whose error was known by as_of_at.
@@ -77,73 +95,24 @@ hours as (
 windows as (
     select
         *,
-        lag(reach_velocity) over (partition by hashtag_id order by hour_number) as previous_reach_velocity,
-        lag(hour_number) over (partition by hashtag_id order by hour_number) as previous_hour_number,
-        sum(reach_velocity) over (
-            partition by hashtag_id order by hour_number range between 1 preceding and 1 preceding
-        ) as reach_velocity_lag_1h,
-        sum(reach_velocity) over (
-            partition by hashtag_id order by hour_number range between 6 preceding and 6 preceding
-        ) as reach_velocity_lag_6h,
-        sum(reach_velocity) over (
-            partition by hashtag_id order by hour_number range between 24 preceding and 24 preceding
-        ) as reach_velocity_lag_24h,
-        lag(view_velocity) over (partition by hashtag_id order by hour_number) as previous_view_velocity,
-        sum(view_count) over (
-            partition by hashtag_id order by hour_number range between 1 preceding and 1 preceding
-        ) as view_count_lag_1h,
-        sum(view_count) over (
-            partition by hashtag_id order by hour_number range between 6 preceding and 6 preceding
-        ) as view_count_lag_6h,
-        sum(view_count) over (
-            partition by hashtag_id order by hour_number range between 24 preceding and 24 preceding
-        ) as view_count_lag_24h,
+        lag(hour_number) over ({{ hashtag_hours }}) as previous_hour_number,
+        lag(reach_velocity) over ({{ hashtag_hours }}) as previous_reach_velocity,
+        lag(view_velocity) over ({{ hashtag_hours }}) as previous_view_velocity,
+        {% for column in ['reach_velocity', 'view_count'] %}
+        {% for hours in [1, 6, 24] %}
+        sum({{ column }}) over (
+            {{ hashtag_hours }} range between {{ hours }} preceding and {{ hours }} preceding
+        ) as {{ column }}_lag_{{ hours }}h,
+        {% endfor %}
+        {% endfor %}
+        {% for column, hours, name in trailing_sums %}
+        sum({{ column }}) over (
+            {{ hashtag_hours }} range between {{ hours - 1 }} preceding and current row
+        ) as {{ name }},
+        {% endfor %}
         sum(reach_count) over (
-            partition by hashtag_id order by hour_number range between 5 preceding and current row
-        ) as reach_6h,
-        sum(reach_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as reach_24h,
-        sum(view_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as views_24h,
-        sum(video_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as videos_24h,
-        sum(like_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as likes_24h,
-        sum(comment_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as comments_24h,
-        sum(share_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as shares_24h,
-        sum(reach_count) over (
-            partition by hashtag_id order by hour_number
-            range between {{ baseline_hours + 23 }} preceding and 24 preceding
-        ) as baseline_reach,
-        sum(co_tag_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as co_tags_24h,
-        sum(new_co_tag_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as new_co_tags_24h,
-        sum(sound_post_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as sound_posts_24h,
-        sum(new_sound_post_count) over (
-            partition by hashtag_id order by hour_number range between 23 preceding and current row
-        ) as new_sound_posts_24h,
-        sum(created_post_count) over (
-            partition by hashtag_id order by hour_number range between 167 preceding and current row
-        ) as created_posts_7d,
-        sum(created_hour_cos_sum) over (
-            partition by hashtag_id order by hour_number range between 167 preceding and current row
-        ) as created_hour_cos_7d,
-        sum(created_hour_sin_sum) over (
-            partition by hashtag_id order by hour_number range between 167 preceding and current row
-        ) as created_hour_sin_7d
+            {{ hashtag_hours }} range between {{ baseline_hours + 23 }} preceding and 24 preceding
+        ) as baseline_reach
     from hours
 ),
 

@@ -17,14 +17,6 @@
     'instance', 'status_id', 'fetched_at', 'version_index', 'version_created_at',
     'content_html', 'spoiler_text', 'is_sensitive', 'batch_id', 'line_no', 'landed_at',
 ] %}
-{%- set final_columns = [] %}
-{%- for c in columns %}
-{%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
-{%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
-{%- else %}
-{%- do final_columns.append('d.' ~ c) %}
-{%- endif %}
-{%- endfor %}
 with
 
 responses as (
@@ -94,25 +86,8 @@ candidates as (
     select
         {{ columns | join(',\n        ') }}
     from parsed
-    {% if is_incremental() %}
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        inner join (select distinct p.instance, p.status_id, p.fetched_at from parsed as p) as seen
-            on
-                t.instance = seen.instance
-                and t.status_id = seen.status_id
-                and t.fetched_at = seen.fetched_at
-        {% if mastodon_redact_deleted() %}
-            union all
-            select
-                t.{{ columns | join(',\n                t.') }}
-            from {{ this }} as t
-            inner join ({{ mastodon_deleted_ids(raw_api_responses('mastodon')) }}) as gone
-                on t.instance = gone.instance and t.status_id = gone.status_id
-        {% endif %}
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('parsed', columns, ['instance', 'status_id', 'fetched_at']) }}
+    {{ mastodon_stored_rows_of_deleted(columns, raw_api_responses('mastodon')) }}
 ),
 
 deduped as (
@@ -125,21 +100,8 @@ deduped as (
     from candidates
 ),
 
-{% if mastodon_redact_deleted() %}
-    deleted as (
-        {{ mastodon_deleted_ids(raw_api_responses('mastodon')) }}
-    ),
-{% endif %}
-
 final as (
-    select
-        {{ final_columns | join(',\n        ') }}
-    from deduped as d
-    {% if mastodon_redact_deleted() %}
-        left join deleted
-            on d.instance = deleted.instance and d.status_id = deleted.status_id
-    {% endif %}
-    where d.observation_rank = 1
+    {{ mastodon_first_observations('deduped', columns) }}
 )
 
 select * from final

@@ -23,14 +23,6 @@
     'tags_json', 'mentions_json', 'uri', 'spoiler_text', 'batch_id', 'line_no', 'item_index',
     'landed_at',
 ] %}
-{%- set final_columns = [] %}
-{%- for c in columns %}
-{%- if c in ('content_html', 'spoiler_text') and mastodon_redact_deleted() %}
-{%- do final_columns.append('case when deleted.status_id is null then d.' ~ c ~ ' end as ' ~ c) %}
-{%- else %}
-{%- do final_columns.append('d.' ~ c) %}
-{%- endif %}
-{%- endfor %}
 with
 
 responses as (
@@ -97,17 +89,10 @@ streamed as (
 ),
 
 unioned as (
-    select
-        batch_id,
-        line_no,
-        item_index,
-        fetched_at,
-        landed_at,
-        params,
-        observed_via,
-        status
-    from single
+    {% for relation in ['single', 'timelines', 'streamed'] %}
+    {% if not loop.first %}
     union all
+    {% endif %}
     select
         batch_id,
         line_no,
@@ -117,18 +102,8 @@ unioned as (
         params,
         observed_via,
         status
-    from timelines
-    union all
-    select
-        batch_id,
-        line_no,
-        item_index,
-        fetched_at,
-        landed_at,
-        params,
-        observed_via,
-        status
-    from streamed
+    from {{ relation }}
+    {% endfor %}
 ),
 
 fields as (
@@ -179,27 +154,8 @@ candidates as (
         {{ columns | join(',\n        ') }}
     from parsed
     where status_id is not null
-    {% if is_incremental() %}
-        -- the stored observation of a key seen again, so the ranking below sees both
-        union all
-        select
-            t.{{ columns | join(',\n            t.') }}
-        from {{ this }} as t
-        inner join (select distinct p.instance, p.status_id, p.fetched_at from parsed as p) as seen
-            on
-                t.instance = seen.instance
-                and t.status_id = seen.status_id
-                and t.fetched_at = seen.fetched_at
-        {% if mastodon_redact_deleted() %}
-            -- stored observations of statuses deleted in the new batches, re-emitted redacted
-            union all
-            select
-                t.{{ columns | join(',\n                t.') }}
-            from {{ this }} as t
-            inner join ({{ mastodon_deleted_ids('responses') }}) as gone
-                on t.instance = gone.instance and t.status_id = gone.status_id
-        {% endif %}
-    {% endif %}
+    {{ union_stored_rows_of_seen_keys('parsed', columns, ['instance', 'status_id', 'fetched_at']) }}
+    {{ mastodon_stored_rows_of_deleted(columns, 'responses') }}
 ),
 
 deduped as (
@@ -212,25 +168,8 @@ deduped as (
     from candidates
 ),
 
-{% if mastodon_redact_deleted() %}
-    all_responses as (
-        select * from {{ raw_api_responses('mastodon') }} as a
-    ),
-
-    deleted as (
-        {{ mastodon_deleted_ids('all_responses') }}
-    ),
-{% endif %}
-
 final as (
-    select
-        {{ final_columns | join(',\n        ') }}
-    from deduped as d
-    {% if mastodon_redact_deleted() %}
-        left join deleted
-            on d.instance = deleted.instance and d.status_id = deleted.status_id
-    {% endif %}
-    where d.observation_rank = 1
+    {{ mastodon_first_observations('deduped', columns) }}
 )
 
 select * from final

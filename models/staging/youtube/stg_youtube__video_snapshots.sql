@@ -32,17 +32,18 @@
     'liveBroadcastContent': 'text',
 } %}
 {%- set statistics_fields = {'viewCount': 'text', 'likeCount': 'text', 'commentCount': 'text'} %}
+{#- the chart pages (mostPopular, by region) of the batches not loaded yet: read twice below -#}
+{%- set new_chart_pages -%}
+r.endpoint = 'youtube/v3/videos'
+and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
+and {{ json_text('r.params', ['regionCode']) }} is not null
+{% if is_incremental() %}and {{ batch_not_yet_loaded('r.batch_id') }}{% endif %}
+{%- endset %}
 with
 
 responses as (
     select r.* from {{ raw_api_responses('youtube') }} as r
-    where
-        r.endpoint = 'youtube/v3/videos'
-        and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
-        and {{ json_text('r.params', ['regionCode']) }} is not null
-    {% if is_incremental() %}
-            and {{ batch_not_yet_loaded('r.batch_id') }}
-        {% endif %}
+    where {{ new_chart_pages }}
 ),
 
 page_envelopes as (
@@ -56,13 +57,7 @@ page_envelopes as (
         case when {{ json_text('r.params', ['pageToken']) }} is null then 1 else 0 end as is_first_page,
         {{ json_array_length('r.raw_json', ['items']) }} as n_items
     from {{ raw_api_responses('youtube') }} as r
-    where
-        r.endpoint = 'youtube/v3/videos'
-        and coalesce({{ json_text('r.params', ['chart']) }}, '') = 'mostPopular'
-        and {{ json_text('r.params', ['regionCode']) }} is not null
-    {% if is_incremental() %}
-            and {{ batch_not_yet_loaded('r.batch_id') }}
-        {% endif %}
+    where {{ new_chart_pages }}
 ),
 
 documents as (
