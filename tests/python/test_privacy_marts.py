@@ -48,7 +48,8 @@ def _private_texts(wh) -> list[str]:
     )
     texts = sorted({r[0] for r in rows if r[0] and len(r[0]) >= 12})
     assert texts, "the sample holds bios and titles"
-    return texts
+    # every table is scanned once per needle set: an even sample of at most 40 keeps it short
+    return texts[:: max(1, len(texts) // 40)][:40]
 
 
 def test_published_copy_holds_no_names_or_free_text(built_duckdb: Settings, tmp_path: Path):
@@ -142,7 +143,8 @@ def test_consent_marts_follow_planted_consent(warehouse: Settings, run) -> None:
     from flows.dbt import run_dbt
     from trendcast.landing import load_paths
 
-    folder, _ = run
+    folder, manifest = run
+    missing = manifest["sources"]["platform"]["missing_field_events"]
     planted = PlantedConsent(_truth(folder, "consent"))
     with connect(warehouse) as wh:
         load_paths(wh, [folder])
@@ -185,7 +187,7 @@ def test_consent_marts_follow_planted_consent(warehouse: Settings, run) -> None:
         for u in set(planted.states) | set(arrived)
         if sorted(arrived.get(u, [])) != planted.states.get(u, [])
     }
-    assert len(lost) <= 0.02 * len(planted.states), len(lost)
+    assert len(lost) <= missing, (len(lost), missing)  # each from an event that lost a field
     assert impressions and any(not planted.at(u, _utc(t)) for u, t in impressions)
 
     # user level: a week's impressions are exactly those shown while the user consented
