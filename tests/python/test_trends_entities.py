@@ -45,6 +45,7 @@ FETCHES = [T0 + timedelta(hours=h, minutes=5) for h in range(5)]
 SELECT = [
     "+videos",
     "+creators",
+    "+creator_profiles",
     "+sounds",
     "+hashtag_features",
     "+video_features",
