@@ -352,11 +352,19 @@ def _print_top_predictions(wh: Any, limit: int = 10) -> None:
     """The top predicted items of the latest scored day (ml_marts.trending_predictions)."""
     if not wh.table_exists("ml_marts", "trending_predictions"):
         return
+    # the pipeline's own summary: it may show titles, which readers' marts do not carry
+    title = "t.title" if wh.table_exists("private", "youtube_chart_titles") else "null"
+    join = (
+        "left join private.youtube_chart_titles as t on p.region_code = t.region_code "
+        "and p.video_id = t.video_id "
+        if title != "null"
+        else ""
+    )
     rows = wh.query(
-        "select region_code, as_of_date, score_rank_in_day, score, video_id, title "
-        "from ml_marts.trending_predictions "
-        "where as_of_date = (select max(as_of_date) from ml_marts.trending_predictions) "
-        "order by score desc, region_code, video_id limit ?",
+        "select p.region_code, p.as_of_date, p.score_rank_in_day, p.score, p.video_id, "
+        f"{title} as title from ml_marts.trending_predictions as p {join}"
+        "where p.as_of_date = (select max(as_of_date) from ml_marts.trending_predictions) "
+        "order by p.score desc, p.region_code, p.video_id limit ?",
         [limit],
     )
     if not rows:

@@ -30,21 +30,25 @@ from trendcast.settings import Settings
 from trendcast.warehouse import Warehouse
 
 _LABELLED = """
-select p.score, p.as_of, f.*, l.persists_2d, l.last_seen_date
+select p.score, p.as_of, f.*, t.title, l.persists_2d, l.last_seen_date
 from ml.predictions as p
 inner join trends.youtube_chart_features as f
     on p.entity_id = f.video_id and p.region = f.region_code and p.as_of = f.as_of_date
 inner join trends.youtube_chart_labels as l
     on f.region_code = l.region_code and f.video_id = l.video_id
+left join private.youtube_chart_titles as t
+    on f.region_code = t.region_code and f.video_id = t.video_id
 where p.task = ? and p.model_version = ? and l.persists_2d is not null
 """
 
 _TOP = """
-select p.region, p.entity_id, p.as_of, p.score, f.title, f.chart_rank, f.view_count,
+select p.region, p.entity_id, p.as_of, p.score, t.title, f.chart_rank, f.view_count,
     f.category_id, f.video_age_hours
 from ml.predictions as p
 inner join trends.youtube_chart_features as f
     on p.entity_id = f.video_id and p.region = f.region_code and p.as_of = f.as_of_date
+left join private.youtube_chart_titles as t
+    on f.region_code = t.region_code and f.video_id = t.video_id
 where p.task = ? and p.model_version = ?
     and p.as_of = (select max(as_of) from ml.predictions where task = ? and model_version = ?)
 order by p.score desc

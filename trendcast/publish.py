@@ -31,7 +31,11 @@ from trendcast.warehouse import WarehouseError, WarehouseLockedError, connect, i
 # Readers get every table of every schema except the layers below the marts: the marts, the
 # Python-written ml.* tables (model registry, predictions) and any mart area added later. The raw
 # layer is replaced by a compact digest (HEALTH_QUERIES); staging and intermediate are plumbing.
-NOT_PUBLISHED = ("raw", "staging", "intermediate", "main", "public", "information_schema")
+# `private` (the marts of names and free text only the pipeline reads) and `security` (erasure
+# tombstones name the erased) are what the Postgres reader role cannot read either.
+NOT_PUBLISHED = (
+    "raw", "staging", "intermediate", "private", "security", "main", "public", "information_schema",
+)  # fmt: skip
 # A group role holds the grants (no login); people and tools log in as its members. The role and
 # the mart schemas it may read are those of macros/security/roles_and_grants.sql (reader_schemas), which
 # re-applies them on every Postgres build; publishing adds the landing digest and the member the

@@ -7,15 +7,17 @@
     run inside the same transaction that swaps the new table in, so no reader ever sees a rebuilt
     table without its policy. DuckDB has no roles: readers open a published copy of the file. -#}
 
-{#- The mart schemas a reader may read; raw, staging, intermediate, seeds and ml (Python-written
-    predictions and registries) hold payloads, personal data or model internals. -#}
+{#- The mart schemas a reader may read; raw, staging, intermediate, seeds, ml (Python-written
+    predictions and registries) and private (the marts of names and free text the pipeline's
+    own consumers need) hold payloads, personal data or model internals. -#}
 {% macro reader_schemas() -%}
     {{ return(['core', 'analytics', 'trends', 'forecasting', 'ml_marts', 'domains']) }}
 {%- endmacro %}
 
 {% macro pipeline_schemas() -%}
     {{ return(
-        ['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops', 'domains_extracted']
+        ['raw', 'staging', 'intermediate', 'seeds', 'ml', 'security', 'ops', 'domains_extracted',
+         'private']
         + reader_schemas()
     ) }}
 {%- endmacro %}

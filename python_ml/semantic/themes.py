@@ -43,7 +43,7 @@ def load_documents(wh: Warehouse) -> pd.DataFrame:
     df = wh.query_df(
         """
         select platform, hashtag_id, hashtag_name, fetched_at, post_text
-        from trends.hashtag_theme_documents
+        from private.hashtag_theme_documents
         """
     )
     if df.empty:

@@ -2,7 +2,8 @@
 
 Everything that needs the warehouse (joins, windows, point-in-time cut-offs) is done in dbt
 (trends.youtube_chart_features); here only per-row transforms that need no other row: logs,
-missing flags, smoothed rates and text features of the title seen at t.
+missing flags, smoothed rates and text features of the title seen at t (from
+private.youtube_chart_titles: free text stays in a schema readers cannot read).
 """
 
 from __future__ import annotations
@@ -83,12 +84,15 @@ PASSTHROUGH: tuple[str, ...] = (
 _QUERY = """
 select
     f.*,
+    t.title,
     l.persists_2d,
     l.label_window_closes_on,
     l.last_seen_date
 from trends.youtube_chart_features as f
 inner join trends.youtube_chart_labels as l
     on f.region_code = l.region_code and f.video_id = l.video_id
+left join private.youtube_chart_titles as t
+    on f.region_code = t.region_code and f.video_id = t.video_id
 {where}
 order by f.as_of_date, f.region_code, f.chart_rank, f.video_id
 """

@@ -90,8 +90,6 @@ EXTENDED: dict[str, str] = {
     "test_analytics_growth_marts.py": "hashtag/effect adoption, audience growth, content strategy, "
     "tier 30-day, cross-platform and diversity marts on a simulated day, both targets",
     "test_trends_entities.py": "TikTok entity columns and feature groups A and F, both targets",
-    "test_erasure.py::test_erase_everywhere_and_after_rebuild": "every column of every table "
-    "searched after erasure and after a rebuild, both targets",
     "test_landing_fuzz.py::test_fuzzed_calls_build_and_marts_tests_pass": "dbt build and the "
     "marts' tests on fuzzed real calls",
     "test_concurrency.py::test_load_during_build_waits_and_equals_a_serial_run": "a load started "

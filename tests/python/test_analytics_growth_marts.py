@@ -112,8 +112,13 @@ def test_growth_marts_on_a_simulated_day(warehouse: Settings, sim_dir: Path) -> 
             "select sum(impressions) as n, sum(case when is_echo_chamber then 1 else 0 end) as echo "
             "from analytics.user_content_diversity_weekly"
         )
+        # the diversity mart is user-level: impressions shown while the user consented only
         impressions = q(
-            "select count(*) as n from core.fact_discovery_events where user_id is not null"
+            "select count(*) as n from core.fact_discovery_events as i "
+            "inner join intermediate.int_platform_consent_periods as c on i.user_id = c.user_id "
+            "and i.discovery_timestamp >= c.valid_from "
+            "and (c.valid_to is null or i.discovery_timestamp < c.valid_to) "
+            "where c.has_analytics_consent"
         )
         adoption = q(
             "select videos_posted, videos_using_feature from analytics.feature_adoption_daily "

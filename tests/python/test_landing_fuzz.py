@@ -275,13 +275,11 @@ def mutated_calls(draw: st.DrawFn) -> bytes:
     return json.dumps(line).encode()
 
 
-def test_fuzzed_calls_build_and_marts_tests_pass(
-    duckdb_warehouse: Settings, tmp_path: Path
-) -> None:
+def test_fuzzed_calls_build_and_marts_tests_pass(warehouse: Settings, tmp_path: Path) -> None:
     from flows.dbt import run_dbt
 
     counted = {"files": 0, "lines": 0, "processed": 0}
-    with connect(duckdb_warehouse) as wh:
+    with connect(warehouse) as wh:
 
         @settings(
             max_examples=20,
@@ -304,9 +302,9 @@ def test_fuzzed_calls_build_and_marts_tests_pass(
         load_paths(wh, [SAMPLE_DIR / "youtube"])  # the unmutated calls beside them
         assert unreconciled_batches(wh) == []
     assert counted["processed"] > counted["files"]  # the mutants reached the models
-    run = run_dbt(["build", *MART_SELECTION], duckdb_warehouse)  # raises on any failure
+    run = run_dbt(["build", *MART_SELECTION], warehouse)  # raises on any failure
     assert run.success and {"pass", "success"} >= set(run.statuses), run.statuses
     assert sum(n for s, n in run.statuses.items() if s == "pass") > 20  # the tests did run
-    with connect(duckdb_warehouse) as wh:
+    with connect(warehouse) as wh:
         assert wh.scalar("select count(*) from trends.videos") > 0
     print(f"\nfuzzed calls through the marts: {counted}, dbt {run.statuses}")

@@ -45,6 +45,7 @@ FETCHES = [T0 + timedelta(hours=h, minutes=5) for h in range(5)]
 SELECT = [
     "+videos",
     "+creators",
+    "+creator_profiles",
     "+sounds",
     "+hashtag_features",
     "+video_features",
@@ -198,8 +199,10 @@ def test_entity_columns_follow_the_sources(entities: Settings) -> None:
 
     creators = _df(
         entities,
-        "select creator_id, following_count, like_count, bio, region_code, follower_count "
-        "from trends.creators where platform = 'tiktok'",
+        "select c.creator_id, c.following_count, c.like_count, p.bio, c.region_code, "
+        "c.follower_count from trends.creators as c "
+        "left join private.creator_profiles as p on c.creator_id = p.creator_id "
+        "where c.platform = 'tiktok'",
     ).set_index("creator_id")
     ann = creators.loc["tiktok:ann"]
     assert (ann["following_count"], ann["like_count"], ann["bio"]) == (

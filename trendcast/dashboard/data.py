@@ -253,7 +253,7 @@ def youtube_predictions(r: Reader, f: Filters, limit: int = 10) -> pd.DataFrame:
         YOUTUBE_PREDICTIONS,
         "with scoped as (select * from {table} where {where}), "
         "latest as (select region_code, max(as_of_date) as as_of_date from scoped group by 1) "
-        "select s.region_code, s.as_of_date, s.score_rank_in_day, s.score, s.video_id, s.title, "
+        "select s.region_code, s.as_of_date, s.score_rank_in_day, s.score, s.video_id, "
         "s.chart_rank, s.view_count, s.video_age_hours, s.persists_2d "
         "from scoped s join latest l on s.region_code = l.region_code "
         "and s.as_of_date = l.as_of_date where s.score_rank_in_day <= ? "

@@ -32,9 +32,23 @@ performance as (
     select * from {{ ref('fact_content_performance') }}
 ),
 
-external_creators as (
+creators as (
     select * from {{ ref('creators') }}
-    where platform in ('tiktok', 'youtube')
+),
+
+-- the handles (a YouTube handle is the channel title) stay in a schema readers cannot read: the
+-- match uses them, the mart does not carry them (docs/SECURITY.md)
+creator_profiles as (
+    select * from {{ ref('creator_profiles') }}
+),
+
+external_creators as (
+    select
+        c.*,
+        p.creator_handle
+    from creators as c
+    left join creator_profiles as p on c.creator_id = p.creator_id
+    where c.platform in ('tiktok', 'youtube')
 ),
 
 external_videos as (
@@ -139,7 +153,6 @@ platform_rows as (
         m.user_id,
         'platform' as platform,
         m.user_id as creator_id,
-        h.handle,
         'self' as match_rule,
         u.follower_count,
         coalesce(c.post_count, 0) as post_count,
@@ -149,7 +162,6 @@ platform_rows as (
         coalesce(t.total_shares, 0) as total_shares
     from matched_users as m
     left join users as u on m.user_id = u.user_id
-    left join platform_handles as h on m.user_id = h.user_id
     left join platform_posts as c on m.user_id = c.creator_id
     left join platform_totals as t on m.user_id = t.creator_id
 ),
@@ -171,7 +183,6 @@ external_rows as (
         m.user_id,
         m.platform,
         m.creator_id,
-        {{ analytics_normalized_handle('c.creator_handle') }} as handle,
         m.match_rule,
         c.follower_count,
         coalesce(t.post_count, 0) as post_count,
@@ -195,7 +206,6 @@ final as (
         user_id as platform_user_id,
         platform,
         creator_id,
-        handle,
         match_rule,
         cast(follower_count as {{ dbt.type_bigint() }}) as follower_count,
         cast(post_count as {{ dbt.type_bigint() }}) as post_count,

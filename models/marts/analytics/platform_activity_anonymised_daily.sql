@@ -2,48 +2,22 @@
 -- share, save, follow, unfollow, duet, remix): the anonymised aggregate of the stream, the one
 -- place where events of users WITHOUT analytics consent are counted. Every count is NULL (and
 -- is_suppressed true) when fewer than privacy_min_group_size() distinct users make up the row,
--- so no row describes a small, identifiable group. Short views (< 3 s) are not activity.
+-- so no row describes a small, identifiable group. Short views (< 3 s) are not activity
+-- (macro privacy_platform_activity, shared with consent_daily).
 with
 
-consent as (
-    select * from {{ ref('int_platform_consent_periods') }}
-),
-
-impressions as (
-    select
-        user_id,
-        region,
-        discovery_timestamp as occurred_at,
-        'impression' as activity_type
-    from {{ ref('fact_discovery_events') }}
-),
-
-engagements as (
-    select
-        user_id,
-        region,
-        occurred_at,
-        engagement_type as activity_type
-    from {{ ref('fact_content_engagements') }}
-    where engagement_type <> 'view' or is_qualified_view
-),
-
 activity as (
-    select * from impressions
-    union all
-    select * from engagements
+    {{ privacy_platform_activity() }}
 ),
 
 flagged as (
     select
-        a.user_id,
-        coalesce(a.region, 'unknown') as region,
-        a.activity_type,
-        {{ core_utc_date('a.occurred_at') }} as activity_date,
-        {{ privacy_is_consented('c') }} as is_consented
-    from activity as a
-    left join consent as c
-        on {{ privacy_consent_period_at('c', 'a.user_id', 'a.occurred_at') }}
+        user_id,
+        coalesce(region, 'unknown') as region,
+        activity_type,
+        {{ core_utc_date('occurred_at') }} as activity_date,
+        is_analytics_consented as is_consented
+    from activity
 ),
 
 grouped as (

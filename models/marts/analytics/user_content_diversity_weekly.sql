@@ -5,11 +5,18 @@
 -- HHI reaches the threshold with enough impressions to tell (macro analytics_is_echo_chamber);
 -- category_hhi_change is the change from the user's previous week with impressions, so a narrowing
 -- feed shows over time. Impressions of videos without a known category count as 'unknown'.
+-- A user-level mart: only impressions shown while the user consented to analytics count
+-- (macro privacy_with_consent; docs/STAR_SCHEMA.md, privacy), so a user without consent in a
+-- week has no row for it.
 with
 
-impressions as (
+discovery_events as (
     select * from {{ ref('fact_discovery_events') }}
     where user_id is not null
+),
+
+impressions as (
+    {{ privacy_with_consent('discovery_events', 'user_id', 'discovery_timestamp', consented_only=true) }}
 ),
 
 content as (

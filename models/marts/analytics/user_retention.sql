@@ -11,10 +11,6 @@ signups as (
     where has_signed_up_in_stream
 ),
 
-consent as (
-    select * from {{ ref('int_platform_consent_periods') }}
-),
-
 impressions as (
     select
         user_id,
@@ -46,18 +42,23 @@ data_end as (
     from activity
 ),
 
+signups_consented as (
+    {{ privacy_with_consent('signups', 'user_id', 'signed_up_at', consented_only=true) }}
+),
+
+activity_consented as (
+    {{ privacy_with_consent('activity', 'user_id', 'occurred_at', consented_only=true) }}
+),
+
 consented_users as (
     select
-        s.user_id,
-        s.signed_up_at,
-        {{ core_utc_date('s.signed_up_at') }} as signup_date,
-        s.signup_region,
-        s.closed_at,
-        s.closure_reason
-    from signups as s
-    left join consent as c
-        on {{ privacy_consent_period_at('c', 's.user_id', 's.signed_up_at') }}
-    where {{ privacy_is_consented('c') }}
+        user_id,
+        signed_up_at,
+        {{ core_utc_date('signed_up_at') }} as signup_date,
+        signup_region,
+        closed_at,
+        closure_reason
+    from signups_consented
 ),
 
 active_days as (
@@ -65,11 +66,8 @@ active_days as (
         u.user_id,
         {{ dbt.datediff('u.signup_date', 'a.activity_date', 'day') }} as day_number  -- noqa: LT05
     from consented_users as u
-    inner join activity as a
+    inner join activity_consented as a
         on u.user_id = a.user_id
-    left join consent as c
-        on {{ privacy_consent_period_at('c', 'a.user_id', 'a.occurred_at') }}
-    where {{ privacy_is_consented('c') }}
 ),
 
 retention as (

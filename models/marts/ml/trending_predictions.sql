@@ -1,6 +1,7 @@
 -- The latest youtube_persists_2d score per (region, video, chart day) from production models,
 -- with the video's attributes at that day and, once known, the outcome. For BI. Empty until a model
--- has been trained and has scored.
+-- has been trained and has scored. No title: free text stays out of the marts readers see
+-- (docs/SECURITY.md); the video_id links to the video.
 with
 
 features as (
@@ -25,7 +26,6 @@ final as (
             as score_rank_in_day,
         l.model_version,
         cast(l.scored_at as timestamp with time zone) as scored_at,
-        f.title,
         f.channel_id,
         f.category_id,
         f.chart_rank,

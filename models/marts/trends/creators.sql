@@ -3,7 +3,7 @@
 -- embedded in the creator's latest video item (int_tiktok__users_latest). A TikTok creator's
 -- region is the Research API's region_code of their latest video that carries one: the country
 -- where the account was registered.
--- No display names (docs/SECURITY.md); the handle stays: the cross-platform mart matches on it.
+-- No names or free text (docs/SECURITY.md): the handle and the bio are in private.creator_profiles.
 with
 
 posts as (
@@ -19,7 +19,6 @@ post_latest as (
         platform,
         post_id,
         creator_id,
-        max(creator_handle) as creator_handle,
         max(trusted_view_count) as view_count,
         min(fetched_at) as first_seen_at,
         max(fetched_at) as last_seen_at
@@ -40,7 +39,6 @@ per_creator as (
     select
         creator_id,
         min(platform) as platform,
-        max(creator_handle) as creator_handle,
         min(first_seen_at) as first_seen_at,
         max(last_seen_at) as last_updated_at,
         count(*) as post_count,
@@ -53,7 +51,6 @@ final as (
     select
         c.creator_id,
         c.platform,
-        c.creator_handle,
         c.first_seen_at,
         c.last_updated_at,
         cast(c.post_count as {{ dbt.type_bigint() }}) as post_count,
@@ -62,7 +59,6 @@ final as (
         u.is_verified,
         u.following_count,
         u.like_count,
-        u.bio,
         r.region_code
     from per_creator as c
     left join users as u on c.creator_id = u.creator_id

@@ -1,5 +1,6 @@
 -- One row per video (TikTok, YouTube): its current state from every fetch so far (latest trusted
--- counts, the hashtag list of the latest fetch; not point in time).
+-- counts, the hashtag list of the latest fetch; not point in time). No caption or title: free
+-- text stays out of the marts readers see (docs/SECURITY.md).
 with
 
 posts as (
@@ -56,7 +57,6 @@ final as (
         l.post_created_at as created_at,
         l.first_seen_at,
         l.fetched_at as last_updated_at,
-        l.post_text as description,
         l.duration_seconds,
         l.trusted_view_count as view_count,
         l.trusted_like_count as like_count,

@@ -1,7 +1,8 @@
 -- Point-in-time features per (region, video) at its first appearance in the region's chart
 -- (as_of_date = the first-appearance chart day). Every input was fetched at or before that chart
 -- call: the entry itself, the rest of the same chart, earlier charts of any region, and only the
--- labels whose t+3 window had closed by as_of_date.
+-- labels whose t+3 window had closed by as_of_date. The title (free text) is in
+-- private.youtube_chart_titles, which readers cannot read (docs/SECURITY.md).
 {{ config(
     pre_hook=prefer_hash_joins(true),
     post_hook=prefer_hash_joins(false),
@@ -139,7 +140,6 @@ final as (
         b.fetched_at as as_of_at,
         b.channel_id,
         b.category_id,
-        b.title,
         b.tags,
         cast(b.description_length as {{ dbt.type_bigint() }}) as description_length,
         b.default_audio_language,
