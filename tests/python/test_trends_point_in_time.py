@@ -29,6 +29,8 @@ TABLES = {
 }
 SELECT = [
     "+path:models/marts/trends",
+    # the creators' handles and bios live beside the trend marts, in the private schema
+    "+path:models/marts/private",
     "feature_definitions",
     "--exclude",
     "path:models/marts/trends/youtube",
