@@ -65,6 +65,9 @@ class DbtError(RuntimeError):
 
 @dataclass
 class DbtRun:
+    """What one dbt invocation did, node by node, in plain values (name, status, message,
+    seconds) that flows return and the CLI prints, the same for both runners."""
+
     success: bool
     args: list[str]
     results: list[dict[str, Any]] = field(default_factory=list)

@@ -419,6 +419,8 @@ def delete_ml_rows(wh: Warehouse, subject: Subject) -> dict[str, int]:
 
 
 def ensure_tables(wh: Warehouse) -> None:
+    """Create the tombstone and erasure-log tables if missing: erasure runs before any dbt
+    build may have created the `security` and `ops` schemas."""
     text = "varchar" if wh.target == "duckdb" else "text"
     wh.execute("create schema if not exists security")
     wh.execute("create schema if not exists ops")

@@ -27,6 +27,9 @@ def _env(name: str, default: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
+    """Where the warehouse is and how to reach it, read from the same `TRENDCAST_*` variables
+    profiles.yml reads, so Python and dbt can never point at different warehouses."""
+
     target: str = "duckdb"
     duckdb_path: Path = field(
         default_factory=lambda: PROJECT_DIR / "warehouse" / "trendcast.duckdb"

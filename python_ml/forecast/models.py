@@ -37,6 +37,9 @@ class Prediction:
 
 
 class Forecaster:
+    """The one interface every forecaster implements (fit on rows before an origin, predict a
+    row per target bucket), so backtests, scoring and reports treat all models alike."""
+
     name: str = "base"
     kind: str = "baseline"
 
@@ -135,6 +138,9 @@ def _offset(rows: pd.DataFrame, granularity: str) -> np.ndarray:
 
 
 class LightGBMCount(CountModel):
+    """Gradient-boosted Poisson regression on the calendar and lag features: the model that can
+    use many weak signals at once, compared against the count GLM and the baselines in backtests."""
+
     name = "lightgbm_poisson"
 
     def __init__(self, granularity: str) -> None:

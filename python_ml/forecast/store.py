@@ -96,6 +96,8 @@ def write_models(wh: Warehouse, rows: list[dict[str, Any]]) -> None:
 
 
 def write_forecasts(wh: Warehouse, df: pd.DataFrame) -> int:
+    """Replace `ml.forecasts` rows for the frame's (model, account, granularity, run type,
+    forecast time) keys with these, so a re-run of the same forecast never duplicates it; returns rows written."""
     cols = [
         "model_metadata_id",
         "account",

@@ -58,6 +58,9 @@ class NotEnoughData(ValueError):
 
 @dataclass
 class PersistsModel:
+    """A trained persistence model as stored in the registry: the booster plus the isotonic
+    calibration points, so scoring needs no refit and gives the probabilities validation saw."""
+
     booster: lgb.Booster
     calibration_x: list[float]
     calibration_y: list[float]

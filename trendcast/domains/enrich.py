@@ -41,6 +41,9 @@ class RefusedAddress(RuntimeError):
 
 @dataclass(frozen=True)
 class EnrichConfig:
+    """Network limits for enrichment (timeouts, concurrency, cache TTL) and the servers to ask;
+    the servers are settable so tests point them at loopback stand-ins."""
+
     timeout_s: float = 3.0
     concurrency: int = 4
     ttl_hours: float = 24.0

@@ -37,6 +37,9 @@ class Imperfections:
 
 @dataclass(frozen=True)
 class SimConfig:
+    """One simulator run: the window, a scale preset (or an event count) and the imperfection
+    rates; the same seed and config give byte-identical archives."""
+
     start: datetime
     hours: int
     scale: str = "tiny"

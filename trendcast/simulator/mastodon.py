@@ -35,6 +35,9 @@ def _iso(ms: int) -> str:
 
 
 class Mastodon:
+    """One simulated run's Mastodon archives, drawn once from the shared model so every
+    endpoint (streaming, tag timelines, trends) tells the same story as the ground truth."""
+
     def __init__(self, m: Model) -> None:
         self.m = m
         cfg = m.cfg

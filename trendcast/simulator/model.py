@@ -54,6 +54,9 @@ def _shares(uploads_per_hour: float) -> tuple[float, float]:
 
 @dataclass
 class Sizes:
+    """How big each part of the simulated world is for a target event count, so the tiny, day
+    and 10M scales are one world at different sizes."""
+
     views: int
     uploads_per_hour: float
     adoptions_per_hour: float
@@ -151,6 +154,8 @@ class Model:
 
 
 def build(cfg: SimConfig, progress=None) -> Model:
+    """Draw the whole simulated world (users, hashtags, sounds, cascades, views) once; every
+    source's renderer then reads from this one model."""
     step = progress or (lambda msg: None)
     sizes = Sizes.for_config(cfg)
     t0, t1 = cfg.start_ms, cfg.end_ms

@@ -50,6 +50,9 @@ def total_progeny(rng: np.random.Generator, k: np.ndarray, m: np.ndarray, cap: i
 
 
 class TikTok:
+    """One simulated run's TikTok Research API pages, drawn from the shared model's TikTok
+    adoptions so video counters, comments and users agree with the ground truth."""
+
     def __init__(self, m: Model) -> None:
         self.m = m
         cfg = m.cfg

@@ -23,6 +23,8 @@ def cascade_roots(parent: np.ndarray) -> np.ndarray:
 
 
 def write_truth(m: Model, out: Path, tiktok=None, mastodon=None) -> dict[str, str]:
+    """Write the run's latent parameters and realised outcomes as Parquet beside the archives
+    (never landed): tests compare what the warehouse infers with what was planted."""
     out.mkdir(parents=True, exist_ok=True)
     t0, t1 = m.cfg.start_ms, m.cfg.end_ms
     h, a, v, w = m.hashtags, m.adoptions, m.videos, m.views
