@@ -152,10 +152,9 @@ def _parsed_manifest(args: list[str], settings: Settings, quiet: bool) -> Any | 
     if manifest is not None:
         return manifest
     parse = ["parse", *_common_flags(settings)]
-    vars_index = args.index("--vars") if "--vars" in args else -1
-    if vars_index >= 0 and vars_index + 1 < len(args):
-        parse += ["--vars", args[vars_index + 1]]
-    parse += [a for a in args if a.startswith("--vars=")]
+    cli_vars = dbt_manifest.vars_arg(args)
+    if cli_vars:  # the parse must see the vars the invocation will use
+        parse += ["--vars", cli_vars]
     if quiet:
         parse = ["--quiet", *parse]
     res = dbtRunner().invoke(parse)

@@ -81,7 +81,8 @@ def project_fingerprint(project_dir: Path = PROJECT_DIR) -> tuple:
     return tuple(entries)
 
 
-def _vars_arg(args: list[str]) -> str:
+def vars_arg(args: list[str]) -> str:
+    """The `--vars` value of a dbt command line ("" when none): it can change what is parsed."""
     for i, arg in enumerate(args):
         if arg == "--vars" and i + 1 < len(args):
             return args[i + 1]
@@ -103,7 +104,7 @@ def cache_key(args: list[str], settings: Settings, environ: dict[str, str]) -> t
             if k.startswith(("TRENDCAST_", "DBT_")) and k not in _NOT_PARSE_INPUTS
         )
     )
-    return (settings.target, _vars_arg(args), env, project_fingerprint(settings.project_dir))
+    return (settings.target, vars_arg(args), env, project_fingerprint(settings.project_dir))
 
 
 def cached(key: tuple, database: str) -> Any | None:
