@@ -69,8 +69,8 @@ def _require_spark() -> None:
         missing = None
     except ImportError:
         missing = "the spark extra is not installed (`make spark` installs it)"
-    if missing is None and shutil.which("java") is None:
-        missing = "no `java` on PATH (Spark needs Java 17)"
+    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        missing = "no `java` on PATH and no JAVA_HOME (Spark needs Java 17)"
     if missing is not None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: {missing}")
@@ -122,7 +122,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             {
                 "TRENDCAST_SPARK_MASTER": cluster.url,
                 "TRENDCAST_SPARK_WAREHOUSE": str(base / "warehouse"),
-                "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "4",
+                # one shuffle partition per executor core: the sample is small
+                "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "2",
                 "TRENDCAST_SPARK_EXECUTOR_MEMORY": "512m",
                 "TRENDCAST_SPARK_DRIVER_MEMORY": "768m",
             }
