@@ -90,7 +90,8 @@ pytest: install spark browser
 test-extended: install spark browser
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
-# the Spark build on a local two-worker standalone cluster compared with DuckDB (docs/SPARK.md)
+# the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
+# compared with DuckDB. `make test` runs the small one (one load, one build, same comparison).
 test-spark: install spark
 	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py --durations=5
 

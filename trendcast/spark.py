@@ -185,7 +185,7 @@ class LocalCluster:
     def alive_workers(self) -> int:
         try:
             return sum(1 for w in self.status().get("workers", []) if w.get("state") == "ALIVE")
-        except OSError:
+        except (OSError, ValueError):  # not up yet; while starting, the UI may answer HTML
             return 0
 
     def start(self, timeout: float = 120.0) -> LocalCluster:

@@ -57,9 +57,9 @@
     {%- if lo is none and hi is none -%}
         1 = 1
     {%- else -%}
-        {%- if lo is not none %}{{ fetched_at }} >= cast('{{ lo }}' as timestamptz){% endif -%}
+        {%- if lo is not none %}{{ fetched_at }} >= cast('{{ lo }}' as {{ trendcast.type_timestamptz() }}){% endif -%}
         {%- if lo is not none and hi is not none %} and {% endif -%}
-        {%- if hi is not none %}{{ fetched_at }} < cast('{{ hi }}' as timestamptz){% endif -%}
+        {%- if hi is not none %}{{ fetched_at }} < cast('{{ hi }}' as {{ trendcast.type_timestamptz() }}){% endif -%}
     {%- endif -%}
 {%- endmacro %}
 

@@ -32,16 +32,17 @@ entries_in_chart as (
 ),
 
 ranked_in_chart as (
-    -- the entry against the rest of the same chart (same call)
+    -- the entry against the rest of the same chart (same call); `nulls last` spelled out:
+    -- it is the default on DuckDB and Postgres, Spark puts NULLs first in ascending order
     select
         *,
-        percent_rank() over (partition by region_code, snapshot_date order by view_count)
+        percent_rank() over (partition by region_code, snapshot_date order by view_count nulls last)
             as views_pct_in_chart,
         percent_rank() over (
             partition by region_code, snapshot_date
-            order by view_count / greatest(video_age_hours, 1.0)
+            order by view_count / greatest(video_age_hours, 1.0) nulls last
         ) as views_per_hour_pct_in_chart,
-        percent_rank() over (partition by region_code, snapshot_date order by published_at)
+        percent_rank() over (partition by region_code, snapshot_date order by published_at nulls last)
             as recency_pct_in_chart,
         count(*) over (partition by region_code, snapshot_date, channel_id) as channel_entries_in_chart
     from entries_in_chart
