@@ -1,7 +1,8 @@
 """The flows that keep trendcast fresh on a schedule: `hourly` (every 15 min) and `daily`.
 
-`hourly` is one cycle: land the new archive files, `dbt run --selector hourly` plus the
-primary-key tests, the feature marts, score the new entities, publish for readers, then record
+`hourly` is one cycle: land the new archive files, one `dbt build --selector hourly_cycle` (the
+models new data changes, the primary-key tests and the feature marts), score the new entities,
+publish for readers, then record
 latency, run `dbt source freshness`, fingerprint the responses it landed and raise the alerts
 that apply. Each stage stamps the batches it carried in ops.processing_latency
 (trendcast/ops.py), so a cycle killed halfway leaves stamps missing and the next cycle, which
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,6 @@ DEFAULT_STALE_AFTER = {
     "mastodon": 1800,
     "platform": 1800,
 }
-FEATURE_MARTS = ["hashtag_features", "video_features"]
 
 
 def archive_dir() -> Path:
@@ -123,9 +124,11 @@ def _mark(target: str | None, stage: str) -> int:
 
 
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
-def build_task(target: str | None, first: bool) -> dict[str, Any]:
-    """The hourly dbt run; a warehouse never built gets its seeds and every model first (no
-    tests: the daily build runs those)."""
+def build_task(target: str | None, first: bool, features: bool = True) -> dict[str, Any]:
+    """The hourly dbt build: the models new data changes, their key tests and (with `features`)
+    the feature marts, in one invocation (flows/dbt.py hourly_build), so built_at and
+    features_at are stamped together. A warehouse never built gets its seeds and every model
+    first, the feature marts included (no tests: the daily build runs those)."""
     settings = Settings.from_env(target)
     if first:
         # two invocations: PrefectDbtRunner keeps only one of repeated --resource-type flags
@@ -133,19 +136,12 @@ def build_task(target: str | None, first: bool) -> dict[str, Any]:
         models = run_dbt(["run"], settings)
         run = DbtRun(True, models.args, seeds.results + models.results)
     else:
-        run = hourly_build(settings)
-    return {
-        "nodes": len(run.results),
-        "statuses": run.statuses,
-        "stamped": _mark(target, "built_at"),
-    }
-
-
-@task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
-def features_task(target: str | None) -> dict[str, Any]:
-    """The feature marts over the hourly metrics (labels and themes stay the daily flow's)."""
-    run = run_dbt(["run", "--select", *FEATURE_MARTS], Settings.from_env(target))
-    return {"nodes": len(run.results), "stamped": _mark(target, "features_at")}
+        run = hourly_build(settings, features=features)
+    out = {"nodes": len(run.results), "statuses": run.statuses,
+           "stamped": _mark(target, "built_at")}  # fmt: skip
+    if features or first:
+        out["features_stamped"] = _mark(target, "features_at")
+    return out
 
 
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
@@ -186,8 +182,10 @@ def publish_task(target: str | None) -> dict[str, Any]:
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def ops_marts_task(target: str | None) -> dict[str, Any]:
     """The latency mart (p50/p95 per source and day) over what this cycle stamped."""
-    # with its staging and intermediate views: they read an empty relation until ops exists
-    run = run_dbt(["run", "--select", "+path:models/marts/ops"], Settings.from_env(target))
+    # with its staging and intermediate views: they read an empty relation until ops exists.
+    # Only this mart: the other ops mart (staging_quality_counts) is a view for the daily checks,
+    # and `+` on it would re-run four incremental staging models every cycle
+    run = run_dbt(["run", "--select", "+processing_latency_daily"], Settings.from_env(target))
     return {"nodes": len(run.results)}
 
 
@@ -315,30 +313,40 @@ def resolve_on_success(flow: Any, flow_run: Any, state: Any) -> None:
 def run_cycle(
     paths: list[str], target: str | None, options: CycleOptions, lock_timeout: float
 ) -> dict[str, Any]:
-    """One hourly cycle under the writer lock (the body of the `hourly` flow)."""
+    """One hourly cycle under the writer lock (the body of the `hourly` flow). The summary's
+    `seconds` holds each stage's wall time (the live benchmark reports them)."""
     settings = Settings.from_env(target)
+    seconds: dict[str, float] = {}
+
+    def timed(stage: str, fn: Any, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            seconds[stage] = round(time.perf_counter() - started, 2)
+
     with writer_lock(settings, "hourly", lock_timeout), prefect_node_tasks():
-        landed = land_task(paths, target, options.replay)
-        summary: dict[str, Any] = {"target": settings.target, "land": landed}
+        landed = timed("land", land_task, paths, target, options.replay)
+        summary: dict[str, Any] = {"target": settings.target, "land": landed, "seconds": seconds}
         if landed["pending"] == 0 and landed["was_built"]:
             summary["skipped"] = "no new or pending batches"
         else:
-            summary["build"] = build_task(target, not landed["was_built"])
-            if options.features:
-                summary["features"] = features_task(target)
-            else:
+            summary["build"] = timed(
+                "build", build_task, target, not landed["was_built"], options.features
+            )
+            if "features_stamped" not in summary["build"]:
                 summary["features"] = {"stamped": _mark(target, "features_at")}
             if options.score:
-                summary["score"] = score_task(target)
+                summary["score"] = timed("score", score_task, target)
             else:
                 summary["score"] = {"stamped": _mark(target, "scored_at")}
-            summary["publish"] = publish_task(target) if options.publish else {
+            summary["publish"] = timed("publish", publish_task, target) if options.publish else {
                 "stamped": _mark(target, "published_at")
             }  # fmt: skip
-            summary["ops_marts"] = ops_marts_task(target)
+            summary["ops_marts"] = timed("ops_marts", ops_marts_task, target)
         if options.freshness:
-            summary["freshness"] = freshness_task(target)
-        summary["checks"] = checks_task(target, options, landed["schema_changes"])
+            summary["freshness"] = timed("freshness", freshness_task, target)
+        summary["checks"] = timed("checks", checks_task, target, options, landed["schema_changes"])
     return summary
 
 

@@ -80,7 +80,13 @@ def bench(
     ] = False,
     live_hours: Annotated[int, typer.Option(help="--live: hours replayed live.")] = 3,
     warm_hours: Annotated[int, typer.Option(help="--live: hours landed first.")] = 2,
-    speed: Annotated[float, typer.Option(help="--live: replay speed (x real time).")] = 60.0,
+    speed: Annotated[
+        float,
+        typer.Option(
+            help="--live: replay speed (x real time); the default keeps the 15-minute interval "
+            "(90 s of wall time) longer than a cycle, so each cycle carries one window."
+        ),
+    ] = 10.0,
     mastodon_per_day: Annotated[
         int,
         typer.Option(help="Mastodon statuses per simulated day (0: only the model's few)."),
