@@ -75,6 +75,45 @@ class RssSampler:
         self.peak = max(self.peak, self._rss())
 
 
+class NodeMemory(RssSampler):
+    """Peak resident memory per dbt node: the highest sample taken while the node ran.
+
+    dbt runs models on two threads, so a node's peak is that of the whole process while it ran
+    (an upper bound when another node ran beside it); the node that ran alone at a peak is the
+    one that needed it. Use as the `on_start`/`listener` pair of flows.dbt.node_progress."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._running: dict[str, int] = {}
+        self.nodes: dict[str, int] = {}
+        self._guard = threading.Lock()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            rss = self._rss()
+            self.peak = max(self.peak, rss)
+            with self._guard:
+                for name, peak in self._running.items():
+                    self._running[name] = max(peak, rss)
+            self._stop.wait(0.05)
+
+    def started(self, name: str) -> None:
+        rss = self._rss()
+        with self._guard:
+            self._running[name] = rss
+
+    def finished(self, name: str, _status: str, _index: int, _total: int) -> None:
+        rss = self._rss()
+        with self._guard:
+            peak = max(self._running.pop(name, 0), rss)
+            self.nodes[name] = max(self.nodes.get(name, 0), peak)
+
+    def top(self, n: int = 15) -> list[list[Any]]:
+        """The `n` nodes with the highest peaks: [name, peak MB]."""
+        ranked = sorted(self.nodes.items(), key=lambda kv: -kv[1])[:n]
+        return [[name, round(peak / 1e6, 1)] for name, peak in ranked]
+
+
 @contextmanager
 def timed(stages: list[Stage], name: str, on_done: Callable[[Stage], None] | None = None):
     """Time the block as one stage of `stages`, with the peak memory of this process and its
@@ -301,7 +340,7 @@ def run_youtube_bench(
     Memory is what this process and its children hold (dbt and DuckDB run in-process; a
     Postgres server's memory is not counted).
     """
-    from flows.dbt import run_dbt
+    from flows.dbt import node_progress, run_dbt
     from trendcast.archive import discover
     from trendcast.landing import load_paths
     from trendcast.replica import write_youtube_replica
@@ -334,13 +373,18 @@ def run_youtube_bench(
                 )
             st.detail = {"nodes": len(run.results)}
 
-        with timed(stages, "build", on_stage) as st:
+        with (
+            timed(stages, "build", on_stage) as st,
+            NodeMemory() as memory,
+            node_progress(memory.finished, on_start=memory.started),
+        ):
             run = run_dbt(["build"], settings)
             st.rows = stages[-1].rows
             st.detail = {
                 "nodes": len(run.results),
                 "statuses": run.statuses,
                 "slowest": _slowest(run.results),
+                "node_peak_rss_mb": memory.top(),
             }
 
     pipeline = [s for s in stages if s.name != "replica"]

@@ -31,22 +31,36 @@ _LOCK = threading.Lock()
 _PREFECT_RUNNER: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "trendcast_prefect_dbt_runner", default=False
 )
-# Who wants to hear about each finished node (the CLI's progress line); empty: no callback cost.
+# Who wants to hear about each finished node (the CLI's progress line) and each started one (the
+# bench's per-model memory); both empty: no callback cost.
 _NODE_LISTENERS: list[Callable[[str, str, int, int], None]] = []
+_START_LISTENERS: list[Callable[[str], None]] = []
 
 
 @contextmanager
-def node_progress(listener: Callable[[str, str, int, int], None]) -> Iterator[None]:
-    """Call `listener(node_name, status, index, total)` as each dbt node finishes, in every dbt
-    invocation of this process while the block runs (the pipeline's tasks run in this process)."""
+def node_progress(
+    listener: Callable[[str, str, int, int], None],
+    on_start: Callable[[str], None] | None = None,
+) -> Iterator[None]:
+    """Call `listener(node_name, status, index, total)` as each dbt node finishes (and
+    `on_start(node_name)` as each starts), in every dbt invocation of this process while the
+    block runs (the pipeline's tasks run in this process)."""
     _NODE_LISTENERS.append(listener)
+    if on_start is not None:
+        _START_LISTENERS.append(on_start)
     try:
         yield
     finally:
         _NODE_LISTENERS.remove(listener)
+        if on_start is not None:
+            _START_LISTENERS.remove(on_start)
 
 
 def _on_event(event: Any) -> None:
+    if event.info.name == "NodeStart" and hasattr(event.data, "node_info"):
+        for on_start in list(_START_LISTENERS):
+            on_start(event.data.node_info.node_name)
+        return
     # dbt logs one *Result line per finished model, test, seed or snapshot, with its index/total
     if not event.info.name.endswith("Result") or not hasattr(event.data, "node_info"):
         return
@@ -113,7 +127,7 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             if _use_prefect():
                 res = _prefect_invoke(args, settings, quiet, manifest)
             else:
-                callbacks = [_on_event] if _NODE_LISTENERS else []
+                callbacks = [_on_event] if _NODE_LISTENERS or _START_LISTENERS else []
                 res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
         finally:
             _release_duckdb()

@@ -1,3 +1,6 @@
+-- Materialized as a table: int_trend_hashtag_creator_diversity and its own tests read it, and a view would
+-- recompute it from every activity row for each of them.
+{{ config(materialized='table') }}
 -- One row per hashtag, creator and hour: the reach the creator's posts brought the hashtag in the
 -- hour ending at as_of_at, and the first hour the creator was seen with the hashtag (a minimum
 -- over rows at or before each row's hour, so it never looks ahead of the row that uses it).

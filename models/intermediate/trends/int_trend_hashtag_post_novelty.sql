@@ -1,3 +1,6 @@
+-- Materialized as a table: hashtag_features, int_trend_hashtag_timezone_mix and its own tests
+-- read it, and a view would recompute it from every activity row for each of them.
+{{ config(materialized='table') }}
 -- One row per hashtag per post, at the fetch where the post first shows the hashtag: how novel
 -- its context was at that moment. A co-occurring hashtag or a sound is "new" when it was first
 -- seen (anywhere on the platform) within the 24 hours before this fetch. Creation hour is kept as

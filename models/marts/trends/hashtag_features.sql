@@ -40,10 +40,6 @@ metrics as (
     where 1 = 1 {{ trends_incremental_filter('as_of_at', baseline_hours + 48) }}
 ),
 
-creator_hours as (
-    select * from {{ ref('int_trend_hashtag_creator_hours') }}
-),
-
 post_novelty as (
     select * from {{ ref('int_trend_hashtag_post_novelty') }}
 ),
@@ -116,122 +112,14 @@ windows as (
     from hours
 ),
 
-day_offsets as (
-    select 0 as day_offset
-    union all
-    select 1 as day_offset
-),
-
-creator_hours_by_day as (
-    -- each creator hour under the 24-hour buckets of the rows whose trailing 24 hours hold it:
-    -- its own bucket and the next
-    select
-        c.hashtag_id,
-        c.creator_id,
-        c.hour_number,
-        c.reach_count,
-        c.first_hour_number,
-        {{ trends_day_bucket('c.hour_number') }} + o.day_offset as row_day_bucket
-    from creator_hours as c
-    cross join day_offsets as o
-),
-
-creator_windows as (
-    -- each row's creators over its trailing 24 hours; joined on (hashtag, 24-hour bucket) as
-    -- well, so a long-lived hashtag's rows are not all paired with all its creator hours before
-    -- the range filter (it has thousands of each)
-    select
-        m.hashtag_id,
-        m.hour_number,
-        c.creator_id,
-        sum(c.reach_count) as creator_reach,
-        min(c.first_hour_number) as first_hour_number
-    from metrics as m
-    inner join creator_hours_by_day as c
-        on
-            m.hashtag_id = c.hashtag_id
-            and {{ trends_day_bucket('m.hour_number') }} = c.row_day_bucket
-            and c.hour_number > m.hour_number - 24
-            and m.hour_number >= c.hour_number
-    group by 1, 2, 3
-),
-
-creator_totals as (
-    select
-        *,
-        sum(creator_reach) over (partition by hashtag_id, hour_number) as total_reach
-    from creator_windows
-),
-
 diversity as (
-    select
-        hashtag_id,
-        hour_number,
-        count(*) as unique_creators_24h,
-        sum(case when first_hour_number > hour_number - 24 then 1 else 0 end) as new_creators_24h,
-        sum(
-            case
-                when total_reach > 0
-                    then
-                        (cast(creator_reach as {{ double }}) / total_reach)
-                        * (cast(creator_reach as {{ double }}) / total_reach)
-            end
-        ) as herfindahl_index_24h,
-        max(case when total_reach > 0 then cast(creator_reach as {{ double }}) / total_reach end)
-            as top_creator_share_24h
-    from creator_totals
-    group by 1, 2
-),
-
-creation_hours as (
-    select
-        hashtag_id,
-        hour_number,
-        created_hour_of_day,
-        count(*) as post_count
-    from post_novelty
-    where created_hour_of_day is not null
-    group by 1, 2, 3
-),
-
-timezone_windows as (
-    -- each row's new posts of its trailing 7 days (the frame of posting_hour_spread_7d) by UTC
-    -- hour of creation; pre-aggregated per hour, so at most 168 x 24 rows join one row
-    select
-        m.hashtag_id,
-        m.hour_number,
-        c.created_hour_of_day,
-        sum(c.post_count) as post_count
-    from metrics as m
-    inner join creation_hours as c
-        on
-            m.hashtag_id = c.hashtag_id
-            and c.hour_number > m.hour_number - 168
-            and m.hour_number >= c.hour_number
-    group by 1, 2, 3
-),
-
-timezone_shares as (
-    select
-        hashtag_id,
-        hour_number,
-        created_hour_of_day,
-        cast(post_count as {{ double }})
-        / sum(post_count) over (partition by hashtag_id, hour_number) as post_share
-    from timezone_windows
+    select * from {{ ref('int_trend_hashtag_creator_diversity') }}
+    where 1 = 1 {{ trends_incremental_filter('as_of_at', this_column='as_of_at') }}
 ),
 
 timezone_distributions as (
-    select
-        hashtag_id,
-        hour_number,
-        {{ json_object_agg_text(
-            "lpad(cast(created_hour_of_day as " ~ dbt.type_string() ~ "), 2, '0')",
-            'post_share',
-            'created_hour_of_day',
-        ) }} as timezone_distribution_7d
-    from timezone_shares
-    group by 1, 2
+    select * from {{ ref('int_trend_hashtag_timezone_mix') }}
+    where 1 = 1 {{ trends_incremental_filter('as_of_at', this_column='as_of_at') }}
 ),
 
 theme_ranked as (
