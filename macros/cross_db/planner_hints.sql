@@ -51,20 +51,25 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- One DuckDB thread while a model explodes large documents (YouTube chart pages: 50 items with
-    descriptions up to 5,000 characters, ~100 KB each). DuckDB scans 2,048 rows per vector, so
-    each thread holds a few hundred MB of raw JSON plus its parsed copy; with two threads the
-    dedupe behind the parse ran out of memory at a 2.5 GB limit on six years of charts, with
-    one it finished (measured). DuckDB's thread count is per database, so it is set back after
-    the model (post-hook). Postgres parses row by row and needs nothing. -#}
-{% macro single_thread_parse(enable) -%}
-    {{ return(adapter.dispatch('single_thread_parse', 'trendcast')(enable)) }}
+{#- One DuckDB thread while a model runs, for the two kinds of model whose working set grows with
+    the thread count:
+    - models that explode large documents (YouTube chart pages: 50 items with descriptions up to
+      5,000 characters, ~100 KB each). DuckDB scans 2,048 rows per vector, so each thread holds a
+      few hundred MB of raw JSON plus its parsed copy; with two threads the dedupe behind the
+      parse ran out of memory at a 2.5 GB limit on six years of charts, with one it finished;
+    - hashtag_features, whose ~20 trailing-window sums over one partition order each hold a
+      partition of wide rows pinned per thread: on six years of charts (10.8M rows) it ran out of
+      memory at 2.5 GB after 30 s with two threads and finished with one (measured).
+    DuckDB's thread count is per database, so it is set back after the model (post-hook).
+    Postgres bounds each sort and hash by work_mem and needs nothing. -#}
+{% macro single_thread(enable) -%}
+    {{ return(adapter.dispatch('single_thread', 'trendcast')(enable)) }}
 {%- endmacro %}
 
-{% macro default__single_thread_parse(enable) -%}
+{% macro default__single_thread(enable) -%}
     select 1
 {%- endmacro %}
 
-{% macro duckdb__single_thread_parse(enable) -%}
+{% macro duckdb__single_thread(enable) -%}
     {%- if enable -%}set threads = 1{%- else -%}reset threads{%- endif -%}
 {%- endmacro %}

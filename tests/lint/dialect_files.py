@@ -23,7 +23,7 @@ CONFIG_ONLY = {
     "prefer_hash_joins",
     "session_settings",
     "refresh_statistics",
-    "single_thread_parse",
+    "single_thread",
 }
 
 

@@ -4,8 +4,8 @@
         unique_key=['hashtag_id', 'as_of_at'],
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        pre_hook=prefer_hash_joins(true),
-        post_hook=prefer_hash_joins(false),
+        pre_hook=[prefer_hash_joins(true), single_thread(true)],
+        post_hook=[prefer_hash_joins(false), single_thread(false)],
     )
 }}
 {%- set double = type_double() -%}

@@ -4,8 +4,8 @@
         unique_key=['region_code', 'video_id', 'fetched_at'],
         incremental_strategy=incremental_strategy_for_target(),
         on_schema_change='fail',
-        pre_hook="{{ single_thread_parse(true) }}",
-        post_hook="{{ single_thread_parse(false) }}",
+        pre_hook="{{ single_thread(true) }}",
+        post_hook="{{ single_thread(false) }}",
     )
 }}
 -- One row per video per chart fetch of youtube/v3/videos (chart=mostPopular, one region per call).
