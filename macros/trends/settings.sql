@@ -32,13 +32,9 @@
     {{ return(24) }}
 {%- endmacro %}
 
-{# the 24-hour bucket of an hour number (whole hours since the epoch): an hour and the 23 before it
-   fall in the same or the previous bucket, an equi-join key for trailing 24-hour range joins #}
-{% macro trends_day_bucket(hour_number) -%}
-    {{ trends_hour_bucket(hour_number, 24) }}
-{%- endmacro %}
-
-{# the same for a trailing window of `hours` hours (whole `hours`-long periods since the epoch) #}
+{# the `hours`-long bucket of an hour number (whole `hours`-long periods since the epoch): an hour
+   and the hours-1 before it fall in the same or the previous bucket, an equi-join key for trailing
+   range joins (macros/trends/trailing_pairs.sql) #}
 {% macro trends_hour_bucket(hour_number, hours) -%}
     cast(floor({{ hour_number }} / {{ hours }}.0) as {{ dbt.type_bigint() }})
 {%- endmacro %}

@@ -94,6 +94,14 @@ EXTENDED: dict[str, str] = {
     "marts' tests on fuzzed real calls",
     "test_concurrency.py::test_load_during_build_waits_and_equals_a_serial_run": "a load started "
     "during a dbt build waits for it and equals a serial run, both targets",
+    "test_erasure.py::test_erase_everywhere_and_after_rebuild[postgres]": "erasure searched across "
+    "every column of every table on Postgres (DuckDB run in make test)",
+    "test_mastodon.py::test_mastodon_redaction_leaves_no_deleted_text[postgres]": "Mastodon "
+    "redaction of deleted statuses on Postgres (DuckDB run in make test)",
+    "test_forecast_online.py::test_online_calibration_recovers_coverage_after_a_level_shift_and_"
+    "static_does_not": "online interval calibration over a long simulated level shift",
+    "test_forecast_daily.py::test_blend_with_the_empirical_interval_sharpens_a_steady_level_and_"
+    "keeps_coverage": "the daily interval blend over a long simulated steady level",
 }
 
 

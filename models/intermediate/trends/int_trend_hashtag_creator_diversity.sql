@@ -17,49 +17,12 @@
 -- row hashtag_features recomputes finds its recomputed diversity here.
 with
 
-metrics as (
-    select
-        hashtag_id,
-        as_of_at,
-        hour_number
-    from {{ ref('hashtag_metrics') }}
-    where 1 = 1
-    {%- if is_incremental() %}
-        and as_of_at >= {{ core_incremental_cutoff('as_of_at', lookback_factor=2) }}
-    {%- endif %}
-),
-
 metric_hours as (
-    select
-        hashtag_id,
-        as_of_at,
-        hour_number,
-        {{ trends_day_bucket('hour_number') }} as day_bucket
-    from metrics
-),
-
-creator_hours as (
-    select * from {{ ref('int_trend_hashtag_creator_hours') }}
-),
-
-day_offsets as (
-    select 0 as day_offset
-    union all
-    select 1 as day_offset
+    {{ trends_recomputed_metric_hours(24) }}
 ),
 
 creator_hours_by_day as (
-    -- each creator hour under the 24-hour buckets of the rows whose trailing 24 hours hold it:
-    -- its own bucket and the next
-    select
-        c.hashtag_id,
-        c.creator_id,
-        c.hour_number,
-        c.reach_count,
-        c.first_hour_number,
-        {{ trends_day_bucket('c.hour_number') }} + o.day_offset as row_day_bucket
-    from creator_hours as c
-    cross join day_offsets as o
+    {{ trends_hours_under_row_buckets(ref('int_trend_hashtag_creator_hours'), 24) }}
 ),
 
 creator_windows as (
@@ -77,7 +40,7 @@ creator_windows as (
     inner join creator_hours_by_day as c
         on
             m.hashtag_id = c.hashtag_id
-            and m.day_bucket = c.row_day_bucket
+            and m.row_bucket = c.row_bucket
             and c.hour_number > m.hour_number - 24
             and m.hour_number >= c.hour_number
     group by 1, 2, 3, 4

@@ -15,23 +15,8 @@
 -- int_trend_hashtag_creator_diversity, and incremental the same way.
 with
 
-metrics as (
-    select
-        hashtag_id,
-        as_of_at,
-        hour_number
-    from {{ ref('hashtag_metrics') }}
-    where 1 = 1
-    {%- if is_incremental() %}
-        and as_of_at >= {{ core_incremental_cutoff('as_of_at', lookback_factor=2) }}
-    {%- endif %}
-),
-
 metric_hours as (
-    select
-        *,
-        {{ trends_hour_bucket('hour_number', 168) }} as week_bucket
-    from metrics
+    {{ trends_recomputed_metric_hours(168) }}
 ),
 
 creation_hours as (
@@ -45,20 +30,8 @@ creation_hours as (
     group by 1, 2, 3
 ),
 
-week_offsets as (
-    select 0 as week_offset
-    union all
-    select 1 as week_offset
-),
-
 creation_hours_by_week as (
-    -- each creation hour under the 168-hour buckets of the rows whose trailing 7 days hold it:
-    -- its own bucket and the next (the same pairing as the creator windows' day buckets)
-    select
-        c.*,
-        {{ trends_hour_bucket('c.hour_number', 168) }} + o.week_offset as row_week_bucket
-    from creation_hours as c
-    cross join week_offsets as o
+    {{ trends_hours_under_row_buckets('creation_hours', 168) }}
 ),
 
 timezone_windows as (
@@ -74,7 +47,7 @@ timezone_windows as (
     inner join creation_hours_by_week as c
         on
             m.hashtag_id = c.hashtag_id
-            and m.week_bucket = c.row_week_bucket
+            and m.row_bucket = c.row_bucket
             and c.hour_number > m.hour_number - 168
             and m.hour_number >= c.hour_number
     group by 1, 2, 3, 4

@@ -39,7 +39,10 @@ overrides as (
 ),
 
 metrics as (
+    -- the label windows look forward only (1 to max_window hours after the row), so the rows an
+    -- incremental run recomputes (the same cutoff as rule_labels') need no earlier metric row
     select * from {{ ref('hashtag_metrics') }}
+    where 1 = 1 {{ trends_incremental_filter('as_of_at', max_window) }}
 ),
 
 snapshots as (
