@@ -170,6 +170,8 @@ def run_live_bench(
         "cycle_seconds": [round(c["seconds"], 2) for c in cycles],
         "cycle_stage_seconds_max": _stage_max(busy),
         "cycle_stage_seconds": [c["summary"].get("seconds", {}) for c in busy],
+        # where each cycle's dbt build went: its slowest nodes, seconds each
+        "cycle_slowest_nodes": [c["summary"].get("build", {}).get("slowest", []) for c in busy],
         "simulate_seconds": round(simulate_s, 1),
         "warm_seconds": round(warm_s, 1),
         "machine": {

@@ -262,7 +262,80 @@ def _prefect_invoke(args: list[str], settings: Settings, quiet: bool, manifest: 
         return _Failed(exc)
 
 
-def hourly_build(settings: Settings | None = None, features: bool = False) -> DbtRun:
+# With an explicit selection, what the hourly selectors say in YAML: only the tests named (the
+# selection holds them), no unit tests
+PRUNED_FLAGS = ("--indirect-selection", "empty", "--exclude-resource-type", "unit_test")
+
+
+def list_nodes(args: list[str], settings: Settings | None = None) -> list[dict[str, Any]]:
+    """`dbt ls` with `args` (a selection), one dict per node with unique_id, fqn and
+    resource_type; in-process, on the cached parse when there is one."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    settings = settings or Settings.from_env()
+    env = settings.dbt_env()
+    full = [
+        "--quiet", "ls", *args, *_common_flags(settings),
+        "--output", "json", "--output-keys", "unique_id", "fqn", "resource_type",
+    ]  # fmt: skip
+    with _LOCK, environ(env):
+        try:
+            manifest = _parsed_manifest(["ls", *args], settings, True)
+            res = dbtRunner(manifest=manifest).invoke(full)
+        finally:
+            _release_duckdb()
+    if not res.success or res.result is None:
+        raise DbtError(f"dbt ls {' '.join(args)} failed: {res.exception or 'see logs/dbt.log'}")
+    return [json.loads(line) for line in res.result]
+
+
+def descendants(manifest: dict[str, Any], roots: set[str]) -> set[str]:
+    """Every node of `manifest` (manifest.json's shape: nodes with depends_on.nodes) built on a
+    node of `roots`, the roots included."""
+    children: dict[str, list[str]] = {}
+    for uid, node in manifest.get("nodes", {}).items():
+        for parent in (node.get("depends_on") or {}).get("nodes", []):
+            children.setdefault(parent, []).append(uid)
+    seen = set(roots)
+    todo = list(roots)
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+def sources_selection(
+    selected: list[dict[str, Any]], manifest: dict[str, Any], sources: set[str]
+) -> list[str]:
+    """The nodes of `selected` (list_nodes' dicts) that new batches of `sources` can change:
+    those built on the staging models of those sources (models/staging/<source>/), and the
+    tests among them whose every parent is kept. Returned as `fqn:` selectors."""
+    roots = {
+        uid
+        for uid, node in manifest.get("nodes", {}).items()
+        if node.get("resource_type") == "model"
+        and any(node.get("original_file_path", "").startswith(f"models/staging/{s}/")
+                for s in sources)
+    }  # fmt: skip
+    reach = descendants(manifest, roots)
+    keep = {n["unique_id"] for n in selected if n["resource_type"] != "test"} & reach
+    for n in selected:
+        if n["resource_type"] == "test":
+            parents = (manifest["nodes"][n["unique_id"]].get("depends_on") or {}).get("nodes", [])
+            if parents and all(p in keep for p in parents):
+                keep.add(n["unique_id"])
+    return sorted("fqn:" + ".".join(n["fqn"]) for n in selected if n["unique_id"] in keep)
+
+
+def hourly_build(
+    settings: Settings | None = None,
+    features: bool = False,
+    sources: set[str] | None = None,
+) -> DbtRun:
     """The hourly run: rebuild what new data changes and test the incremental primary keys, in
     one `dbt build` (selectors.yml `hourly_build`; with `features`, `hourly_cycle` adds the
     feature marts). A key test runs right after its model and a failure skips what is built on
@@ -274,4 +347,31 @@ def hourly_build(settings: Settings | None = None, features: bool = False) -> Db
     flow, its own Prefect bookkeeping.
     """
     selector = "hourly_cycle" if features else "hourly_build"
+    if sources is not None:
+        selection = _pruned_selection(selector, sources, settings)
+        if selection is not None:
+            if not selection:
+                return DbtRun(True, [], [])
+            return run_dbt(["build", "--select", *selection, *PRUNED_FLAGS], settings)
     return run_dbt(["build", "--selector", selector], settings)
+
+
+def _pruned_selection(
+    selector: str, sources: set[str], settings: Settings | None
+) -> list[str] | None:
+    """The selector's nodes that new batches of `sources` change; None (build the whole
+    selector) when a source is not one whose staging has a folder of its own, or when dbt
+    has written no manifest to read the graph from."""
+    from trendcast.sources import KNOWN_SOURCES
+
+    if not sources or not sources <= set(KNOWN_SOURCES):
+        return None
+    settings = settings or Settings.from_env()
+    selected = list_nodes(["--selector", selector], settings)
+    target = Path(os.environ.get("DBT_TARGET_PATH") or settings.project_dir / "target")
+    path = target / "manifest.json"
+    if not path.exists():
+        return None
+    import json
+
+    return sources_selection(selected, json.loads(path.read_text()), sources)

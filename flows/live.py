@@ -123,6 +123,16 @@ def _mark(target: str | None, stage: str) -> int:
         return ops.mark_stage(wh, stage)
 
 
+def _sources_to_build(settings: Settings) -> set[str] | None:
+    """The sources of the batches not built yet: the hourly build rebuilds only what is built
+    on their staging (a Mastodon timeline every 5 minutes does not rebuild the YouTube marts).
+    None, so the whole hourly selection, when a batch has no single source."""
+    with connect(settings) as wh:
+        rows = wh.query("select distinct source from ops.processing_latency where built_at is null")
+    sources = {source for (source,) in rows}
+    return None if None in sources else sources
+
+
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
 def build_task(target: str | None, first: bool, features: bool = True) -> dict[str, Any]:
     """The hourly dbt build: the models new data changes, their key tests and (with `features`)
@@ -136,8 +146,10 @@ def build_task(target: str | None, first: bool, features: bool = True) -> dict[s
         models = run_dbt(["run"], settings)
         run = DbtRun(True, models.args, seeds.results + models.results)
     else:
-        run = hourly_build(settings, features=features)
+        run = hourly_build(settings, features=features, sources=_sources_to_build(settings))
+    slowest = sorted(run.results, key=lambda r: r["seconds"], reverse=True)[:8]
     out = {"nodes": len(run.results), "statuses": run.statuses,
+           "slowest": [[r["name"], round(r["seconds"], 2)] for r in slowest],
            "stamped": _mark(target, "built_at")}  # fmt: skip
     if features or first:
         out["features_stamped"] = _mark(target, "features_at")
@@ -175,6 +187,7 @@ def publish_task(target: str | None) -> dict[str, Any]:
     if publish is not None:
         result = publish(settings)
         out["published"] = str(getattr(result, "location", result))
+        out["copy_seconds"] = getattr(result, "seconds", None)
     out["stamped"] = _mark(target, "published_at")
     return out
 

@@ -8,6 +8,12 @@ the old inode until it reconnects; a reader that opens the path sees either the 
 new file, never a half-written one. docs/DASHBOARD.md explains the choice over Parquet files
 with a views database (measured with `trendcast publish --compare`, docs/BENCHMARKS.md).
 
+A publish starts from the previous copy when there is one: each table's fingerprint (row count,
+the sum of its rows' hashes, its columns) is compared with the one recorded in the copy
+(`landing.published_tables`), and only the tables that differ are written again; the others keep
+the blocks they have. A copy with over half its blocks free (tables replaced many times) is
+written afresh, as is every copy with `full=True`.
+
 On Postgres nothing is copied: readers log in as members of the read-only group role
 `trendcast_reader` (the dashboard as `trendcast_dashboard`), which `publish` keeps granted on the
 published schemas (tables created since the last build included).
@@ -63,6 +69,11 @@ HEALTH_QUERIES = {
     ),
 }
 HEALTH_SCHEMA = "landing"
+# What the copy holds, per table: rows, fingerprint and when it was last written (readers see it;
+# the next publish reads it to skip the tables that did not change).
+MANIFEST_TABLE = "published_tables"
+# A reused copy with a larger share of free blocks than this is written afresh.
+MAX_FREE_SHARE = 0.5
 # On Postgres readers cannot read schema ml (model internals, security macros); the Data health
 # page still needs who trained what and the latest data-quality results: views in `landing`.
 REGISTRY_VIEWS = {
@@ -91,6 +102,9 @@ class PublishResult:
     storage_version: str = ""
     reader_role: str = ""
     skipped: list[str] = field(default_factory=list)
+    # tables written by this publish and tables kept unchanged from the previous copy
+    copied: int = 0
+    reused: int = 0
 
     @property
     def path(self) -> str:
@@ -117,11 +131,12 @@ def published_path(settings: Settings | None = None) -> Path:
     return path
 
 
-def publish(settings: Settings, path: Path | None = None) -> PublishResult:
-    """Publish the reader copy for the configured target (DuckDB file or Postgres grants)."""
+def publish(settings: Settings, path: Path | None = None, *, full: bool = False) -> PublishResult:
+    """Publish the reader copy for the configured target (DuckDB file or Postgres grants).
+    `full` writes every table afresh instead of keeping the unchanged ones of the last copy."""
     if settings.target == "postgres":
         return _grant_reader(settings)
-    return _publish_duckdb(settings, path or published_path(settings))
+    return _publish_duckdb(settings, path or published_path(settings), full=full)
 
 
 def _quote_path(path: Path) -> str:
@@ -139,7 +154,7 @@ def _source_tables(con: Any) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
+def _publish_duckdb(settings: Settings, path: Path, full: bool = False) -> PublishResult:
     """Copy in a child process, then rename. The child matters: a process that has run dbt
     in-process (the pipeline, the scheduled flows) keeps dbt-duckdb's handle on the working file,
     and DuckDB refuses a second attach of one file within a process."""
@@ -152,8 +167,9 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
     _release_dbt_duckdb()
+    previous = [] if full or not path.exists() else [str(path)]
     proc = subprocess.run(
-        [sys.executable, "-m", "trendcast.publish", str(source), str(tmp)],
+        [sys.executable, "-m", "trendcast.publish", str(source), str(tmp), *previous],
         capture_output=True,
         text=True,
     )
@@ -176,6 +192,8 @@ def _publish_duckdb(settings: Settings, path: Path) -> PublishResult:
         bytes=path.stat().st_size,
         seconds=round(time.perf_counter() - started, 3),
         storage_version=copied["storage_version"] or STORAGE_VERSION,
+        copied=int(copied["copied"]),
+        reused=int(copied["reused"]),
     )
 
 
@@ -197,26 +215,106 @@ def _release_dbt_duckdb() -> None:
     gc.collect()
 
 
-def _copy(source: Path, tmp: Path) -> dict[str, Any]:
-    """Write every published table of `source` into the new file `tmp` (run in the child)."""
+def _fingerprint(con: Any, db: str, schema: str, table: str) -> tuple[int, str]:
+    """Rows and a digest of a table: its columns and types, and the sum of its rows' hashes
+    (order-free; a repeated row counts each time). One scan, far cheaper than writing it."""
+    columns = con.execute(
+        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+        "from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ?",
+        [db, schema, table],
+    ).fetchone()[0]
+    rows, digest = con.execute(
+        f"select count(*), coalesce(sum(hash(trendcast_row)), 0)::varchar "
+        f"from {db}.{ident(schema)}.{ident(table)} as trendcast_row"
+    ).fetchone()
+    return int(rows), f"{digest}|{columns}"
+
+
+def _reusable(con: Any, previous: Path, tmp: Path) -> dict[tuple[str, str], tuple]:
+    """Attach a byte copy of the previous reader copy as `pub` and return what its manifest
+    says of each table; an empty dict (and a fresh `pub`) when it cannot be reused: no
+    manifest, unreadable, or mostly free blocks."""
+    import shutil
+
+    try:
+        shutil.copyfile(previous, tmp)
+        con.execute(f"attach '{_quote_path(tmp)}' as pub")
+        free, total = con.execute(
+            "select free_blocks, total_blocks from pragma_database_size() "
+            "where database_name = 'pub'"
+        ).fetchone()
+        kept = con.execute(
+            "select table_schema, table_name, row_count, fingerprint, copied_at "
+            f"from pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE}"
+        ).fetchall()
+        if total and free / total > MAX_FREE_SHARE:
+            raise ValueError("mostly free blocks")
+    except Exception:  # no manifest, a torn or foreign file: write a fresh copy
+        with contextlib.suppress(Exception):
+            con.execute("detach pub")
+        tmp.unlink(missing_ok=True)
+        return {}
+    return {(s, t): (rows, fp, at) for s, t, rows, fp, at in kept}
+
+
+def _copy(source: Path, tmp: Path, previous: Path | None = None) -> dict[str, Any]:
+    """Write every published table of `source` into `tmp` (run in the child): a fresh file, or
+    a copy of `previous` in which only the tables whose fingerprint changed are written."""
     import duckdb
 
     con = duckdb.connect()
     try:
         con.execute(f"attach '{_quote_path(source)}' as src (read_only)")
-        con.execute(f"attach '{_quote_path(tmp)}' as pub (storage_version '{STORAGE_VERSION}')")
+        kept = _reusable(con, previous, tmp) if previous is not None else {}
+        if not kept:
+            con.execute(f"attach '{_quote_path(tmp)}' as pub (storage_version '{STORAGE_VERSION}')")
         tables = _source_tables(con)
+        wanted = set(tables)
+        # tables the previous copy has that the warehouse no longer publishes
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'pub' and table_schema <> ?",
+            [HEALTH_SCHEMA],
+        ).fetchall():
+            if (schema, table) not in wanted:
+                con.execute(f"drop table pub.{ident(schema)}.{ident(table)}")
+        manifest = []
+        now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
+        copied = reused = 0
         for schema in sorted({s for s, _ in tables}):
-            con.execute(f"create schema pub.{ident(schema)}")
+            con.execute(f"create schema if not exists pub.{ident(schema)}")
         for schema, table in tables:
+            rows, fp = _fingerprint(con, "src", schema, table)
+            old = kept.get((schema, table))
+            # the copied file's own table must still match what its manifest says
+            if (
+                old is not None
+                and old[:2] == (rows, fp)
+                and _fingerprint(con, "pub", schema, table) == (rows, fp)
+            ):
+                manifest.append((schema, table, rows, fp, old[2]))
+                reused += 1
+                continue
             con.execute(
-                f"create table pub.{ident(schema)}.{ident(table)} as "
+                f"create or replace table pub.{ident(schema)}.{ident(table)} as "
                 f"from src.{ident(schema)}.{ident(table)}"
             )
+            manifest.append((schema, table, rows, fp, now))
+            copied += 1
         health = _publish_health(con)
-        rows = sum(
-            con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0]
-            for s, t in [*tables, *health]
+        con.execute(
+            f"create or replace table pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE} ("
+            "table_schema varchar, table_name varchar, row_count bigint, fingerprint varchar, "
+            "copied_at timestamptz)"
+        )
+        if manifest:
+            con.executemany(
+                f"insert into pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE} values (?, ?, ?, ?, ?)",
+                manifest,
+            )
+        rows = sum(r[2] for r in manifest) + sum(
+            con.execute(f"select count(*) from pub.{s}.{t}").fetchone()[0] for s, t in health
         )
         storage = con.execute(
             "select tags['storage_version'] from duckdb_databases() where database_name = 'pub'"
@@ -228,7 +326,13 @@ def _copy(source: Path, tmp: Path) -> dict[str, Any]:
         tmp.unlink(missing_ok=True)
         raise
     con.close()
-    return {"tables": len(tables) + len(health), "rows": int(rows), "storage_version": storage}
+    return {
+        "tables": len(tables) + len(health) + 1,
+        "rows": int(rows),
+        "storage_version": storage,
+        "copied": copied,
+        "reused": reused,
+    }
 
 
 def _publish_health(con: Any) -> list[tuple[str, str]]:
@@ -240,12 +344,14 @@ def _publish_health(con: Any) -> list[tuple[str, str]]:
             "where table_catalog = 'src' and table_schema = 'raw'"
         ).fetchall()
     }
+    con.execute(f"create schema if not exists pub.{HEALTH_SCHEMA}")
     if not {"ingestion_batches", "api_responses"} <= have:
         return []
-    con.execute(f"create schema pub.{HEALTH_SCHEMA}")
     written = []
     for name, sql in HEALTH_QUERIES.items():
-        con.execute(f"create table pub.{HEALTH_SCHEMA}.{name} as {sql.format(raw='src.raw')}")
+        con.execute(
+            f"create or replace table pub.{HEALTH_SCHEMA}.{name} as {sql.format(raw='src.raw')}"
+        )
         written.append((HEALTH_SCHEMA, name))
     return written
 
@@ -374,5 +480,6 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
 
 
 if __name__ == "__main__":
-    # the child of _publish_duckdb: python -m trendcast.publish SOURCE TMP
-    print(json.dumps(_copy(Path(sys.argv[1]), Path(sys.argv[2]))))
+    # the child of _publish_duckdb: python -m trendcast.publish SOURCE TMP [PREVIOUS]
+    previous_copy = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    print(json.dumps(_copy(Path(sys.argv[1]), Path(sys.argv[2]), previous_copy)))

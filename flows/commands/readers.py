@@ -26,13 +26,18 @@ def publish_cmd(
             help="Also write the Parquet-plus-views variant and print both (time and size)."
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(help="Write every table afresh instead of keeping the unchanged ones."),
+    ] = False,
 ) -> None:
     """Publish the read-only copy readers open (DuckDB) or grant the reader role (Postgres)."""
     from trendcast.publish import publish, publish_parquet, published_path
 
     cfg = Settings.from_env()
-    result = publish(cfg)
-    console.print(f"published: {result.line()} in {result.seconds:.2f}s")
+    result = publish(cfg, full=full or compare)
+    kept = f" ({result.copied} written, {result.reused} unchanged)" if result.reused else ""
+    console.print(f"published: {result.line()}{kept} in {result.seconds:.2f}s")
     if compare and cfg.target == "duckdb":
         out = published_path(cfg).parent / "parquet-compare"
         parquet = publish_parquet(cfg, out)

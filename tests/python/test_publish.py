@@ -94,6 +94,60 @@ def test_publish_copies_marts_and_a_landing_digest(duckdb_warehouse: Settings, t
     assert result.tables == len(names)
 
 
+def _published(target: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_publish_rewrites_only_the_tables_that_changed(duckdb_warehouse: Settings, tmp_path: Path):
+    _seed(duckdb_warehouse, version=1)
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("create schema if not exists analytics")
+        wh.execute("create table analytics.steady as select g as id from range(50) as t(g)")
+        wh.execute("create table analytics.gone as select 1 as id")
+    target = tmp_path / "trendcast.duckdb"
+    first = publish(duckdb_warehouse, target)
+    assert (first.copied, first.reused) == (4, 0)
+    manifest = "select table_schema || '.' || table_name, row_count, copied_at from landing.published_tables"
+    before = {t: (rows, at) for t, rows, at in _published(target, manifest)}
+    assert set(before) == {"core.facts", "ml_marts.stamp", "analytics.steady", "analytics.gone"}
+
+    # one table changes (same row count, other values), one is dropped, the rest stay
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("update core.facts set version = 7 where id = 1")
+        wh.execute("drop table analytics.gone")
+    second = publish(duckdb_warehouse, target)
+    assert (second.copied, second.reused) == (1, 2)
+    after = {t: (rows, at) for t, rows, at in _published(target, manifest)}
+    assert set(after) == {"core.facts", "ml_marts.stamp", "analytics.steady"}
+    assert after["analytics.steady"] == before["analytics.steady"]
+    assert after["core.facts"][1] >= before["core.facts"][1]
+    names = {
+        t
+        for (t,) in _published(
+            target, "select table_schema || '.' || table_name from information_schema.tables"
+        )
+    }
+    assert "analytics.gone" not in names
+    assert _published(target, "select max(version), count(*) from core.facts") == [(7, 201)]
+    assert _published(target, "select count(*) from analytics.steady") == [(50,)]
+
+    # a copy altered after publishing (a reader wrote to it) is caught by its own fingerprint
+    con = duckdb.connect(str(target))
+    con.execute("delete from analytics.steady where id < 10")
+    con.close()
+    third = publish(duckdb_warehouse, target)
+    assert (third.copied, third.reused) == (1, 2)
+    assert _published(target, "select count(*) from analytics.steady") == [(50,)]
+
+    # full=True writes everything afresh
+    fourth = publish(duckdb_warehouse, target, full=True)
+    assert (fourth.copied, fourth.reused) == (3, 0)
+
+
 def test_published_path_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("TRENDCAST_PUBLISHED_PATH", str(tmp_path / "x.duckdb"))
     assert published_path(Settings.from_env("duckdb")) == tmp_path / "x.duckdb"
