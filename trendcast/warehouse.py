@@ -281,11 +281,27 @@ def _connect_postgres(settings: Settings) -> Any:
 
 @contextmanager
 def connect(
-    settings: Settings | None = None, *, target: str | None = None, read_only: bool = False
+    settings: Settings | None = None,
+    *,
+    target: str | None = None,
+    read_only: bool = False,
+    spark_ready: bool = False,
 ) -> Iterator[Warehouse]:
-    """Open the configured warehouse; the connection is closed on exit."""
+    """Open the configured warehouse; the connection is closed on exit.
+
+    On the spark target only a caller that says it runs there (`spark_ready=True`: a stage whose
+    queries and writes are tested on Spark, docs/SPARK.md) gets a `SparkWarehouse`; every other
+    command stops with a clear error rather than failing on the first statement Spark lacks.
+    """
     settings = settings or Settings.from_env(target)
     if settings.target == "spark":
+        if not spark_ready:
+            raise WarehouseError(
+                "this command does not run on the spark target yet: Spark builds the warehouse "
+                "(trendcast load, trendcast build) and runs the YouTube virality model's train "
+                "and score; the other Python stages read DuckDB or Postgres "
+                "(docs/SPARK.md says what runs where)"
+            )
         # the process's SparkSession, shared with the landing and dbt-spark: left open on exit
         from trendcast.spark_warehouse import connect_spark
 

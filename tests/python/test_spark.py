@@ -220,3 +220,14 @@ def test_profile_and_landing_ask_for_the_same_session() -> None:
     assert spark_output["method"] == "session"
     assert set(spark_output["server_side_parameters"]) == set(spark_conf())
     assert spark_conf()["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_stages_not_on_spark_stop_with_a_clear_error() -> None:
+    """Only callers that run on Spark (spark_ready) get the Spark warehouse; others a clear error."""
+    from trendcast.warehouse import WarehouseError
+
+    with (
+        pytest.raises(WarehouseError, match="does not run on the spark target yet"),
+        connect(Settings.from_env("spark")),
+    ):
+        pass

@@ -45,7 +45,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _stages(settings: Settings) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         trained = train_production(wh, settings)
         first = score(wh, settings)
         second = score(wh, settings)
@@ -53,7 +53,7 @@ def _stages(settings: Settings) -> tuple[dict[str, Any], dict[str, Any], dict[st
 
 
 def _table(settings: Settings, table: str, keys: list[str]) -> pd.DataFrame:
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         df = wh.query_df(f"select * from {table}")
     for col in ("as_of", "train_start", "train_end"):
         if col in df:

@@ -37,7 +37,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         }
     ):
         try:
-            with connect(Settings.from_env("spark")) as warehouse:
+            with connect(Settings.from_env("spark"), spark_ready=True) as warehouse:
                 warehouse.spark.sparkContext.setLogLevel("ERROR")
                 yield warehouse
         finally:
