@@ -93,7 +93,7 @@ test-extended: install spark browser
 # the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
 # compared with DuckDB. `make test` runs the small one (one load, one build, same comparison).
 test-spark: install spark
-	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py --durations=5
+	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py --durations=5
 
 bench: install
 	$(BIN)/trendcast bench

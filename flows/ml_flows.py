@@ -26,7 +26,7 @@ def train_task(target: str | None) -> dict[str, Any]:
     from python_ml.virality.train import train_production
 
     settings = Settings.from_env(target)
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         try:
             return train_production(wh, settings)
         except NotEnoughData as exc:
@@ -38,7 +38,7 @@ def score_task(target: str | None) -> dict[str, Any]:
     from python_ml.virality.score import score as score_fn
 
     settings = Settings.from_env(target)
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         return score_fn(wh, settings)
 
 
@@ -86,7 +86,12 @@ def score(target: str | None = None) -> dict[str, Any]:
     then rebuild ml_marts.trending_predictions on top of them."""
     result = _short(score_task(target))
     if result.get("status") == "ok":
-        result["marts"] = refresh_prediction_marts_task(target)
+        if Settings.from_env(target).target == "spark":
+            # models/marts/ml also reads forecasting and TikTok trend marts, not built on Spark
+            # yet (docs/SPARK.md): the scores are in ml.predictions, the BI marts not refreshed
+            result["marts"] = {"skipped": "models/marts/ml is not built on the spark target yet"}
+        else:
+            result["marts"] = refresh_prediction_marts_task(target)
     return result
 
 

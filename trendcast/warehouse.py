@@ -1,7 +1,9 @@
-"""The one way Python reaches the warehouse: DuckDB (embedded default) or Postgres.
+"""The one way Python reaches the warehouse: DuckDB (embedded default), Postgres or Spark.
 
-Both open from the same settings dbt uses. Bulk paths only: DuckDB ingests Arrow, Postgres gets COPY.
-DuckDB allows one writer per file, so a locked file becomes a clear `WarehouseLockedError`.
+All open from the same settings dbt uses. Bulk paths only: DuckDB ingests Arrow, Postgres gets COPY,
+Spark reads and writes Arrow (trendcast/spark_warehouse.py, a `Warehouse` on the process's
+SparkSession). DuckDB allows one writer per file, so a locked file becomes a clear
+`WarehouseLockedError`.
 """
 
 from __future__ import annotations
@@ -115,6 +117,18 @@ class Warehouse:
             [schema, table],
         )
         return [r[0] for r in rows]
+
+    def training_df(
+        self,
+        sql: str,
+        params: Sequence[Any] | None,
+        key_columns: Sequence[str],
+        max_rows: int | None = None,
+    ) -> pd.DataFrame:
+        """Rows to train on, in the query's order. On DuckDB and Postgres every row (the process
+        reads them locally anyway); on Spark, where they cross to the driver, at most
+        TRENDCAST_SPARK_MAX_TRAIN_ROWS, sampled by the hash of `key_columns` beyond it."""
+        return self.query_df(sql, params)
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -267,16 +281,32 @@ def _connect_postgres(settings: Settings) -> Any:
 
 @contextmanager
 def connect(
-    settings: Settings | None = None, *, target: str | None = None, read_only: bool = False
+    settings: Settings | None = None,
+    *,
+    target: str | None = None,
+    read_only: bool = False,
+    spark_ready: bool = False,
 ) -> Iterator[Warehouse]:
-    """Open the configured warehouse; the connection is closed on exit."""
+    """Open the configured warehouse; the connection is closed on exit.
+
+    On the spark target only a caller that says it runs there (`spark_ready=True`: a stage whose
+    queries and writes are tested on Spark, docs/SPARK.md) gets a `SparkWarehouse`; every other
+    command stops with a clear error rather than failing on the first statement Spark lacks.
+    """
     settings = settings or Settings.from_env(target)
     if settings.target == "spark":
-        raise WarehouseError(
-            "this command does not run on the spark target yet: Spark builds the warehouse "
-            "(trendcast load, trendcast build) but the Python stages read DuckDB or Postgres "
-            "(docs/SPARK.md says what runs where)"
-        )
+        if not spark_ready:
+            raise WarehouseError(
+                "this command does not run on the spark target yet: Spark builds the warehouse "
+                "(trendcast load, trendcast build) and runs the YouTube virality model's train "
+                "and score; the other Python stages read DuckDB or Postgres "
+                "(docs/SPARK.md says what runs where)"
+            )
+        # the process's SparkSession, shared with the landing and dbt-spark: left open on exit
+        from trendcast.spark_warehouse import connect_spark
+
+        yield connect_spark(settings)
+        return
     if settings.target == "duckdb":
         conn = _connect_duckdb(settings, read_only)
     else:

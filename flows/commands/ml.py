@@ -37,7 +37,8 @@ def _run_step(task: str, as_json: bool, step: Callable[[Any, Any], Any]) -> None
 
     _task(task)
     settings = Settings.from_env()
-    with connect(settings) as wh:
+    # train and score run on Spark too (docs/SPARK.md, tests/python/test_spark_ml.py)
+    with connect(settings, spark_ready=True) as wh:
         result = step(wh, settings)
     console.print_json(json.dumps(result, default=str)) if as_json else console.print(result)
 

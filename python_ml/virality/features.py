@@ -94,14 +94,26 @@ inner join trends.youtube_chart_labels as l
 left join private.youtube_chart_titles as t
     on f.region_code = t.region_code and f.video_id = t.video_id
 {where}
-order by f.as_of_date, f.region_code, f.chart_rank, f.video_id
+order by f.as_of_date, f.region_code, f.chart_rank nulls last, f.video_id
 """
 
 
+# one row per (region, video): the key a bounded pull samples by (Warehouse.training_df)
+KEY: list[str] = ["region_code", "video_id"]
+
+
 def load_examples(
-    wh: Warehouse, as_of_from: date | None = None, as_of_to: date | None = None
+    wh: Warehouse,
+    as_of_from: date | None = None,
+    as_of_to: date | None = None,
+    *,
+    for_training: bool = False,
 ) -> pd.DataFrame:
-    """Feature rows (one per first appearance) with their label (NaN when not known)."""
+    """Feature rows (one per first appearance) with their label (NaN when not known).
+
+    `for_training`: the rows may be a bounded sample (on Spark, TRENDCAST_SPARK_MAX_TRAIN_ROWS,
+    docs/SPARK.md); scoring reads every row of its window.
+    """
     clauses, params = [], []
     if as_of_from is not None:
         clauses.append("f.as_of_date >= ?")
@@ -110,7 +122,8 @@ def load_examples(
         clauses.append("f.as_of_date <= ?")
         params.append(as_of_to)
     where = ("where " + " and ".join(clauses)) if clauses else ""
-    df = wh.query_df(_QUERY.format(where=where), params)
+    sql = _QUERY.format(where=where)
+    df = wh.training_df(sql, params, KEY) if for_training else wh.query_df(sql, params)
     for col in ("as_of_date", "label_window_closes_on", "last_seen_date"):
         df[col] = pd.to_datetime(df[col]).dt.date
     df["persists_2d"] = pd.to_numeric(df["persists_2d"], errors="coerce")

@@ -50,7 +50,7 @@ def train_production(
     wh: Warehouse, settings: Settings, train_end: date | None = None
 ) -> dict[str, Any]:
     """Train on every label whose window closed by train_end (default: the latest chart day)."""
-    df = load_examples(wh)
+    df = load_examples(wh, for_training=True)
     if df.empty:
         return {"status": "skipped", "reason": "no YouTube chart features in the warehouse"}
     end = train_end or max(df["as_of_date"])
@@ -58,4 +58,7 @@ def train_production(
     model = train(df, x, pd.Timestamp(end).date())
     metrics = {"validation_roc_auc": model.info["validation_roc_auc"]}
     version = save_and_register(wh, settings, model, "production", metrics)
-    return {"status": "ok", "model_version": version, **model.info, "grid": None}
+    out = {"status": "ok", "model_version": version, **model.info, "grid": None}
+    if "sample" in df.attrs:  # a bounded pull (Spark): how many rows of how many
+        out["sample"] = df.attrs["sample"]
+    return out

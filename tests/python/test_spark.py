@@ -26,18 +26,18 @@ missing extra or a missing `java` fails the test instead of skipping it.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flows.dbt import run_dbt
+from tests.python.spark_fixture import checksum as _checksum
+from tests.python.spark_fixture import cluster_session
+from tests.python.spark_fixture import reset as _reset
+from tests.python.spark_fixture import rows as _rows
 from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.simulator import Imperfections, SimConfig, simulate
@@ -59,22 +59,6 @@ TABLES = {
     "core.fact_creator_analytics": ["creator_id", "activity_date"],
     "trends.youtube_chart_features": ["region_code", "video_id"],
 }
-
-
-def _require_spark() -> None:
-    """Skip without PySpark or Java, except under CI=true, where either missing is a failure."""
-    try:
-        import pyspark  # noqa: F401
-
-        missing = None
-    except ImportError:
-        missing = "the spark extra is not installed (`make spark` installs it)"
-    if missing is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing = "no `java` on PATH and no JAVA_HOME (Spark needs Java 17)"
-    if missing is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true: {missing}")
-        pytest.skip(missing)
 
 
 @pytest.fixture(scope="module")
@@ -109,83 +93,8 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A session on a fresh two-worker standalone cluster, with its own warehouse folder."""
-    _require_spark()
-    from trendcast.spark import LocalCluster, spark_session, stop_session
-
-    base = tmp_path_factory.mktemp("spark")
-    cluster = LocalCluster(base / "cluster", workers=2, worker_cores=1, worker_memory="768m")
-    saved = {k: os.environ.get(k) for k in _SPARK_ENV}
-    # the cluster is stopped whatever happens from here on (a failed start, session or test)
-    try:
-        cluster.start()
-        os.environ.update(
-            {
-                "TRENDCAST_SPARK_MASTER": cluster.url,
-                "TRENDCAST_SPARK_WAREHOUSE": str(base / "warehouse"),
-                # one shuffle partition per executor core: the sample is small
-                "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "2",
-                "TRENDCAST_SPARK_EXECUTOR_MEMORY": "512m",
-                "TRENDCAST_SPARK_DRIVER_MEMORY": "768m",
-            }
-        )
-        session = spark_session()
-        session.sparkContext.setLogLevel("ERROR")
-        assert cluster.alive_workers() == 2
+    with cluster_session(tmp_path_factory.mktemp("spark")) as session:
         yield session
-    finally:
-        stop_session()
-        cluster.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-_SPARK_ENV = [
-    "TRENDCAST_SPARK_MASTER",
-    "TRENDCAST_SPARK_WAREHOUSE",
-    "TRENDCAST_SPARK_SHUFFLE_PARTITIONS",
-    "TRENDCAST_SPARK_EXECUTOR_MEMORY",
-    "TRENDCAST_SPARK_DRIVER_MEMORY",
-]
-
-
-def _norm(value: Any) -> str:
-    """One text per value whatever the engine returned (int32 or int64, naive or aware UTC)."""
-    if value is None:
-        return "<null>"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return "<nan>" if value != value else f"{value:.9g}"
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("[", "{"):
-        # JSON text: Spark writes characters outside the BMP (emoji) in nested JSON as \u
-        # surrogate escapes, DuckDB as UTF-8; the same JSON value compares as one text
-        try:
-            return json.dumps(json.loads(value), ensure_ascii=False, separators=(",", ":"))
-        except ValueError:
-            return value
-    return str(value)
-
-
-def _rows(table: Any) -> list[tuple[str, ...]]:
-    """The rows of an Arrow table, columns in name order, values normalised, sorted."""
-    names = sorted(table.column_names)
-    columns = [table.column(n).to_pylist() for n in names]
-    return sorted(tuple(_norm(v) for v in row) for row in zip(*columns, strict=True))
-
-
-def _checksum(rows: list[tuple[str, ...]]) -> str:
-    h = hashlib.sha256()
-    for row in rows:
-        h.update("\x1f".join(row).encode() + b"\x1e")
-    return h.hexdigest()
 
 
 def test_spark_builds_the_same_star_schema(
@@ -235,13 +144,6 @@ def _build_duckdb(settings: Settings, files: list[Path]) -> None:
         load_paths(wh, files)
     run_dbt(SEEDS, settings)
     run_dbt([*MODELS, "--full-refresh"], settings)
-
-
-def _reset(spark: Any) -> None:
-    """An empty Spark catalog: the tests of this module share one session and its warehouse."""
-    for row in spark.sql("show databases").collect():
-        if row[0] != "default":
-            spark.sql(f"drop database if exists {row[0]} cascade")
 
 
 def _assert_same_landing(spark: Any, duckdb_warehouse: Settings) -> None:
@@ -318,3 +220,14 @@ def test_profile_and_landing_ask_for_the_same_session() -> None:
     assert spark_output["method"] == "session"
     assert set(spark_output["server_side_parameters"]) == set(spark_conf())
     assert spark_conf()["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_stages_not_on_spark_stop_with_a_clear_error() -> None:
+    """Only callers that run on Spark (spark_ready) get the Spark warehouse; others a clear error."""
+    from trendcast.warehouse import WarehouseError
+
+    with (
+        pytest.raises(WarehouseError, match="does not run on the spark target yet"),
+        connect(Settings.from_env("spark")),
+    ):
+        pass
