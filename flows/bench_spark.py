@@ -257,6 +257,8 @@ def run_spark_bench(
         "TRENDCAST_SPARK_DRIVER_MEMORY": driver_memory,
         "TRENDCAST_SPARK_DRIVER_HOST": "127.0.0.1",
         "TRENDCAST_SPARK_DRIVER_BIND": "127.0.0.1",
+        # the driver JVM's own address lookups stay on loopback too (as the cluster's do)
+        "SPARK_LOCAL_IP": "127.0.0.1",
     }
     table_rows: dict[str, int] = {}
     try:
@@ -351,6 +353,8 @@ def run_spark_bench(
             "executor_memory": executor_memory,
             "driver_memory": driver_memory,
             "cluster_start_seconds": round(cluster_seconds, 2),
+            # removed at the end; no process of the cluster names it any more (the test checks)
+            "cluster_dir": str(cluster.state_dir),
             "executors_peak_rss_mb": max(s.detail.get("executors_peak_rss_mb", 0) for s in stages),
             "driver_peak_rss_mb": max(s.detail.get("driver_peak_rss_mb", 0) for s in stages),
             "cluster_daemons_peak_rss_mb": max(
