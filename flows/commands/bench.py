@@ -216,10 +216,19 @@ def _bench_spark(
     driver_memory: str,
 ) -> None:
     """The event benchmark on a local Spark standalone cluster (flows/bench_spark.py)."""
+    import signal
+
     from flows.bench_spark import run_spark_bench
     from trendcast.spark import require_pyspark
 
     require_pyspark()
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    # a SIGTERM (a timeout, a scheduler) unwinds like Ctrl-C: the cluster this run started is
+    # stopped by run_spark_bench's `finally`, not orphaned
+    signal.signal(signal.SIGTERM, interrupted)
 
     def show(stage) -> None:
         d = stage.detail

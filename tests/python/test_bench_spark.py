@@ -37,14 +37,21 @@ def test_spark_bench_reports_consistent_stages(tmp_path: Path, duckdb_warehouse:
     _require_spark()
     report_path, keep = tmp_path / "bench.json", tmp_path / "kept"
     env = {**os.environ, "COLUMNS": "200", "TRENDCAST_TARGET": "duckdb"}
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "bench", "--target", "spark",
          "--events", str(EVENTS), "--spark-workers", "1", "--spark-shuffle-partitions", "2",
          "--spark-executor-memory", "768m", "--spark-driver-memory", "1g",
          "--mastodon-per-day", "0", "--keep", str(keep), "--json", str(report_path)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1800,
+        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    try:
+        output, _ = proc.communicate(timeout=3600)
+    except subprocess.TimeoutExpired:
+        # SIGTERM lets the command stop the cluster it started (a kill would orphan it)
+        proc.terminate()
+        output, _ = proc.communicate(timeout=120)
+        pytest.fail("the Spark bench did not finish in an hour:\n" + output[-3000:])
+    assert proc.returncode == 0, output[-6000:]
     report = json.loads(report_path.read_text())
 
     # the DuckDB/Postgres benchmark's keys, for the spark target
