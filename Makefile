@@ -91,9 +91,10 @@ test-extended: install spark browser
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
 # the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
-# compared with DuckDB. `make test` runs the small one (one load, one build, same comparison).
+# compared with DuckDB, and `trendcast bench --target spark` on a small day (one worker). `make
+# test` runs the small comparison (one load, one build).
 test-spark: install spark
-	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py --durations=5
+	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py tests/python/test_bench_spark.py --durations=5
 
 bench: install
 	$(BIN)/trendcast bench

@@ -32,6 +32,25 @@ from typing import Any
 
 from trendcast.settings import PROJECT_DIR, SettingsError
 
+# What builds on Spark today (docs/SPARK.md "What builds on Spark"): the seeds the core star
+# schema reads, the models (the core marts and their whole lineage, plus one feature mart), and
+# the tables built, each with its key. tests/python/test_spark.py compares these with DuckDB's
+# build and `trendcast bench --target spark` times them: one selection for both.
+BUILD_SEEDS = ["seed", "--select", "engagement_types", "creator_tier_boosts"]
+BUILD_MODELS = ["run", "--select", "+path:models/marts/core", "+youtube_chart_features"]
+BUILD_TABLES: dict[str, list[str]] = {
+    "core.dim_content": ["content_key"],
+    "core.dim_date": ["date_key"],
+    "core.dim_engagement_type": ["engagement_type"],
+    "core.dim_users": ["user_key"],
+    "core.dim_users_history": ["user_key"],
+    "core.fact_content_engagements": ["event_id"],
+    "core.fact_discovery_events": ["event_id"],
+    "core.fact_content_performance": ["content_id", "performance_date"],
+    "core.fact_creator_analytics": ["creator_id", "activity_date"],
+    "trends.youtube_chart_features": ["region_code", "video_id"],
+}
+
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)

@@ -60,8 +60,26 @@ def bench(
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option("--target", "-t", help="duckdb or postgres (same as the global --target)."),
+        typer.Option(
+            "--target",
+            "-t",
+            help="duckdb, postgres or spark (same as the global --target). spark: a local "
+            "standalone cluster this run starts and stops (--spark-workers).",
+        ),
     ] = None,
+    spark_workers: Annotated[
+        int, typer.Option(min=1, help="--target spark: workers (one executor each).")
+    ] = 1,
+    spark_cores: Annotated[int, typer.Option(min=1, help="--target spark: cores per worker.")] = 1,
+    spark_shuffle_partitions: Annotated[
+        int, typer.Option(min=1, help="--target spark: spark.sql.shuffle.partitions.")
+    ] = 8,
+    spark_executor_memory: Annotated[
+        str, typer.Option(help="--target spark: memory per executor (and per worker).")
+    ] = "2g",
+    spark_driver_memory: Annotated[
+        str, typer.Option(help="--target spark: the driver JVM's memory.")
+    ] = "2g",
     memory_limit: Annotated[
         str,
         typer.Option(
@@ -118,8 +136,25 @@ def bench(
 
     if source not in ("events", "youtube"):
         raise typer.BadParameter(f"--source must be events or youtube, got {source!r}")
-    use_target(target)
+    settings = use_target(target)
     limit = None if memory_limit == "default" else memory_limit
+    if settings.target == "spark":
+        if live or source != "events":
+            raise typer.BadParameter(
+                "--target spark: only the event benchmark (no --live/--source)"
+            )
+        _bench_spark(
+            events,
+            json_path,
+            keep,
+            mastodon_per_day,
+            spark_workers,
+            spark_cores,
+            spark_shuffle_partitions,
+            spark_executor_memory,
+            spark_driver_memory,
+        )
+        return
     if live:
         _bench_live(events, json_path, limit, live_hours, warm_hours, speed)
         return
@@ -165,6 +200,70 @@ def bench(
         f"hourly incremental: {report['incremental_seconds']:.1f} s; "
         f"scan floor: {report['floor_seconds']:.2f} s "
         f"(pipeline = {report['pipeline_over_floor']}x floor); peak RSS {report['peak_rss_mb']:.0f} MB"
+    )
+    _write_report(report, json_path)
+
+
+def _bench_spark(
+    events: int,
+    json_path: Path | None,
+    keep: Path | None,
+    mastodon_per_day: int,
+    workers: int,
+    cores: int,
+    shuffle_partitions: int,
+    executor_memory: str,
+    driver_memory: str,
+) -> None:
+    """The event benchmark on a local Spark standalone cluster (flows/bench_spark.py)."""
+    import signal
+
+    from flows.bench_spark import run_spark_bench
+    from trendcast.spark import require_pyspark
+
+    require_pyspark()
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    # a SIGTERM (a timeout, a scheduler) unwinds like Ctrl-C: the cluster this run started is
+    # stopped by run_spark_bench's `finally`, not orphaned
+    signal.signal(signal.SIGTERM, interrupted)
+
+    def show(stage) -> None:
+        d = stage.detail
+        console.print(
+            f"  {stage.name:<12} {stage.seconds:8.1f} s  {stage.rows:>12,} rows  "
+            f"driver {d.get('driver_peak_rss_mb', 0):6.0f} MB  "
+            f"executors {d.get('executors_peak_rss_mb', 0):6.0f} MB  "
+            f"load {d.get('loadavg_end')}"
+        )
+
+    console.print(
+        f"[bold]trendcast bench --target spark[/]: {events:,} events on a local standalone "
+        f"cluster, {workers} worker(s) x {cores} core(s), {shuffle_partitions} shuffle "
+        f"partitions (throwaway warehouse)"
+    )
+    report = run_spark_bench(
+        events,
+        workers=workers,
+        cores=cores,
+        workdir=keep,
+        on_stage=show,
+        keep=keep is not None,
+        mastodon_per_day=mastodon_per_day,
+        shuffle_partitions=shuffle_partitions,
+        executor_memory=executor_memory,
+        driver_memory=driver_memory,
+    )
+    for name, reason in report["skipped_stages"].items():
+        console.print(f"  {name:<12} skipped: {reason}")
+    console.print(
+        f"end to end (load + build): {report['end_to_end_seconds']:.1f} s; incremental hour: "
+        f"{report['incremental_seconds']:.1f} s; scan floor {report['floor_seconds']:.2f} s; "
+        f"driver peak {report['spark']['driver_peak_rss_mb']:.0f} MB, executors peak "
+        f"{report['spark']['executors_peak_rss_mb']:.0f} MB; load average "
+        f"{report['loadavg_start']} -> {report['loadavg_end']}"
     )
     _write_report(report, json_path)
 

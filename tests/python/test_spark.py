@@ -41,24 +41,15 @@ from tests.python.spark_fixture import rows as _rows
 from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.simulator import Imperfections, SimConfig, simulate
+from trendcast.spark import BUILD_MODELS, BUILD_SEEDS, BUILD_TABLES
 from trendcast.warehouse import connect
 
 SAMPLE = PROJECT_DIR / "data" / "sample"
-SEEDS = ["seed", "--select", "engagement_types", "creator_tier_boosts"]
-MODELS = ["run", "--select", "+path:models/marts/core", "+youtube_chart_features"]
+# the selection the Spark target builds today, shared with `trendcast bench --target spark`
+SEEDS = BUILD_SEEDS
+MODELS = BUILD_MODELS
 # table -> its key (the primary key its yml tests)
-TABLES = {
-    "core.dim_content": ["content_key"],
-    "core.dim_date": ["date_key"],
-    "core.dim_engagement_type": ["engagement_type"],
-    "core.dim_users": ["user_key"],
-    "core.dim_users_history": ["user_key"],
-    "core.fact_content_engagements": ["event_id"],
-    "core.fact_discovery_events": ["event_id"],
-    "core.fact_content_performance": ["content_id", "performance_date"],
-    "core.fact_creator_analytics": ["creator_id", "activity_date"],
-    "trends.youtube_chart_features": ["region_code", "video_id"],
-}
+TABLES = BUILD_TABLES
 
 
 @pytest.fixture(scope="module")
