@@ -277,7 +277,8 @@ def list_nodes(args: list[str], settings: Settings | None = None) -> list[dict[s
     settings = settings or Settings.from_env()
     env = settings.dbt_env()
     full = [
-        "--quiet", "ls", *args, *_common_flags(settings),
+        # --log-level none: ls prints every node to stdout even with --quiet
+        "--quiet", "--log-level", "none", "ls", *args, *_common_flags(settings),
         "--output", "json", "--output-keys", "unique_id", "fqn", "resource_type",
     ]  # fmt: skip
     with _LOCK, environ(env):
