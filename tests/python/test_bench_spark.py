@@ -22,7 +22,7 @@ import psutil
 import pytest
 
 from flows.bench import split_last_hour
-from tests.python.test_spark import _require_spark
+from tests.python.spark_fixture import require_spark
 from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.spark import BUILD_TABLES
@@ -34,7 +34,7 @@ EVENTS = 3000
 
 
 def test_spark_bench_reports_consistent_stages(tmp_path: Path, duckdb_warehouse: Settings) -> None:
-    _require_spark()
+    require_spark()
     report_path, keep = tmp_path / "bench.json", tmp_path / "kept"
     env = {**os.environ, "COLUMNS": "200", "TRENDCAST_TARGET": "duckdb"}
     proc = subprocess.Popen(
