@@ -158,6 +158,24 @@ def scan_floor(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, n
 
 
+def simulate_bench_day(sim_dir: Path, events: int, mastodon_per_day: int, st: Stage) -> None:
+    """The benchmarks' simulated day: 25 hours at `events` per day (the 25th is the incremental
+    hour), its rows and Mastodon counts recorded on the simulate stage `st`."""
+    from trendcast.simulator import SimConfig, simulate
+
+    cfg = SimConfig(
+        start=BENCH_START,
+        hours=25,
+        scale="day",
+        events=int(events * 25 / 24),
+        seed=1,
+        mastodon_statuses_per_day=mastodon_per_day,
+    )
+    manifest = simulate(cfg, sim_dir, None)
+    st.rows = sum(manifest["platform_events_by_type"].values())
+    st.detail = {"mastodon": manifest["sources"].get("mastodon", {})}
+
+
 def _slowest(results: list[dict[str, Any]], n: int = 12) -> list[list[Any]]:
     """The n slowest dbt nodes of a run: where a build's time goes, kept in the JSON report."""
     ranked = sorted(results, key=lambda r: r["seconds"], reverse=True)[:n]
@@ -241,24 +259,13 @@ def run_bench(
     `mastodon` stage that runs the sentiment analysis of its post versions."""
     from flows.dbt import hourly_build, run_dbt
     from trendcast.landing import load_paths
-    from trendcast.simulator import SimConfig, simulate
     from trendcast.warehouse import connect
 
     stages: list[Stage] = []
     with _workdir(workdir, keep, "trendcast-bench-") as work:
         sim_dir = work / "archives"
         with timed(stages, "simulate", on_stage) as st:
-            cfg = SimConfig(
-                start=BENCH_START,
-                hours=25,
-                scale="day",
-                events=int(events * 25 / 24),
-                seed=1,
-                mastodon_statuses_per_day=mastodon_per_day,
-            )
-            manifest = simulate(cfg, sim_dir, None)
-            st.rows = sum(manifest["platform_events_by_type"].values())
-            st.detail = {"mastodon": manifest["sources"].get("mastodon", {})}
+            simulate_bench_day(sim_dir, events, mastodon_per_day, st)
         day, last_hour = split_last_hour(sim_dir)
         floor_seconds, floor_lines = scan_floor(day)
 

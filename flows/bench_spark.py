@@ -37,7 +37,6 @@ from typing import Any
 import psutil
 
 from flows.bench import (
-    BENCH_START,
     Stage,
     _floor_report,
     _machine_and_stages,
@@ -45,6 +44,7 @@ from flows.bench import (
     _slowest,
     _workdir,
     scan_floor,
+    simulate_bench_day,
     split_last_hour,
 )
 from flows.isolated import environ
@@ -232,7 +232,6 @@ def run_spark_bench(
     `spark` block and `skipped_stages`)."""
     from flows.dbt import run_dbt
     from trendcast.settings import Settings
-    from trendcast.simulator import SimConfig, simulate
     from trendcast.spark import (
         BUILD_MODELS,
         BUILD_SEEDS,
@@ -269,17 +268,7 @@ def run_spark_bench(
         with _workdir(workdir, keep, "trendcast-bench-") as work, environ(env):
             sim_dir = work / "archives"
             with _timed(stages, "simulate", cluster, on_stage) as st:
-                cfg = SimConfig(
-                    start=BENCH_START,
-                    hours=25,
-                    scale="day",
-                    events=int(events * 25 / 24),
-                    seed=1,
-                    mastodon_statuses_per_day=mastodon_per_day,
-                )
-                manifest = simulate(cfg, sim_dir, None)
-                st.rows = sum(manifest["platform_events_by_type"].values())
-                st.detail = {"mastodon": manifest["sources"].get("mastodon", {})}
+                simulate_bench_day(sim_dir, events, mastodon_per_day, st)
             day, last_hour = split_last_hour(sim_dir)
             floor_seconds, floor_lines = scan_floor(day)
 

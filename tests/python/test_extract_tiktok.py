@@ -15,7 +15,8 @@ from trendcast.sources.config import HttpOptions
 from trendcast.sources.tiktok import extract_tiktok, windows
 from trendcast.sources.writer import compact_json
 
-KEY, SECRET = "aw-client-key-77a1", "client-secret-9f8e7d6c5b4a"
+# made-up credentials: only the loopback replay server below checks them
+KEY, SECRET = "fake-client-key", "fake-client-secret"
 TK = fixture("tiktok")
 VIDEOS = [int(v) for v in TK["comments"]]
 JSON = {"Content-Type": "application/json"}
