@@ -22,6 +22,12 @@
 -- such a label is known only from labelled_at on (observed_at = the later of the two). On an
 -- incremental run, stored rows outside the recomputed range that a human label touches, or touched
 -- before, are re-read from this table and re-reviewed, so editing the seed needs no full refresh.
+--
+-- Scheduling only: this model and int_trend_hashtag_timezone_mix each need most of a 2.5 GB DuckDB
+-- memory limit on a multi-year archive, and dbt's threads share one limit; run side by side they
+-- ran out of it (docs/BENCHMARKS.md). The edge below makes dbt build them one after the other;
+-- the unit test gives that input empty, since the query never reads it.
+-- depends_on: {{ ref('int_trend_hashtag_timezone_mix') }}
 with
 
 definitions as (
