@@ -60,14 +60,15 @@ first_entries as (
 ),
 
 -- The history features below are running sums over one ordered timeline per partition, so they
--- grow linearly with a channel's (region's) history; the self-joins they replace (each first
--- appearance against all earlier ones) were quadratic in it. Each timeline interleaves "query"
+-- grow linearly with a channel's (region's) history (a self-join of each first appearance with
+-- all earlier ones is quadratic in it: minutes on a multi-year archive). Each timeline interleaves "query"
 -- rows (the first appearance b the features are for) with "event" rows (what b may count), ordered
 -- by (timeline_date or timeline_at, timeline_order); a window summing from the partition's start
 -- to the query row counts exactly the events the join condition accepted:
 -- timeline_order 0 = events counted on b's own day or time (<=), 1 = queries,
 -- 2 = events counted only strictly before it (<). Query rows carry zeros, so ties among
--- them change nothing.
+-- them change nothing. Rows without a channel get no channel events (0 and NULL, as a join on
+-- channel_id gives).
 
 channel_region_timeline as (
     -- per (region, channel): b's earlier first appearances h (h.snapshot_date < b.snapshot_date)
