@@ -59,40 +59,155 @@ first_entries as (
     where r.is_first_appearance
 ),
 
+-- The history features below are running sums over one ordered timeline per partition, so they
+-- grow linearly with a channel's (region's) history (a self-join of each first appearance with
+-- all earlier ones is quadratic in it: minutes on a multi-year archive). Each timeline interleaves "query"
+-- rows (the first appearance b the features are for) with "event" rows (what b may count), ordered
+-- by (timeline_date or timeline_at, timeline_order); a window summing from the partition's start
+-- to the query row counts exactly the events the join condition accepted:
+-- timeline_order 0 = events counted on b's own day or time (<=), 1 = queries,
+-- 2 = events counted only strictly before it (<). Query rows carry zeros, so ties among
+-- them change nothing. Rows without a channel get no channel events (0 and NULL, as a join on
+-- channel_id gives).
+
+channel_region_timeline as (
+    -- per (region, channel): b's earlier first appearances h (h.snapshot_date < b.snapshot_date)
+    -- and, of those, the labels whose window had closed by t (h.label_window_closes_on <=
+    -- b.snapshot_date): a label event sits on the later of its closing day and h's next day, so
+    -- it counts only when both hold
+    select
+        region_code,
+        channel_id,
+        video_id,
+        snapshot_date as timeline_date,
+        1 as timeline_order,
+        0 as is_prior_video,
+        0 as is_labelled,
+        0 as is_persisted,
+        cast(null as date) as prior_video_date
+    from first_entries
+    union all
+    select
+        region_code,
+        channel_id,
+        video_id,
+        snapshot_date as timeline_date,
+        2 as timeline_order,
+        1 as is_prior_video,
+        0 as is_labelled,
+        0 as is_persisted,
+        snapshot_date as prior_video_date
+    from first_entries
+    where channel_id is not null
+    union all
+    select
+        region_code,
+        channel_id,
+        video_id,
+        cast(
+            greatest(label_window_closes_on, {{ dbt.dateadd('day', 1, 'snapshot_date') }}) as date
+        ) as timeline_date,
+        0 as timeline_order,
+        0 as is_prior_video,
+        1 as is_labelled,
+        case when persists_2d = 1 then 1 else 0 end as is_persisted,
+        cast(null as date) as prior_video_date
+    from first_entries
+    where channel_id is not null and label_window_closes_on is not null and persists_2d is not null
+),
+
+channel_region_running as (
+    select
+        region_code,
+        video_id,
+        timeline_order,
+        sum(is_prior_video) over (
+            partition by region_code, channel_id order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as channel_prior_videos,
+        sum(is_labelled) over (
+            partition by region_code, channel_id order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as channel_prior_labelled,
+        sum(is_persisted) over (
+            partition by region_code, channel_id order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as channel_prior_persisted,
+        max(prior_video_date) over (
+            partition by region_code, channel_id order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as prior_video_date,
+        timeline_date
+    from channel_region_timeline
+),
+
 channel_region_history as (
     -- the channel's earlier first appearances in this region's chart, and the outcome of those
     -- whose label window had closed by t
     select
-        b.region_code,
-        b.video_id,
-        count(h.video_id) as channel_prior_videos,
-        count(
-            case when h.label_window_closes_on <= b.snapshot_date and h.persists_2d is not null then 1 end
-        ) as channel_prior_labelled,
-        count(
-            case when h.label_window_closes_on <= b.snapshot_date and h.persists_2d = 1 then 1 end
-        ) as channel_prior_persisted,
-        cast(min({{ dbt.datediff('h.snapshot_date', 'b.snapshot_date', 'day') }}) as {{ dbt.type_bigint() }})
-            as channel_days_since_prior_video
-    from first_entries as b
-    left join first_entries as h
-        on
-            b.region_code = h.region_code
-            and b.channel_id = h.channel_id
-            and b.snapshot_date > h.snapshot_date
-    group by 1, 2
+        region_code,
+        video_id,
+        cast(channel_prior_videos as {{ dbt.type_bigint() }}) as channel_prior_videos,
+        cast(channel_prior_labelled as {{ dbt.type_bigint() }}) as channel_prior_labelled,
+        cast(channel_prior_persisted as {{ dbt.type_bigint() }}) as channel_prior_persisted,
+        cast(
+            {{ dbt.datediff('prior_video_date', 'timeline_date', 'day') }} as {{ dbt.type_bigint() }}  -- noqa: LT05
+        ) as channel_days_since_prior_video
+    from channel_region_running
+    where timeline_order = 1
+),
+
+channel_any_region_timeline as (
+    -- per channel: its chart rows in any region fetched strictly before b's call, and its videos
+    -- whose first chart row (any region) was: count(distinct video_id) over the earlier rows
+    select
+        channel_id,
+        region_code,
+        video_id,
+        fetched_at as timeline_at,
+        1 as timeline_order,
+        0 as is_chart_row,
+        0 as is_first_row_of_video
+    from first_entries
+    union all
+    select
+        channel_id,
+        region_code,
+        video_id,
+        fetched_at as timeline_at,
+        2 as timeline_order,
+        1 as is_chart_row,
+        case
+            when row_number() over (partition by channel_id, video_id order by fetched_at) = 1 then 1 else 0
+        end as is_first_row_of_video
+    from entries
+    where channel_id is not null
+),
+
+channel_any_region_running as (
+    select
+        region_code,
+        video_id,
+        timeline_order,
+        sum(is_chart_row) over (
+            partition by channel_id order by timeline_at, timeline_order
+            rows between unbounded preceding and current row
+        ) as channel_prior_chart_rows_any_region,
+        sum(is_first_row_of_video) over (
+            partition by channel_id order by timeline_at, timeline_order
+            rows between unbounded preceding and current row
+        ) as channel_prior_videos_any_region
+    from channel_any_region_timeline
 ),
 
 channel_any_region as (
     select
-        b.region_code,
-        b.video_id,
-        count(x.video_id) as channel_prior_chart_rows_any_region,
-        count(distinct x.video_id) as channel_prior_videos_any_region
-    from first_entries as b
-    left join entries as x
-        on b.channel_id = x.channel_id and b.fetched_at > x.fetched_at
-    group by 1, 2
+        region_code,
+        video_id,
+        cast(channel_prior_chart_rows_any_region as {{ dbt.type_bigint() }}) as channel_prior_chart_rows_any_region,
+        cast(channel_prior_videos_any_region as {{ dbt.type_bigint() }}) as channel_prior_videos_any_region
+    from channel_any_region_running
+    where timeline_order = 1
 ),
 
 other_regions as (
@@ -116,21 +231,70 @@ other_regions as (
     group by 1, 2
 ),
 
-region_recent as (
-    -- the region's recent persistence rate: first appearances of the last 14 days whose window
-    -- had closed by t
+region_recent_timeline as (
+    -- the region's recent persistence rate: first appearances h of the last 14 days whose window
+    -- had closed by t (h.label_window_closes_on <= t and h.snapshot_date >= t - 17). Each label
+    -- enters on its closing day and leaves again on the first day it is too old (the later of
+    -- its closing day and h.snapshot_date + 18), so the running sum holds exactly those h
     select
-        b.region_code,
-        b.video_id,
-        avg(cast(h.persists_2d as {{ type_double() }})) as region_persist_rate_14d,
-        count(h.persists_2d) as region_labelled_14d
-    from first_entries as b
-    left join first_entries as h
-        on
-            b.region_code = h.region_code
-            and b.snapshot_date >= h.label_window_closes_on
-            and {{ dbt.dateadd('day', -17, 'b.snapshot_date') }} <= h.snapshot_date
-    group by 1, 2
+        region_code,
+        video_id,
+        snapshot_date as timeline_date,
+        1 as timeline_order,
+        0 as n_labelled,
+        0 as n_persisted
+    from first_entries
+    union all
+    select
+        region_code,
+        video_id,
+        label_window_closes_on as timeline_date,
+        0 as timeline_order,
+        1 as n_labelled,
+        case when persists_2d = 1 then 1 else 0 end as n_persisted
+    from first_entries
+    where label_window_closes_on is not null and persists_2d is not null
+    union all
+    select
+        region_code,
+        video_id,
+        cast(
+            greatest(label_window_closes_on, {{ dbt.dateadd('day', 18, 'snapshot_date') }}) as date
+        ) as timeline_date,
+        0 as timeline_order,
+        -1 as n_labelled,
+        case when persists_2d = 1 then -1 else 0 end as n_persisted
+    from first_entries
+    where label_window_closes_on is not null and persists_2d is not null
+),
+
+region_recent_running as (
+    select
+        region_code,
+        video_id,
+        timeline_order,
+        sum(n_labelled) over (
+            partition by region_code order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as n_labelled,
+        sum(n_persisted) over (
+            partition by region_code order by timeline_date, timeline_order
+            rows between unbounded preceding and current row
+        ) as n_persisted
+    from region_recent_timeline
+),
+
+region_recent as (
+    -- avg() of 0/1 values is their (exact) sum over their count, divided once
+    select
+        region_code,
+        video_id,
+        case
+            when n_labelled > 0 then cast(n_persisted as {{ type_double() }}) / n_labelled
+        end as region_persist_rate_14d,
+        cast(n_labelled as {{ dbt.type_bigint() }}) as region_labelled_14d
+    from region_recent_running
+    where timeline_order = 1
 ),
 
 final as (
