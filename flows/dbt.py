@@ -119,8 +119,19 @@ def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
     return True
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
-    """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
+def run_dbt(
+    args: list[str],
+    settings: Settings | None = None,
+    *,
+    quiet: bool = True,
+    write_json: bool = True,
+) -> DbtRun:
+    """Invoke dbt with `args` (e.g. ["build"]) and return per-node results.
+
+    `write_json=False` (dbt's own runner only) leaves target/manifest.json and run_results.json
+    as the previous invocation wrote them: serialising the ~5 MB manifest is a good part of a
+    small invocation's fixed cost, and the hourly cycle's invocations after its build run on
+    the same parse (the results come back in memory either way)."""
     from dbt.cli.main import dbtRunner
 
     settings = settings or Settings.from_env()
@@ -135,6 +146,8 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             if _use_prefect():
                 res = _prefect_invoke(args, settings, quiet, manifest)
             else:
+                if not write_json:
+                    full = [*full, "--no-write-json"]
                 callbacks = [_on_event] if _NODE_LISTENERS or _START_LISTENERS else []
                 res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
         finally:

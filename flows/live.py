@@ -3,8 +3,10 @@
 `hourly` is one cycle: land the new archive files, one `dbt build --selector hourly_cycle` (the
 models new data changes, the primary-key tests and the feature marts), score the new entities,
 publish for readers, then record
-latency, run `dbt source freshness`, fingerprint the responses it landed and raise the alerts
-that apply. Each stage stamps the batches it carried in ops.processing_latency
+latency, check source freshness (dbt's rules, one query per source table), fingerprint the
+responses it landed and raise the alerts that apply. dbt runs through dbt's own runner here
+(HOURLY_NODE_TASKS), and the publish compares only what the cycle wrote while it is the
+warehouse's only writer (trendcast/publish.py). Each stage stamps the batches it carried in ops.processing_latency
 (trendcast/ops.py), so a cycle killed halfway leaves stamps missing and the next cycle, which
 finds those batches still pending, carries them through.
 
@@ -211,7 +213,8 @@ def publish_task(target: str | None, written: list[str] | None = None) -> dict[s
     compares only those, the prediction marts and the schemas written outside dbt. None: it
     compares every table."""
     settings = Settings.from_env(target)
-    run = run_dbt(["run", "--select", "path:models/marts/ml"], settings)
+    # on the build's parse: its manifest.json stands (flows/dbt.py run_dbt, write_json)
+    run = run_dbt(["run", "--select", "path:models/marts/ml"], settings, write_json=False)
     out: dict[str, Any] = {"nodes": len(run.results)}
     publish = _publisher()
     if publish is not None:
@@ -232,7 +235,11 @@ def ops_marts_task(target: str | None) -> dict[str, Any]:
     # with its staging and intermediate views: they read an empty relation until ops exists.
     # Only this mart: the other ops mart (staging_quality_counts) is a view for the daily checks,
     # and `+` on it would re-run four incremental staging models every cycle
-    run = run_dbt(["run", "--select", "+processing_latency_daily"], Settings.from_env(target))
+    run = run_dbt(
+        ["run", "--select", "+processing_latency_daily"],
+        Settings.from_env(target),
+        write_json=False,
+    )
     return {"nodes": len(run.results)}
 
 
