@@ -172,6 +172,11 @@ def run_live_bench(
         "cycle_stage_seconds": [c["summary"].get("seconds", {}) for c in busy],
         # where each cycle's dbt build went: its slowest nodes, seconds each
         "cycle_slowest_nodes": [c["summary"].get("build", {}).get("slowest", []) for c in busy],
+        # the reader copy's share of the publish stage, and how many tables it compared
+        "cycle_publish": [
+            {k: c["summary"].get("publish", {}).get(k) for k in ("copy_seconds", "tables_compared")}
+            for c in busy
+        ],
         "simulate_seconds": round(simulate_s, 1),
         "warm_seconds": round(warm_s, 1),
         "machine": {

@@ -91,6 +91,14 @@ class DbtRun:
         return [r for r in self.results if r["status"] in ("error", "fail", "runtime error")]
 
     @property
+    def written(self) -> list[str]:
+        """`schema.table` of every relation this invocation wrote (models, seeds, snapshots
+        that succeeded): what a publish must compare (trendcast/publish.py `changed`)."""
+        return sorted(
+            {r["relation"] for r in self.results if r.get("relation") and r["status"] == "success"}
+        )
+
+    @property
     def statuses(self) -> dict[str, int]:
         """Nodes per status (success, pass, error, ...)."""
         counts: dict[str, int] = {}
@@ -111,8 +119,19 @@ def not_a_dbt_failure(task: Any, task_run: Any, state: Any) -> bool:
     return True
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = True) -> DbtRun:
-    """Invoke dbt with `args` (e.g. ["build"]) and return per-node results."""
+def run_dbt(
+    args: list[str],
+    settings: Settings | None = None,
+    *,
+    quiet: bool = True,
+    write_json: bool = True,
+) -> DbtRun:
+    """Invoke dbt with `args` (e.g. ["build"]) and return per-node results.
+
+    `write_json=False` (dbt's own runner only) leaves target/manifest.json and run_results.json
+    as the previous invocation wrote them: serialising the ~5 MB manifest is a good part of a
+    small invocation's fixed cost, and the hourly cycle's invocations after its build run on
+    the same parse (the results come back in memory either way)."""
     from dbt.cli.main import dbtRunner
 
     settings = settings or Settings.from_env()
@@ -127,6 +146,8 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             if _use_prefect():
                 res = _prefect_invoke(args, settings, quiet, manifest)
             else:
+                if not write_json:
+                    full = [*full, "--no-write-json"]
                 callbacks = [_on_event] if _NODE_LISTENERS or _START_LISTENERS else []
                 res = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
         finally:
@@ -142,6 +163,8 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
                     "status": str(r.status).lower().split(".")[-1],
                     "message": r.message,
                     "seconds": round(float(r.execution_time or 0), 3),
+                    # where a model, seed or snapshot wrote (schema.alias); tests write nowhere
+                    "relation": _relation(r.node),
                 }
             )
     run = DbtRun(bool(res.success), full, results)
@@ -151,6 +174,14 @@ def run_dbt(args: list[str], settings: Settings | None = None, *, quiet: bool = 
             detail = str(res.exception)
         raise DbtError(f"dbt {' '.join(args)} failed: {detail or 'see logs/dbt.log'}")
     return run
+
+
+def _relation(node: Any) -> str | None:
+    kind = str(getattr(node, "resource_type", "")).lower().split(".")[-1]
+    if kind not in ("model", "seed", "snapshot"):
+        return None
+    schema, alias = getattr(node, "schema", None), getattr(node, "alias", None)
+    return f"{schema}.{alias}" if schema and alias else None
 
 
 def _parsed_manifest(args: list[str], settings: Settings, quiet: bool) -> Any | None:
@@ -207,9 +238,10 @@ def _release_duckdb() -> None:
 
 
 @contextmanager
-def prefect_node_tasks() -> Iterator[None]:
-    """Run dbt through PrefectDbtRunner while active (inside a flow run): one task per node."""
-    token = _PREFECT_RUNNER.set(True)
+def prefect_node_tasks(enabled: bool = True) -> Iterator[None]:
+    """Run dbt through PrefectDbtRunner while active (inside a flow run): one task per node;
+    `enabled=False` runs dbt's own runner within the block instead."""
+    token = _PREFECT_RUNNER.set(enabled)
     try:
         yield
     finally:

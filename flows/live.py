@@ -3,8 +3,10 @@
 `hourly` is one cycle: land the new archive files, one `dbt build --selector hourly_cycle` (the
 models new data changes, the primary-key tests and the feature marts), score the new entities,
 publish for readers, then record
-latency, run `dbt source freshness`, fingerprint the responses it landed and raise the alerts
-that apply. Each stage stamps the batches it carried in ops.processing_latency
+latency, check source freshness (dbt's rules, one query per source table), fingerprint the
+responses it landed and raise the alerts that apply. dbt runs through dbt's own runner here
+(HOURLY_NODE_TASKS), and the publish compares only what the cycle wrote while it is the
+warehouse's only writer (trendcast/publish.py). Each stage stamps the batches it carried in ops.processing_latency
 (trendcast/ops.py), so a cycle killed halfway leaves stamps missing and the next cycle, which
 finds those batches still pending, carries them through.
 
@@ -36,6 +38,12 @@ from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.warehouse import connect
 from trendcast.writer_lock import writer_lock
 
+# The hourly cycle runs dbt through dbt's own runner, not one Prefect task per node: its build
+# is ~80 short nodes, and a task per node (task run created, states reported to the API) cost
+# more than the nodes themselves (docs/OPERATIONS.md, "What a cycle does"). The per-node
+# results stay visible in the build task's result (`statuses`, `slowest`) and in a table
+# artifact; the daily flow keeps a task per node. TRENDCAST_DBT_RUNNER=prefect restores them.
+HOURLY_NODE_TASKS = False
 DEFAULT_SLA_SECONDS = 900.0  # fetch -> predictions available in the marts
 DEFAULT_LOCK_TIMEOUT = 600.0
 # a source with nothing landed for this long is stale (its fastest schedule, with room to spare)
@@ -147,13 +155,26 @@ def build_task(target: str | None, first: bool, features: bool = True) -> dict[s
         run = DbtRun(True, models.args, seeds.results + models.results)
     else:
         run = hourly_build(settings, features=features, sources=_sources_to_build(settings))
+    _node_table(run)
     slowest = sorted(run.results, key=lambda r: r["seconds"], reverse=True)[:8]
     out = {"nodes": len(run.results), "statuses": run.statuses,
            "slowest": [[r["name"], round(r["seconds"], 2)] for r in slowest],
-           "stamped": _mark(target, "built_at")}  # fmt: skip
+           "written": run.written, "stamped": _mark(target, "built_at")}  # fmt: skip
     if features or first:
         out["features_stamped"] = _mark(target, "features_at")
     return out
+
+
+def _node_table(run: DbtRun) -> None:
+    """Every node of the build with its status and seconds, as one table artifact of the flow
+    run (one API call, where a task per node costs one per node and state)."""
+    from prefect.artifacts import create_table_artifact
+    from prefect.context import FlowRunContext
+
+    if FlowRunContext.get() is None or not run.results:
+        return
+    rows = [{k: r[k] for k in ("name", "resource_type", "status", "seconds")} for r in run.results]
+    create_table_artifact(table=rows, key="hourly-dbt-build", description="the cycle's dbt build")
 
 
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
@@ -169,25 +190,41 @@ def score_task(target: str | None) -> dict[str, Any]:
     return keep | {"stamped": _mark(target, "scored_at")}
 
 
-def _publisher() -> Any:
+def _publisher(name: str = "publish") -> Any:
     try:
         module = importlib.import_module("trendcast.publish")
     except ImportError:
         return None
-    return getattr(module, "publish", None)
+    return getattr(module, name, None)
+
+
+# What the hourly cycle writes outside dbt, whole schemas: landing's ops stamps, schema versions
+# and freshness results, scoring's ml.* tables, and the latency mart (built after the previous
+# cycle's publish, so this publish is the first to see it)
+WRITTEN_OUTSIDE_DBT = ("ops.*", "ml.*", "ops_marts.*")
 
 
 @task(retries=1, retry_delay_seconds=5, retry_condition_fn=not_a_dbt_failure)
-def publish_task(target: str | None) -> dict[str, Any]:
-    """Rebuild the prediction marts, then publish the reader copy (trendcast/publish.py)."""
+def publish_task(target: str | None, written: list[str] | None = None) -> dict[str, Any]:
+    """Rebuild the prediction marts, then publish the reader copy (trendcast/publish.py).
+
+    `written`: the relations this cycle's build wrote, when the cycle knows it is the only
+    writer since the last one (trendcast/publish.py `unchanged_since_cycle`): the publish then
+    compares only those, the prediction marts and the schemas written outside dbt. None: it
+    compares every table."""
     settings = Settings.from_env(target)
-    run = run_dbt(["run", "--select", "path:models/marts/ml"], settings)
+    # on the build's parse: its manifest.json stands (flows/dbt.py run_dbt, write_json)
+    run = run_dbt(["run", "--select", "path:models/marts/ml"], settings, write_json=False)
     out: dict[str, Any] = {"nodes": len(run.results)}
     publish = _publisher()
     if publish is not None:
-        result = publish(settings)
+        changed = None
+        if written is not None:
+            changed = sorted({*written, *run.written, *WRITTEN_OUTSIDE_DBT})
+        result = publish(settings, changed=changed)
         out["published"] = str(getattr(result, "location", result))
         out["copy_seconds"] = getattr(result, "seconds", None)
+        out["tables_compared"] = getattr(result, "checked", None)
     out["stamped"] = _mark(target, "published_at")
     return out
 
@@ -198,7 +235,11 @@ def ops_marts_task(target: str | None) -> dict[str, Any]:
     # with its staging and intermediate views: they read an empty relation until ops exists.
     # Only this mart: the other ops mart (staging_quality_counts) is a view for the daily checks,
     # and `+` on it would re-run four incremental staging models every cycle
-    run = run_dbt(["run", "--select", "+processing_latency_daily"], Settings.from_env(target))
+    run = run_dbt(
+        ["run", "--select", "+processing_latency_daily"],
+        Settings.from_env(target),
+        write_json=False,
+    )
     return {"nodes": len(run.results)}
 
 
@@ -221,19 +262,65 @@ def freshness_selection(manifest: dict[str, Any], exists: Any) -> list[str]:
     return sorted(out)
 
 
+def freshness_checks(manifest: dict[str, Any], selection: list[str]) -> list[ops.FreshnessCheck]:
+    """The rules of the selected sources (freshness_selection's `source:` names) as dbt's
+    manifest states them; empty when one needs what only dbt evaluates (a loaded_at_query)."""
+    from trendcast.warehouse import ident
+
+    wanted = set(selection)
+    out = []
+    for uid, source in sorted(manifest.get("sources", {}).items()):
+        if f"source:{source['source_name']}.{source['name']}" not in wanted:
+            continue
+        if source.get("loaded_at_query"):
+            return []
+        limits = source.get("freshness") or {}
+        seconds = {}
+        for key in ("warn_after", "error_after"):
+            rule = limits.get(key) or {}
+            count, period = rule.get("count"), rule.get("period")
+            seconds[key] = count * ops.PERIOD_SECONDS[period] if count and period else None
+        table = source.get("identifier") or source["name"]
+        out.append(
+            ops.FreshnessCheck(
+                unique_id=uid,
+                relation=f"{ident(source['schema'])}.{ident(table)}",
+                loaded_at_field=source["loaded_at_field"],
+                warn_seconds=seconds["warn_after"],
+                error_seconds=seconds["error_after"],
+                filter=limits.get("filter") or None,
+            )
+        )
+    return out
+
+
 @task(retries=1, retry_delay_seconds=5)
 def freshness_task(target: str | None) -> dict[str, Any]:
-    """`dbt source freshness` on the checkable sources; its results (target/sources.json) go to
-    ops.source_freshness. A stale source is a finding, not a failure of the cycle."""
+    """Source freshness on the checkable sources, by dbt's rules and dbt's source definitions,
+    into ops.source_freshness. A stale source is a finding, not a failure of the cycle.
+
+    Computed with one max() per table (ops.check_freshness) instead of a `dbt source
+    freshness` invocation, whose fixed cost (seconds) bought nothing these few queries do not;
+    a source with a `loaded_at_query` still goes through dbt."""
     settings = Settings.from_env(target)
     target_dir = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_DIR / "target")
     manifest_path = target_dir / "manifest.json"
     if not manifest_path.exists():  # a cycle that ran no dbt yet: parse the project once
         run_dbt(["parse"], settings)
+    manifest = json.loads(manifest_path.read_text())
     with connect(settings) as wh:
-        selection = freshness_selection(json.loads(manifest_path.read_text()), wh.table_exists)
+        selection = freshness_selection(manifest, wh.table_exists)
+        checks = freshness_checks(manifest, selection)
+        if checks:
+            stored = ops.store_freshness(wh, ops.check_freshness(wh, checks))
+            return {"stored": stored, "selected": len(selection), "error": None}
     if not selection:
         return {"stored": 0, "selected": 0}
+    return _dbt_freshness(settings, target_dir, selection)
+
+
+def _dbt_freshness(settings: Settings, target_dir: Path, selection: list[str]) -> dict[str, Any]:
+    """`dbt source freshness` itself, for rules only dbt evaluates (a loaded_at_query)."""
     out = target_dir / "sources.json"
     out.unlink(missing_ok=True)
     error = None
@@ -338,7 +425,9 @@ def run_cycle(
         finally:
             seconds[stage] = round(time.perf_counter() - started, 2)
 
-    with writer_lock(settings, "hourly", lock_timeout), prefect_node_tasks():
+    with writer_lock(settings, "hourly", lock_timeout), prefect_node_tasks(HOURLY_NODE_TASKS):
+        unchanged = _publisher("unchanged_since_cycle")
+        sole_writer = bool(unchanged and unchanged(settings))
         landed = timed("land", land_task, paths, target, options.replay)
         summary: dict[str, Any] = {"target": settings.target, "land": landed, "seconds": seconds}
         if landed["pending"] == 0 and landed["was_built"]:
@@ -353,13 +442,17 @@ def run_cycle(
                 summary["score"] = timed("score", score_task, target)
             else:
                 summary["score"] = {"stamped": _mark(target, "scored_at")}
-            summary["publish"] = timed("publish", publish_task, target) if options.publish else {
+            written = summary["build"].get("written") if sole_writer else None
+            summary["publish"] = timed("publish", publish_task, target, written) if options.publish else {
                 "stamped": _mark(target, "published_at")
             }  # fmt: skip
             summary["ops_marts"] = timed("ops_marts", ops_marts_task, target)
         if options.freshness:
             summary["freshness"] = timed("freshness", freshness_task, target)
         summary["checks"] = timed("checks", checks_task, target, options, landed["schema_changes"])
+        record = _publisher("record_cycle_end")
+        if record is not None:
+            record(settings)  # after the cycle's last write (trendcast/publish.py)
     return summary
 
 

@@ -14,6 +14,18 @@ the sum of its rows' hashes, its columns) is compared with the one recorded in t
 the blocks they have. A copy with over half its blocks free (tables replaced many times) is
 written afresh, as is every copy with `full=True`.
 
+The hourly cycle knows what it wrote: the relations its dbt invocations built, and the schemas
+Python writes (`ops`, `ml`, plus the latency mart's `ops_marts`). It passes them as `changed`,
+and the other tables of the last copy are kept without reading them, which is what made a
+publish cost seconds per cycle (two scans of every published table). That is only right while
+the hourly cycle is the warehouse's only writer: each cycle records the warehouse file's
+identity when it ends (`record_cycle_end`), and the next one trusts its own list only when the
+file is still that one (`unchanged_since_cycle`); after the daily flow, a retention, an erasure
+or a `trendcast run`, or after a cycle killed before its end, the publish compares every table
+as before. Each kept table is still re-read once a day (`verified_at` in the manifest,
+`TRENDCAST_PUBLISH_VERIFY_SECONDS`), a few of the longest-unverified per publish, so an altered
+copy is repaired without one cycle paying for every table.
+
 On Postgres nothing is copied: readers log in as members of the read-only group role
 `trendcast_reader` (the dashboard as `trendcast_dashboard`), which `publish` keeps granted on the
 published schemas (tables created since the last build included).
@@ -23,10 +35,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +88,11 @@ HEALTH_SCHEMA = "landing"
 MANIFEST_TABLE = "published_tables"
 # A reused copy with a larger share of free blocks than this is written afresh.
 MAX_FREE_SHARE = 0.5
+# A publish told what changed still re-reads a kept table verified longer ago than this
+# (TRENDCAST_PUBLISH_VERIFY_SECONDS), at most this share of the tables per publish: at a cycle
+# every 15 minutes every table is verified within a day, and no cycle pays for all of them.
+VERIFY_SECONDS = 86400.0
+VERIFY_SHARE = 1 / 16
 # On Postgres readers cannot read schema ml (model internals, security macros); the Data health
 # page still needs who trained what and the latest data-quality results: views in `landing`.
 REGISTRY_VIEWS = {
@@ -105,6 +124,8 @@ class PublishResult:
     # tables written by this publish and tables kept unchanged from the previous copy
     copied: int = 0
     reused: int = 0
+    # tables whose fingerprint was computed (compared); the rest were kept unread (`changed`)
+    checked: int = 0
 
     @property
     def path(self) -> str:
@@ -131,12 +152,64 @@ def published_path(settings: Settings | None = None) -> Path:
     return path
 
 
-def publish(settings: Settings, path: Path | None = None, *, full: bool = False) -> PublishResult:
+def publish(
+    settings: Settings,
+    path: Path | None = None,
+    *,
+    full: bool = False,
+    changed: Collection[str] | None = None,
+) -> PublishResult:
     """Publish the reader copy for the configured target (DuckDB file or Postgres grants).
-    `full` writes every table afresh instead of keeping the unchanged ones of the last copy."""
+    `full` writes every table afresh instead of keeping the unchanged ones of the last copy.
+    `changed` (`schema.table` or `schema.*` names) says which tables can differ from the last
+    copy; the other tables of that copy are kept unread (module docstring). None: compare
+    every table."""
     if settings.target == "postgres":
         return _grant_reader(settings)
-    return _publish_duckdb(settings, path or published_path(settings), full=full)
+    return _publish_duckdb(settings, path or published_path(settings), full=full, changed=changed)
+
+
+def _identity(settings: Settings) -> list[Any]:
+    """The working file as the OS sees it (inode, size, modification time to the nanosecond;
+    the same for its WAL): any write changes it, reading does not."""
+    out: list[Any] = []
+    for p in (
+        settings.duckdb_path,
+        settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal"),
+    ):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            out.append(None)
+            continue
+        out.append([st.st_ino, st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _cycle_state(settings: Settings) -> Path:
+    return settings.duckdb_path.with_name(settings.duckdb_path.name + ".last-cycle")
+
+
+def unchanged_since_cycle(settings: Settings) -> bool:
+    """Whether nothing wrote the warehouse since the last hourly cycle ended (the file is the
+    one `record_cycle_end` saw). Forgets that record: a cycle that does not reach its end
+    leaves none, and the cycle after it compares every table."""
+    if settings.target != "duckdb":
+        return False
+    state = _cycle_state(settings)
+    try:
+        seen = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return False
+    finally:
+        state.unlink(missing_ok=True)
+    return seen == _identity(settings)
+
+
+def record_cycle_end(settings: Settings) -> None:
+    """Note the warehouse file as the hourly cycle leaves it (after its last write)."""
+    if settings.target == "duckdb" and settings.duckdb_path.exists():
+        _cycle_state(settings).write_text(json.dumps(_identity(settings)))
 
 
 def _quote_path(path: Path) -> str:
@@ -154,7 +227,9 @@ def _source_tables(con: Any) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _publish_duckdb(settings: Settings, path: Path, full: bool = False) -> PublishResult:
+def _publish_duckdb(
+    settings: Settings, path: Path, full: bool = False, changed: Collection[str] | None = None
+) -> PublishResult:
     """Copy in a child process, then rename. The child matters: a process that has run dbt
     in-process (the pipeline, the scheduled flows) keeps dbt-duckdb's handle on the working file,
     and DuckDB refuses a second attach of one file within a process."""
@@ -168,8 +243,20 @@ def _publish_duckdb(settings: Settings, path: Path, full: bool = False) -> Publi
     started = time.perf_counter()
     _release_dbt_duckdb()
     previous = [] if full or not path.exists() else [str(path)]
+    hint = [] if changed is None else ["--changed", json.dumps(sorted(changed))]
+    verify = os.environ.get("TRENDCAST_PUBLISH_VERIFY_SECONDS") or str(VERIFY_SECONDS)
     proc = subprocess.run(
-        [sys.executable, "-m", "trendcast.publish", str(source), str(tmp), *previous],
+        [
+            sys.executable,
+            "-m",
+            "trendcast.publish",
+            str(source),
+            str(tmp),
+            *previous,
+            *hint,
+            "--verify-seconds",
+            verify,
+        ],
         capture_output=True,
         text=True,
     )
@@ -194,6 +281,7 @@ def _publish_duckdb(settings: Settings, path: Path, full: bool = False) -> Publi
         storage_version=copied["storage_version"] or STORAGE_VERSION,
         copied=int(copied["copied"]),
         reused=int(copied["reused"]),
+        checked=int(copied["checked"]),
     )
 
 
@@ -244,10 +332,7 @@ def _reusable(con: Any, previous: Path, tmp: Path) -> dict[tuple[str, str], tupl
             "select free_blocks, total_blocks from pragma_database_size() "
             "where database_name = 'pub'"
         ).fetchone()
-        kept = con.execute(
-            "select table_schema, table_name, row_count, fingerprint, copied_at "
-            f"from pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE}"
-        ).fetchall()
+        kept = _manifest_rows(con)
         if total and free / total > MAX_FREE_SHARE:
             raise ValueError("mostly free blocks")
     except Exception:  # no manifest, a torn or foreign file: write a fresh copy
@@ -255,12 +340,58 @@ def _reusable(con: Any, previous: Path, tmp: Path) -> dict[tuple[str, str], tupl
             con.execute("detach pub")
         tmp.unlink(missing_ok=True)
         return {}
-    return {(s, t): (rows, fp, at) for s, t, rows, fp, at in kept}
+    return {(s, t): (rows, fp, at, verified) for s, t, rows, fp, at, verified in kept}
 
 
-def _copy(source: Path, tmp: Path, previous: Path | None = None) -> dict[str, Any]:
+def _manifest_rows(con: Any) -> list[tuple]:
+    """The previous copy's manifest; a copy from before `verified_at` counts as never verified."""
+    table = f"pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE}"
+    try:
+        return con.execute(
+            "select table_schema, table_name, row_count, fingerprint, copied_at, verified_at "
+            f"from {table}"
+        ).fetchall()
+    except Exception:  # an older manifest, or none (the caller handles that)
+        rows = con.execute(
+            f"select table_schema, table_name, row_count, fingerprint, copied_at from {table}"
+        ).fetchall()
+        return [(*r, None) for r in rows]
+
+
+def _may_differ(schema: str, table: str, changed: Collection[str]) -> bool:
+    return f"{schema}.{table}" in changed or f"{schema}.*" in changed
+
+
+def _to_verify(
+    kept: dict[tuple[str, str], tuple],
+    changed: Collection[str],
+    verify_seconds: float,
+    now: float,
+) -> set[tuple[str, str]]:
+    """The kept tables outside `changed` a publish re-reads anyway: those verified longer ago
+    than `verify_seconds` (never, for an older manifest), the longest-unverified first, at most
+    VERIFY_SHARE of the copy's tables (at least one)."""
+    stale = [
+        (old[3].timestamp() if old[3] is not None else 0.0, key)
+        for key, old in kept.items()
+        if not _may_differ(*key, changed)
+        and (old[3] is None or now - old[3].timestamp() > verify_seconds)
+    ]
+    budget = max(1, math.ceil(len(kept) * VERIFY_SHARE))
+    return {key for _, key in sorted(stale)[:budget]}
+
+
+def _copy(
+    source: Path,
+    tmp: Path,
+    previous: Path | None = None,
+    changed: Collection[str] | None = None,
+    verify_seconds: float = VERIFY_SECONDS,
+) -> dict[str, Any]:
     """Write every published table of `source` into `tmp` (run in the child): a fresh file, or
-    a copy of `previous` in which only the tables whose fingerprint changed are written."""
+    a copy of `previous` in which only the tables whose fingerprint changed are written. With
+    `changed`, a table of `previous` outside it is kept without reading either side, unless it
+    is due for verification (_to_verify)."""
     import duckdb
 
     con = duckdb.connect()
@@ -281,36 +412,49 @@ def _copy(source: Path, tmp: Path, previous: Path | None = None) -> dict[str, An
                 con.execute(f"drop table pub.{ident(schema)}.{ident(table)}")
         manifest = []
         now = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime())
-        copied = reused = 0
+        verify = (
+            set() if changed is None else _to_verify(kept, changed, verify_seconds, time.time())
+        )
+        copied = reused = checked = 0
         for schema in sorted({s for s, _ in tables}):
             con.execute(f"create schema if not exists pub.{ident(schema)}")
         for schema, table in tables:
-            rows, fp = _fingerprint(con, "src", schema, table)
             old = kept.get((schema, table))
+            if (
+                old is not None
+                and changed is not None
+                and not _may_differ(schema, table, changed)
+                and (schema, table) not in verify
+            ):
+                manifest.append((schema, table, *old))
+                reused += 1
+                continue
+            rows, fp = _fingerprint(con, "src", schema, table)
+            checked += 1
             # the copied file's own table must still match what its manifest says
             if (
                 old is not None
                 and old[:2] == (rows, fp)
                 and _fingerprint(con, "pub", schema, table) == (rows, fp)
             ):
-                manifest.append((schema, table, rows, fp, old[2]))
+                manifest.append((schema, table, rows, fp, old[2], now))
                 reused += 1
                 continue
             con.execute(
                 f"create or replace table pub.{ident(schema)}.{ident(table)} as "
                 f"from src.{ident(schema)}.{ident(table)}"
             )
-            manifest.append((schema, table, rows, fp, now))
+            manifest.append((schema, table, rows, fp, now, now))
             copied += 1
         health = _publish_health(con)
         con.execute(
             f"create or replace table pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE} ("
             "table_schema varchar, table_name varchar, row_count bigint, fingerprint varchar, "
-            "copied_at timestamptz)"
+            "copied_at timestamptz, verified_at timestamptz)"
         )
         if manifest:
             con.executemany(
-                f"insert into pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE} values (?, ?, ?, ?, ?)",
+                f"insert into pub.{HEALTH_SCHEMA}.{MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?)",
                 manifest,
             )
         rows = sum(r[2] for r in manifest) + sum(
@@ -332,6 +476,7 @@ def _copy(source: Path, tmp: Path, previous: Path | None = None) -> dict[str, An
         "storage_version": storage,
         "copied": copied,
         "reused": reused,
+        "checked": checked,
     }
 
 
@@ -480,6 +625,15 @@ def _grant_reader(settings: Settings, role: str = READER_ROLE) -> PublishResult:
 
 
 if __name__ == "__main__":
-    # the child of _publish_duckdb: python -m trendcast.publish SOURCE TMP [PREVIOUS]
-    previous_copy = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-    print(json.dumps(_copy(Path(sys.argv[1]), Path(sys.argv[2]), previous_copy)))
+    # the child of _publish_duckdb:
+    # python -m trendcast.publish SOURCE TMP [PREVIOUS] [--changed JSON] [--verify-seconds S]
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("source", type=Path)
+    parser.add_argument("tmp", type=Path)
+    parser.add_argument("previous", type=Path, nargs="?")
+    parser.add_argument("--changed", type=json.loads)
+    parser.add_argument("--verify-seconds", type=float, default=VERIFY_SECONDS)
+    a = parser.parse_args()
+    print(json.dumps(_copy(a.source, a.tmp, a.previous, a.changed, a.verify_seconds)))

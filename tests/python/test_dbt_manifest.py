@@ -122,3 +122,27 @@ def test_reused_manifest_writes_into_each_invocations_own_warehouse(tmp_path):
     assert seen == [[(f"warehouse_{n}", "t"), (42,)] for n in ("first", "second", "third")]
     assert len(dbt_manifest._CACHE) == 1
     dbt_manifest.clear()
+
+
+def test_an_invocation_can_leave_the_written_artifacts_alone(tmp_path, monkeypatch):
+    """The hourly cycle's invocations after its build skip writing manifest.json and
+    run_results.json (run_dbt write_json=False): the build wrote them from the same parse, and
+    serialising the manifest is a good part of a small invocation's cost. Their results still
+    come back, with the relations they wrote."""
+    project = _project_copy(tmp_path)
+    (project / "models" / "a.sql").write_text("{{ config(materialized='table') }}\nselect 1 as x\n")
+    target = tmp_path / "target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(target))
+    settings = _settings(project)
+    dbt_manifest.clear()
+    first = run_dbt(["run", "--select", "a"], settings)
+    written = {p.name for p in target.glob("*.json")}
+    assert {"manifest.json", "run_results.json"} <= written
+    for name in ("manifest.json", "run_results.json"):
+        (target / name).unlink()
+    second = run_dbt(["run", "--select", "a"], settings, write_json=False)
+    assert not (target / "manifest.json").exists()
+    assert not (target / "run_results.json").exists()
+    assert first.written == second.written
+    assert len(second.written) == 1 and second.written[0].endswith(".a")
+    dbt_manifest.clear()

@@ -505,3 +505,136 @@ def test_freshness_selects_every_checkable_source_whose_table_exists() -> None:
     }
     selection = freshness_selection(manifest, lambda s, t: (s, t) in existing)
     assert selection == ["source:raw.api_responses", "source:raw.ingestion_batches"]
+
+
+def test_freshness_follows_dbts_rules_on_the_manifests_sources(warehouse) -> None:
+    """The cycle's freshness check (one max() per table, no dbt invocation) reads the rules from
+    dbt's manifest and judges as dbt does: error past error_after, else warn past warn_after,
+    else pass; naive timestamps are UTC; the source filter applies; no row is a runtime error."""
+    from datetime import UTC, datetime, timedelta
+
+    from flows.live import freshness_checks
+
+    at = datetime(2026, 1, 10, 12, tzinfo=UTC)
+    with connect(warehouse) as wh:
+        wh.execute("create schema if not exists fresh")
+        for name, age_days in (("recent", 1), ("older", 3), ("stale", 8)):
+            wh.execute(f"drop table if exists fresh.{name}")
+            wh.execute(f"create table fresh.{name} (loaded_at timestamp, kind text)")
+            naive = (at - timedelta(days=age_days)).replace(tzinfo=None)
+            wh.execute(f"insert into fresh.{name} values (?, 'new'), (?, 'old')",
+                       [naive, naive - timedelta(days=30)])  # fmt: skip
+        wh.execute("drop table if exists fresh.empty")
+        wh.execute("create table fresh.empty (loaded_at timestamp)")
+
+    def src(name: str, **freshness) -> dict:
+        limits = {"warn_after": {"count": 2, "period": "day"},
+                  "error_after": {"count": 7, "period": "day"}} | freshness  # fmt: skip
+        return {"source_name": "fresh", "name": name, "identifier": name, "schema": "fresh",
+                "loaded_at_field": "loaded_at", "freshness": limits}  # fmt: skip
+
+    manifest = {
+        "sources": {
+            "source.p.fresh.recent": src("recent"),
+            "source.p.fresh.older": src("older"),
+            "source.p.fresh.stale": src("stale"),
+            "source.p.fresh.empty": src("empty"),
+            # only the old rows count: 31 days
+            "source.p.fresh.filtered": src("recent", filter="kind = 'old'") | {"name": "filtered"},
+            "source.p.fresh.hours": src("recent", warn_after={"count": 12, "period": "hour"})
+            | {"name": "hours"},
+        }
+    }
+    selection = [
+        f"source:fresh.{n}" for n in ("recent", "older", "stale", "empty", "filtered", "hours")
+    ]
+    checks = freshness_checks(manifest, selection)
+    with connect(warehouse) as wh:
+        result = ops.check_freshness(wh, checks, at=at)
+        assert ops.store_freshness(wh, result, at=at) == 6
+        stored = dict(
+            (t, (s, a))
+            for t, s, a in wh.query(
+                "select table_name, status, age_seconds from ops.source_freshness"
+            )
+        )
+    day = 86400.0
+    assert stored == {
+        "recent": ("pass", day),
+        "older": ("warn", 3 * day),
+        "stale": ("error", 8 * day),
+        "empty": ("runtime error", None),
+        "filtered": ("error", 31 * day),
+        "hours": ("warn", day),
+    }
+    # a rule only dbt evaluates sends the cycle back to `dbt source freshness`
+    manifest["sources"]["source.p.fresh.older"]["loaded_at_query"] = "select 1"
+    assert freshness_checks(manifest, selection) == []
+
+
+def test_the_hourly_cycle_runs_plain_dbt_and_names_what_it_wrote_only_as_sole_writer(
+    duckdb_warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Prefect task per dbt node in the hourly cycle (the daily keeps them); the publish
+    gets the cycle's list of written relations only when nothing else wrote the warehouse since
+    the previous cycle ended, and compares every table otherwise."""
+    import flows.dbt
+    import flows.live as live
+
+    seen: dict[str, list] = {"runner": [], "written": []}
+
+    def land(paths, target, replay):
+        seen["runner"].append(flows.dbt._PREFECT_RUNNER.get())
+        return {"landed": ["b"], "pending": 1, "was_built": True, "schema_changes": []}
+
+    def publish(target, written=None):
+        seen["written"].append(written)
+        return {}
+
+    monkeypatch.setattr(live, "land_task", land)
+    monkeypatch.setattr(
+        live, "build_task", lambda *a: {"written": ["core.x"], "features_stamped": 1}
+    )
+    monkeypatch.setattr(live, "publish_task", publish)
+    for name in ("score_task", "ops_marts_task", "freshness_task", "checks_task"):
+        monkeypatch.setattr(live, name, lambda *a: {})
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("create table if not exists t as select 1 as x")
+
+    def cycle() -> None:
+        live.run_cycle(["unused"], "duckdb", live.CycleOptions(), lock_timeout=5)
+
+    cycle()  # no previous cycle: compare everything
+    cycle()  # nothing wrote since: the cycle's own list
+    with connect(duckdb_warehouse) as wh:  # another writer between two cycles
+        wh.execute("insert into t values (2)")
+    cycle()
+    assert seen["written"] == [None, ["core.x"], None]
+    assert seen["runner"] == [False, False, False]
+    with flows.dbt.prefect_node_tasks():  # what the daily flow runs under
+        assert flows.dbt._PREFECT_RUNNER.get()
+
+
+def test_a_dbt_run_names_the_relations_it_wrote() -> None:
+    """What the hourly publish compares: tables dbt built successfully, not tests or failures."""
+    from types import SimpleNamespace
+
+    from flows.dbt import DbtRun, _relation
+
+    def node(kind: str, schema: str, alias: str) -> SimpleNamespace:
+        return SimpleNamespace(resource_type=kind, schema=schema, alias=alias)
+
+    assert _relation(node("model", "core", "dim_date")) == "core.dim_date"
+    assert _relation(node("NodeType.Seed", "seeds", "engagement_types")) == "seeds.engagement_types"
+    assert _relation(node("test", "dbt_test__audit", "unique_x")) is None
+    run = DbtRun(
+        True,
+        [],
+        [
+            {"status": "success", "relation": "core.b"},
+            {"status": "success", "relation": "core.a"},
+            {"status": "pass", "relation": None},
+            {"status": "error", "relation": "core.c"},
+        ],
+    )
+    assert run.written == ["core.a", "core.b"]

@@ -304,3 +304,61 @@ def test_cli_publishes_and_the_dashboard_refuses_to_start_without_a_copy(
         assert con.execute("select version from ml_marts.stamp").fetchone()[0] == 3
     finally:
         con.close()
+
+
+def test_publish_told_what_changed_reads_only_that_and_verifies_the_rest_on_schedule(
+    duckdb_warehouse: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The hourly cycle passes what it wrote: the other tables of the last copy are kept
+    unread (so a write the cycle did not report stays unpublished), the reported ones are
+    compared and copied, and a kept table is re-read once it is due for verification."""
+    _seed(duckdb_warehouse, version=1)
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("create schema if not exists analytics")
+        wh.execute("create table analytics.steady as select g as id from range(50) as t(g)")
+    target = tmp_path / "trendcast.duckdb"
+    first = publish(duckdb_warehouse, target, changed=["core.facts"])  # no copy yet: all of it
+    assert (first.copied, first.checked) == (3, 3)
+
+    with connect(duckdb_warehouse) as wh:
+        wh.execute("update core.facts set version = 7 where id = 1")
+        wh.execute("delete from analytics.steady where id < 5")  # not reported below
+    second = publish(duckdb_warehouse, target, changed=["core.facts", "ml_marts.*"])
+    assert (second.copied, second.reused, second.checked) == (1, 2, 2)
+    assert _published(target, "select max(version) from core.facts") == [(7,)]
+    assert _published(target, "select count(*) from analytics.steady") == [(50,)]
+
+    # due for verification: the longest-unverified table is re-read (one per publish here)
+    monkeypatch.setenv("TRENDCAST_PUBLISH_VERIFY_SECONDS", "0")
+    third = publish(duckdb_warehouse, target, changed=[])
+    assert third.checked == 1
+    fourth = publish(duckdb_warehouse, target, changed=[])
+    assert fourth.checked == 1
+    fifth = publish(duckdb_warehouse, target, changed=[])
+    assert fifth.checked == 1
+    assert _published(target, "select count(*) from analytics.steady") == [(45,)]
+    verified = "select count(*) from landing.published_tables where verified_at is null"
+    assert _published(target, verified) == [(0,)]
+
+    # without `changed` every table is compared, as before
+    monkeypatch.delenv("TRENDCAST_PUBLISH_VERIFY_SECONDS")
+    assert publish(duckdb_warehouse, target).checked == 3
+
+
+def test_a_cycle_trusts_its_own_list_only_if_nothing_wrote_since_the_last_one(
+    duckdb_warehouse: Settings,
+):
+    from trendcast.publish import record_cycle_end, unchanged_since_cycle
+
+    _seed(duckdb_warehouse, version=1)
+    assert not unchanged_since_cycle(duckdb_warehouse)  # no cycle ended yet
+    record_cycle_end(duckdb_warehouse)
+    with connect(duckdb_warehouse) as wh:  # read only: still the file the cycle left
+        wh.scalar("select count(*) from core.facts")
+    assert unchanged_since_cycle(duckdb_warehouse)
+    assert not unchanged_since_cycle(duckdb_warehouse)  # consumed: a killed cycle records none
+
+    record_cycle_end(duckdb_warehouse)
+    with connect(duckdb_warehouse) as wh:  # another writer (the daily flow, an erasure)
+        wh.execute("update core.facts set version = 9 where id = 2")
+    assert not unchanged_since_cycle(duckdb_warehouse)
