@@ -8,6 +8,12 @@
     post_hook=prefer_hash_joins(false),
 ) }}
 
+{#- the running windows of the history timelines below: from the partition's start to the row #}
+{%- set running = ' rows between unbounded preceding and current row' -%}
+{%- set channel_region_window = 'partition by region_code, channel_id'
+    ~ ' order by timeline_date, timeline_order' ~ running -%}
+{%- set channel_any_region_window = 'partition by channel_id order by timeline_at, timeline_order' ~ running -%}
+{%- set region_window = 'partition by region_code order by timeline_date, timeline_order' ~ running %}
 with
 
 entries as (
@@ -121,22 +127,10 @@ channel_region_running as (
         region_code,
         video_id,
         timeline_order,
-        sum(is_prior_video) over (
-            partition by region_code, channel_id order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as channel_prior_videos,
-        sum(is_labelled) over (
-            partition by region_code, channel_id order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as channel_prior_labelled,
-        sum(is_persisted) over (
-            partition by region_code, channel_id order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as channel_prior_persisted,
-        max(prior_video_date) over (
-            partition by region_code, channel_id order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as prior_video_date,
+        sum(is_prior_video) over ({{ channel_region_window }}) as channel_prior_videos,
+        sum(is_labelled) over ({{ channel_region_window }}) as channel_prior_labelled,
+        sum(is_persisted) over ({{ channel_region_window }}) as channel_prior_persisted,
+        max(prior_video_date) over ({{ channel_region_window }}) as prior_video_date,
         timeline_date
     from channel_region_timeline
 ),
@@ -189,14 +183,8 @@ channel_any_region_running as (
         region_code,
         video_id,
         timeline_order,
-        sum(is_chart_row) over (
-            partition by channel_id order by timeline_at, timeline_order
-            rows between unbounded preceding and current row
-        ) as channel_prior_chart_rows_any_region,
-        sum(is_first_row_of_video) over (
-            partition by channel_id order by timeline_at, timeline_order
-            rows between unbounded preceding and current row
-        ) as channel_prior_videos_any_region
+        sum(is_chart_row) over ({{ channel_any_region_window }}) as channel_prior_chart_rows_any_region,
+        sum(is_first_row_of_video) over ({{ channel_any_region_window }}) as channel_prior_videos_any_region
     from channel_any_region_timeline
 ),
 
@@ -273,14 +261,8 @@ region_recent_running as (
         region_code,
         video_id,
         timeline_order,
-        sum(n_labelled) over (
-            partition by region_code order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as n_labelled,
-        sum(n_persisted) over (
-            partition by region_code order by timeline_date, timeline_order
-            rows between unbounded preceding and current row
-        ) as n_persisted
+        sum(n_labelled) over ({{ region_window }}) as n_labelled,
+        sum(n_persisted) over ({{ region_window }}) as n_persisted
     from region_recent_timeline
 ),
 
