@@ -5,10 +5,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# test processes (pytest-xdist); modules stay whole on one worker (--dist loadscope). A worker
-# that dies is not replaced: xdist's loadscope scheduler cannot hand a replacement its modules
-# (INTERNALERROR KeyError, and the run ends without its summary or durations); without restarts
-# the dead worker's tests are reported as failed and the rest of the run completes.
+# test processes (pytest-xdist); modules stay whole on one worker (--dist loadscope), handed out
+# in the order tests/python/conftest.py sorts them (the long ones first; --no-loadscope-reorder
+# keeps xdist from re-sorting them by their number of tests, which started the one-test
+# end-to-end module among the last). A worker that dies is not replaced: xdist's loadscope
+# scheduler cannot hand a replacement its modules (INTERNALERROR KeyError, and the run ends
+# without its summary or durations); without restarts the dead worker's tests are reported as
+# failed and the rest of the run completes.
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-$(shell cat requirements-spark.lock | cksum | cut -d' ' -f1)
@@ -84,11 +87,11 @@ sqlfluff: install
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
 pytest: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "not spark and not extended"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "not spark and not extended"
 
 # the long integration suites listed in tests/python/conftest.py (EXTENDED)
 test-extended: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "extended and not spark"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
 # the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
 # compared with DuckDB, and `trendcast bench --target spark` on a small day (one worker). `make
