@@ -27,7 +27,7 @@ install: $(STAMP)
 # index only when the cache lacks one. Online, uv revalidates pyspark's source archive (PyPI has no
 # wheel of it) on every install, and when the index's answer does not let it keep the archive it
 # downloads and builds the ~450 MB package again: `make spark` took 121 s that way on a clean clone
-# here, 0.3 s from the cache (2026-12-03, load average 7-9); `make install` 21 s, 1.8 s.
+# here, 0.4 s from the cache (2026-12-03, load average 7-9).
 UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): requirements.lock pyproject.toml

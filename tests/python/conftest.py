@@ -328,10 +328,26 @@ def _drop_run_databases() -> None:
             conn.execute(f'drop database if exists "{name}" with (force)')
 
 
+def _last_worker_out(workercount: int) -> bool:
+    """Record this worker's end; True for the last of the run's workers to end."""
+    from filelock import FileLock
+
+    run_dir = _run_dir()
+    with FileLock(str(run_dir / "finished.lock")):
+        finished = run_dir / "finished"
+        with finished.open("a") as f:
+            f.write(_worker() + "\n")
+        return len(finished.read_text().split()) >= workercount
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
-    if hasattr(session.config, "workerinput"):
-        return  # the run's shared warehouses outlive a worker: the controller drops them
+    workerinput = getattr(session.config, "workerinput", None)
+    # the run's shared warehouses outlive a worker: the controller drops them after the last
+    # worker has ended, and so does the last worker out, in case the controller did not load this
+    # file (it loads it when pytest is given tests/python or a file in it, or no path at all)
+    if workerinput is not None and not _last_worker_out(workerinput["workercount"]):
+        return
     try:
         _drop_run_databases()
     except Exception as exc:  # cleanup must not turn the run's result into an error
