@@ -5,10 +5,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# test processes (pytest-xdist); modules stay whole on one worker (--dist loadscope). A worker
-# that dies is not replaced: xdist's loadscope scheduler cannot hand a replacement its modules
-# (INTERNALERROR KeyError, and the run ends without its summary or durations); without restarts
-# the dead worker's tests are reported as failed and the rest of the run completes.
+# test processes (pytest-xdist); modules stay whole on one worker (--dist loadscope), handed out
+# in the order tests/python/conftest.py sorts them (the long ones first; --no-loadscope-reorder
+# keeps xdist from re-sorting them by their number of tests, which started the one-test
+# end-to-end module among the last). A worker that dies is not replaced: xdist's loadscope
+# scheduler cannot hand a replacement its modules (INTERNALERROR KeyError, and the run ends
+# without its summary or durations); without restarts the dead worker's tests are reported as
+# failed and the rest of the run completes.
 PYTEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SPARK_STAMP := $(VENV)/.spark-$(shell cat requirements-spark.lock | cksum | cut -d' ' -f1)
@@ -20,10 +23,17 @@ export PGTZ ?= UTC
 
 install: $(STAMP)
 
+# uv installs from its cache first (--offline: the locked versions, no index request) and asks the
+# index only when the cache lacks one. Online, uv revalidates pyspark's source archive (PyPI has no
+# wheel of it) on every install, and when the index's answer does not let it keep the archive it
+# downloads and builds the ~450 MB package again: `make spark` took 121 s that way on a clean clone
+# here, 0.4 s from the cache (2026-12-03, load average 7-9).
+UV_INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(UV_INSTALL) --offline -r requirements.lock 2>/dev/null || $(UV_INSTALL) -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -43,7 +53,8 @@ browser:
 spark: $(SPARK_STAMP)
 
 $(SPARK_STAMP): requirements-spark.lock $(STAMP)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock -r requirements-spark.lock
+	$(UV_INSTALL) --offline -r requirements.lock -r requirements-spark.lock 2>/dev/null || \
+	  $(UV_INSTALL) -r requirements.lock -r requirements-spark.lock
 	@rm -f $(VENV)/.spark-*
 	@touch $@
 
@@ -84,11 +95,11 @@ sqlfluff: install
 	cd trendcast/landing/sql && $(abspath $(BIN))/sqlfluff lint . --disable-progress-bar
 
 pytest: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "not spark and not extended"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "not spark and not extended"
 
 # the long integration suites listed in tests/python/conftest.py (EXTENDED)
 test-extended: install spark browser
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --max-worker-restart=0 --durations=15 -m "extended and not spark"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
 # the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
 # compared with DuckDB, and `trendcast bench --target spark` on a small day (one worker). `make

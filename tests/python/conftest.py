@@ -2,8 +2,14 @@
 
 Tiers: modules that build dbt are marked `slow` and `integration` at collection (below). Every
 fixture is safe under pytest-xdist: each worker process imports this module and gets its own
-session directory (dbt target/logs, Prefect home, artifacts), its own built warehouses and
-uniquely named throwaway Postgres databases.
+session directory (dbt target/logs, Prefect home, artifacts) and uniquely named throwaway Postgres
+databases. The built sample warehouses (`built_duckdb`, `built_postgres`) are built once per
+pytest run, by the first process that needs each (a file lock in a directory the run's processes
+share); every process then reads its own copy (a copy of the DuckDB file, a `create database ...
+template` copy on Postgres), so no two processes open one DuckDB file or connect to one database.
+The run's controller (or the only process, without xdist) drops the run's Postgres databases at
+its end; databases a killed run left (prefix `trendcast_test_`, creation time in the name) are
+dropped by a later run once they are 12 hours old.
 
 Postgres: with CI=true the Postgres tests must run, so an unreachable server fails them; on a
 user's machine without Postgres they skip with a message saying how to enable them.
@@ -15,6 +21,8 @@ import os
 import re
 import shutil
 import tempfile
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -37,10 +45,6 @@ os.environ.setdefault("PREFECT_HOME", str(_SESSION_DIR / "prefect"))
 os.environ["TRENDCAST_ARTIFACT_DIR"] = str(_SESSION_DIR / "artifacts")
 # publishing (end of `trendcast run`) writes the reader copy here, not into the project's warehouse/
 os.environ["TRENDCAST_PUBLISHED_PATH"] = str(_SESSION_DIR / "published" / "trendcast.duckdb")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
 # A module that builds dbt models (directly, through the session's built warehouses, or with the
@@ -137,6 +141,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if builds[path] or item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.integration)
+    # longest first: pytest-xdist (--dist loadscope --no-loadscope-reorder, Makefile) hands whole
+    # modules to the workers in this order, so the short unit modules fill in at the end instead of
+    # a long module starting last and running alone. Stable: a module's tests keep their order.
+    slow = {Path(str(item.fspath)) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: _run_order(Path(str(item.fspath)), slow))
+
+
+# Modules that each hold a test worker for several minutes in `make test` (its --durations):
+# started first, before the other integration modules.
+RUN_FIRST = ("test_spark.py", "test_pipeline.py", "test_star_schema_incremental.py")
+
+
+def _run_order(path: Path, slow: set[Path]) -> tuple[int, int]:
+    if path.name in RUN_FIRST:
+        return 0, RUN_FIRST.index(path.name)
+    return (1 if path in slow else 2), 0
 
 
 def _set_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
@@ -220,21 +240,222 @@ def build_sample(settings: Settings, extra_paths: list[Path] | None = None) -> N
     run_dbt(["build"], settings)
 
 
+# The session's built sample warehouses are built once per pytest run, not once per xdist worker:
+# the first process that needs one builds it under a file lock in a directory every process of
+# the run shares (named by the run id xdist hands its workers), and each process then reads its
+# own copy. Names of the Postgres databases a run creates start with _PG_PREFIX and carry their
+# creation time, so a later run drops those a crashed run left behind.
+_PG_PREFIX = "trendcast_test_"
+_STALE_SECONDS = 12 * 3600
+_RUN: dict[str, str] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: the controller's run id
+        _RUN["id"] = workerinput["testrunuid"]
+        return
+    run = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+    if hasattr(config.option, "testrunuid"):
+        config.option.testrunuid = run  # xdist hands this id to every worker it starts
+    _RUN["id"] = run
+    _drop_stale_runs()
+
+
+def _run_dir() -> Path:
+    """The directory the processes of this pytest run share (the master warehouses, their locks)."""
+    run = _RUN.setdefault("id", os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)
+    path = Path(tempfile.gettempdir()) / f"trendcast-tests-run-{run}"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _pg_admin() -> dict:
+    s = _pg_admin_settings()
+    return dict(
+        host=s.pg_host, port=s.pg_port, user=s.pg_user, password=s.pg_password or None,
+        dbname="postgres", autocommit=True, connect_timeout=5,
+    )  # fmt: skip
+
+
+def _drop_stale_runs() -> None:
+    """Drop what runs that ended without their cleanup (a crash, a kill) left more than
+    _STALE_SECONDS ago: their shared directories and their Postgres databases."""
+    cutoff = time.time() - _STALE_SECONDS
+    for path in Path(tempfile.gettempdir()).glob("trendcast-tests-run-*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+    try:
+        import psycopg
+
+        with psycopg.connect(**_pg_admin()) as conn:
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "select datname from pg_database where datname like %s",
+                    [_PG_PREFIX.replace("_", r"\_") + "%"],
+                )
+            ]
+            for name in names:
+                stamp = name[len(_PG_PREFIX) :].split("_")[0]
+                if stamp.isdigit() and int(stamp) < cutoff:
+                    conn.execute(f'drop database if exists "{name}" with (force)')
+    except Exception:  # Postgres unreachable (or not ours to clean): nothing to drop
+        pass
+
+
+def _drop_run_databases() -> None:
+    """Drop this run's Postgres databases: the built master and every process's copy."""
+    marker = _run_dir() / "built_postgres.db"
+    if not marker.exists():
+        return
+    master = marker.read_text().strip()
+    import psycopg
+
+    with psycopg.connect(**_pg_admin()) as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select datname from pg_database where datname = %s or datname like %s",
+                [master, master.replace("_", r"\_") + r"\_%"],
+            )
+        ]
+        # copies first: a template cannot be dropped while a copy of it is being made
+        for name in sorted(names, key=lambda n: n == master):
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _last_worker_out(workercount: int) -> bool:
+    """Record this worker's end; True for the last of the run's workers to end."""
+    from filelock import FileLock
+
+    run_dir = _run_dir()
+    with FileLock(str(run_dir / "finished.lock")):
+        finished = run_dir / "finished"
+        with finished.open("a") as f:
+            f.write(_worker() + "\n")
+        return len(finished.read_text().split()) >= workercount
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+    workerinput = getattr(session.config, "workerinput", None)
+    # the run's shared warehouses outlive a worker: the controller drops them after the last
+    # worker has ended, and so does the last worker out, in case the controller did not load this
+    # file (it loads it when pytest is given tests/python or a file in it, or no path at all)
+    if workerinput is not None and not _last_worker_out(workerinput["workercount"]):
+        return
+    try:
+        _drop_run_databases()
+    except Exception as exc:  # cleanup must not turn the run's result into an error
+        print(f"note: could not drop this test run's Postgres databases: {exc}")
+    shutil.rmtree(_run_dir(), ignore_errors=True)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@contextmanager
+def _build_once(name: str) -> Iterator[tuple[Path, bool]]:
+    """Hold the run's lock for the shared warehouse `name`; yield (its marker file, whether it is
+    already built). The holder that finds it unbuilt builds it, then writes the marker; a failed
+    build is recorded so the run's other processes fail at once instead of building it again."""
+    from filelock import FileLock
+
+    run_dir = _run_dir()
+    marker, failed = run_dir / f"{name}.name", run_dir / f"{name}.failed"
+    with FileLock(str(run_dir / f"{name}.lock")):
+        if failed.exists():
+            pytest.fail(f"{name}: the build failed in another test process: {failed.read_text()}")
+        try:
+            yield marker, marker.exists()
+        except Exception as exc:
+            if not marker.exists():
+                failed.write_text(f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+
+
+def _keep_manifest(name: str) -> None:
+    """Keep the builder's dbt manifest beside the master (tests read the models' config there)."""
+    src = Path(os.environ["DBT_TARGET_PATH"]) / "manifest.json"
+    if src.exists():
+        shutil.copy(src, _run_dir() / f"{name}.manifest.json")
+
+
+def _adopt_manifest(name: str) -> None:
+    """A process that did not build gets the builder's manifest in its own dbt target folder
+    (until its own dbt calls write one), as if it had run the build."""
+    src = _run_dir() / f"{name}.manifest.json"
+    target = Path(os.environ["DBT_TARGET_PATH"])
+    if src.exists() and not (target / "manifest.json").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, target / "manifest.json")
+
+
 @pytest.fixture(scope="session")
 def built_duckdb() -> Settings:
-    """A DuckDB warehouse with the bundled sample landed and built once per session (read it only)."""
-    settings = replace(Settings.from_env("duckdb"), duckdb_path=_SESSION_DIR / "built.duckdb")
-    build_sample(settings)
+    """A DuckDB warehouse with the bundled sample landed and built once per run; each test process
+    reads its own copy of the file (read it only: copy it with warehouse_copy to change it)."""
+    base = Settings.from_env("duckdb")
+    master = _run_dir() / "built.duckdb"
+    with _build_once("built_duckdb") as (marker, built):
+        if not built:
+            master.unlink(missing_ok=True)
+            build_sample(replace(base, duckdb_path=master))
+            _keep_manifest("built_duckdb")
+            marker.write_text(str(master))
+    _adopt_manifest("built_duckdb")
+    # the same file name (DuckDB names the catalog after it) in this process's own folder
+    settings = replace(base, duckdb_path=_SESSION_DIR / master.name)
+    shutil.copy(master, settings.duckdb_path)
+    wal = master.with_name(master.name + ".wal")
+    if wal.exists():
+        shutil.copy(wal, settings.duckdb_path.with_name(master.name + ".wal"))
     return settings
 
 
 @pytest.fixture(scope="session")
 def built_postgres() -> Iterator[Settings]:
-    """A Postgres database with the bundled sample landed and built once per session (read it only)."""
+    """A Postgres database with the bundled sample landed and built once per run; each test
+    process gets its own `create database ... template` copy, dropped at its end (read it only:
+    copy it with warehouse_copy to change it)."""
+    import psycopg
+
     require_pg()
-    with throwaway_warehouse(Settings.from_env("postgres")) as settings:
-        build_sample(settings)
-        yield settings
+    base = Settings.from_env("postgres")
+    with _build_once("built_postgres") as (marker, built):
+        if built:
+            master = marker.read_text().strip()
+        else:
+            master = f"{_PG_PREFIX}{int(time.time())}_{_run_dir().name[-12:]}"
+            with psycopg.connect(**_pg_admin()) as conn:
+                conn.execute(f'create database "{master}"')
+            # recorded before the build: the run's cleanup drops it even if the build fails
+            (_run_dir() / "built_postgres.db").write_text(master)
+            build_sample(replace(base, pg_dbname=master))
+            _keep_manifest("built_postgres")
+            marker.write_text(master)
+        copy = f"{master}_{_worker()}"
+        # a template must have no session: only this lock's holder connects to the master (to
+        # build it), and the build's connections are closed; end any a crash left behind
+        with psycopg.connect(**_pg_admin()) as conn:
+            conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = %s and pid <> pg_backend_pid()",
+                [master],
+            )
+            conn.execute(f'drop database if exists "{copy}" with (force)')
+            conn.execute(f'create database "{copy}" template "{master}"')
+    _adopt_manifest("built_postgres")
+    try:
+        yield replace(base, pg_dbname=copy)
+    finally:
+        with psycopg.connect(**_pg_admin()) as conn:
+            conn.execute(f'drop database if exists "{copy}" with (force)')
 
 
 @contextmanager
