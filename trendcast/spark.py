@@ -50,6 +50,53 @@ BUILD_TABLES: dict[str, list[str]] = {
     "core.fact_creator_analytics": ["creator_id", "activity_date"],
     "trends.youtube_chart_features": ["region_code", "video_id"],
 }
+# The TikTok trend-prediction feature store (models/marts/trends outside youtube/) and its whole
+# lineage: the TikTok, YouTube-snapshot and Mastodon staging it reads, the intermediate trend
+# models and the marts, from the bundled sample's TikTok, YouTube and Mastodon archives
+# (tests/python/test_spark.py compares these with DuckDB's build, `make test-spark`).
+TREND_SEEDS = ["seed", "--select", "viral_definitions", "viral_label_overrides"]
+TREND_MODELS = [
+    "run",
+    "--select",
+    "+path:models/marts/trends",
+    "--exclude",
+    "path:models/marts/trends/youtube",
+]
+TREND_TABLES: dict[str, list[str]] = {
+    "staging.stg_mastodon__statuses": ["instance", "status_id", "fetched_at"],
+    "intermediate.int_mastodon__status_tags_exploded": [
+        "instance",
+        "status_id",
+        "fetched_at",
+        "tag_name",
+    ],
+    "intermediate.int_tiktok__video_hashtags_exploded": ["video_id", "fetched_at", "hashtag_name"],
+    "intermediate.int_trend_posts_unioned": ["platform", "post_id", "fetched_at"],
+    "intermediate.int_trend_posts_sequenced": ["platform", "post_id", "fetched_at"],
+    "intermediate.int_trend_post_hashtags_unioned": ["hashtag_id", "post_id", "fetched_at"],
+    "intermediate.int_trend_hashtag_post_activity": ["hashtag_id", "post_id", "fetched_at"],
+    "intermediate.int_trend_hashtag_creator_hours": ["hashtag_id", "creator_id", "hour_number"],
+    "intermediate.int_trend_hashtag_creator_diversity": ["hashtag_id", "hour_number"],
+    "intermediate.int_trend_hashtag_timezone_mix": ["hashtag_id", "hour_number"],
+    "intermediate.int_trend_hashtag_post_novelty": ["hashtag_id", "post_id"],
+    "trends.hashtag_metrics": ["hashtag_id", "as_of_at"],
+    "trends.hashtag_features": ["hashtag_id", "as_of_at"],
+    "trends.viral_labels": [
+        "entity_type",
+        "entity_id",
+        "as_of_at",
+        "window_hours",
+        "definition_id",
+    ],
+    "trends.hashtags": ["hashtag_id"],
+    "trends.creators": ["creator_id"],
+    "trends.sounds": ["sound_key"],
+    "trends.videos": ["video_id"],
+    "trends.video_features": ["video_id", "as_of_at"],
+    "trends.video_metric_snapshots": ["video_id", "fetched_at"],
+}
+# columns that differ by design between two loads (the landing clock), left out of the comparison
+TREND_UNCOMPARED: dict[str, list[str]] = {"staging.stg_mastodon__statuses": ["landed_at"]}
 
 
 def _env(name: str, default: str) -> str:

@@ -68,6 +68,16 @@
     timestamptz
 {%- endmacro %}
 
+{# a portable type name ('text', 'timestamp with time zone', 'double precision', ...) in the
+   target's words, for casts in macros that take column types as arguments #}
+{% macro type_name(type) -%}
+    {{ return(adapter.dispatch('type_name', 'trendcast')(type)) }}
+{%- endmacro %}
+
+{% macro default__type_name(type) -%}
+    {{ type }}
+{%- endmacro %}
+
 {# a 64-bit float on every target (dbt.type_float() is a 4-byte REAL on DuckDB) #}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'trendcast')()) }}

@@ -22,8 +22,10 @@
     get_json_object({{ column }}, {{ trendcast._spark_json_path(keys) }})
 {%- endmacro %}
 
+{#- a JSON null is SQL NULL, as json_extract_string gives on DuckDB (get_json_object returns the
+    text 'null'); text that is not JSON is returned as it is -#}
 {% macro spark__json_scalar_text(column) -%}
-    coalesce(get_json_object({{ column }}, '$'), {{ column }})
+    case when {{ column }} <> 'null' then coalesce(get_json_object({{ column }}, '$'), {{ column }}) end
 {%- endmacro %}
 
 {% macro spark__json_array_length(column, keys) -%}
@@ -71,13 +73,20 @@
     from_json({{ column }}, '{{ trendcast._spark_record_type(fields) }}')
 {%- endmacro %}
 
+{#- one row per element with a 1-based index, like generate_subscripts on DuckDB and `with
+    ordinality` on Postgres. Each element is its JSON text (from_json to array<variant>, then
+    to_json), as on DuckDB, where the elements are JSON: a string element keeps its quotes, so
+    json_scalar_text reads `"2025 trailers"` as that string. (from_json to array<string> gave the
+    bare text, which get_json_object's lenient parser then read as the number 2025.) A value
+    that is not an array gives no row. -#}
 {% macro spark__json_array_rows(column, keys, element_name, index_name, alias) -%}
-    lateral view posexplode(
+    lateral view inline(transform(
         coalesce(
-            from_json(get_json_object({{ column }}, {{ trendcast._spark_json_path(keys) }}), 'array<string>'),
+            from_json(get_json_object({{ column }}, {{ trendcast._spark_json_path(keys) }}), 'array<variant>'),
             array()
-        )
-    ) {{ alias }} as {{ index_name }}, {{ element_name }}
+        ),
+        (x, i) -> named_struct('{{ element_name }}', to_json(x), '{{ index_name }}', cast(i + 1 as bigint))
+    )) {{ alias }} as {{ element_name }}, {{ index_name }}
 {%- endmacro %}
 
 {#- JSON type name at the path through Spark 4's VARIANT (schema_of_variant names the type);
@@ -137,6 +146,10 @@
         'int8': 'bigint',
     } -%}
     {{- names.get(t, type) -}}
+{%- endmacro %}
+
+{% macro spark__type_name(type) -%}
+    {{ trendcast.spark_type(type) }}
 {%- endmacro %}
 
 {% macro spark__safe_cast(field, type) -%}
@@ -225,8 +238,26 @@
 
 {#- Spark unescapes backslashes in string literals: a pattern's backslash reaches Java's regex engine
     only when written with two. Spark's regexp_replace replaces every match. -#}
+{#- a POSIX regex (what the models write, for DuckDB's RE2 and Postgres) as a Java regex literal:
+    backslashes doubled for Spark's string literal, and POSIX bracket classes such as
+    `[[:alnum:]_]`, which Java reads as the characters `:alnum` and `_`, as the equivalent
+    ASCII \p{...} classes (`[\p{Alnum}_]`; RE2's and Java's classes are both ASCII-only) -#}
 {% macro _spark_pattern(pattern) -%}
-    '{{ pattern | replace('\\', '\\\\') }}'
+    {%- set classes = {
+        'alnum': 'Alnum', 'alpha': 'Alpha', 'digit': 'Digit', 'lower': 'Lower', 'upper': 'Upper',
+        'space': 'Space', 'punct': 'Punct', 'xdigit': 'XDigit', 'blank': 'Blank', 'cntrl': 'Cntrl',
+        'graph': 'Graph', 'print': 'Print',
+    } -%}
+    {%- set ns = namespace(p=pattern) -%}
+    {%- for posix, java in classes.items() -%}
+        {%- set ns.p = ns.p | replace('[:' ~ posix ~ ':]', '\\p{' ~ java ~ '}') -%}
+    {%- endfor -%}
+    '{{ ns.p | replace('\\', '\\\\') }}'
+{%- endmacro %}
+
+{#- DuckDB's trim: the Unicode space separators (Zs) at both ends, not tabs or line breaks -#}
+{% macro spark__trim_spaces(expr) -%}
+    regexp_replace({{ expr }}, '^\\p{Zs}+|\\p{Zs}+$', '')
 {%- endmacro %}
 
 {% macro spark__regex_like(expr, pattern) -%}

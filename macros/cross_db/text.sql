@@ -30,6 +30,17 @@
     ) as {{ alias }}
 {%- endmacro %}
 
+{# `expr` without its leading and trailing space separators: DuckDB's trim() removes the Unicode
+   space separators (category Zs: the ASCII space, no-break space, ideographic space U+3000, ...),
+   not tabs or line breaks; Postgres's trim() removes the ASCII space only. #}
+{% macro trim_spaces(expr) -%}
+    {{ return(adapter.dispatch('trim_spaces', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro default__trim_spaces(expr) -%}
+    trim({{ expr }})
+{%- endmacro %}
+
 {# The visible text of an HTML fragment (Mastodon's `content`): tags removed, <br> and </p> as
    spaces, the five entities Mastodon escapes unescaped, whitespace collapsed. #}
 {% macro html_to_text(expr) -%}

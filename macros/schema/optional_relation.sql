@@ -16,9 +16,9 @@
         select
         {%- for col in columns %}
             {% if col[0] in present -%}
-            cast({{ col[0] }} as {{ col[1] }}) as {{ col[0] }}
+            cast({{ col[0] }} as {{ trendcast.type_name(col[1]) }}) as {{ col[0] }}
             {%- else -%}
-            cast(null as {{ col[1] }}) as {{ col[0] }}
+            cast(null as {{ trendcast.type_name(col[1]) }}) as {{ col[0] }}
             {%- endif -%}{{ ',' if not loop.last }}
         {%- endfor %}
         from {{ relation }}
@@ -27,7 +27,7 @@
     (
         select
         {%- for col in columns %}
-            cast(null as {{ col[1] }}) as {{ col[0] }}{{ ',' if not loop.last }}
+            cast(null as {{ trendcast.type_name(col[1]) }}) as {{ col[0] }}{{ ',' if not loop.last }}
         {%- endfor %}
         where 1 = 0
     )

@@ -70,7 +70,7 @@
         end_value_{{ w }} - trusted_view_count as gained_value,
         creator_average_views,
         case when peak_key_{{ w }} is not null
-            then {{ dbt.dateadd('hour', '999999 - ' ~ trends_mod('peak_key_' ~ w, 1000000), "cast('1970-01-01 00:00:00+00' as timestamp with time zone)") }}
+            then {{ dbt.dateadd('hour', '999999 - ' ~ trends_mod('peak_key_' ~ w, 1000000), "cast('1970-01-01 00:00:00+00' as " ~ type_timestamptz() ~ ")") }}
         end as actual_peak_at,
         cast(floor(peak_key_{{ w }} / 1000000) as {{ double }}) as actual_peak_value,
         max_gap_hours_{{ w }} as max_gap_hours,

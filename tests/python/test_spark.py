@@ -20,6 +20,10 @@ its second run is incremental (delete+insert by rewrite, macros/cross_db/spark.s
 DuckDB's full build, and the first test's Spark full build equals DuckDB's too, so an
 incremental Spark build equals a full one.
 
+`test_spark_builds_the_same_trend_feature_store` (marked `spark`) lands the sample's TikTok,
+YouTube and Mastodon archives and compares the TikTok trend feature store (models/marts/trends
+outside youtube/) and its whole lineage with DuckDB's build, table by table.
+
 Needs the `spark` extra (`make spark`; `make test` installs it) and Java 17. Under CI=true a
 missing extra or a missing `java` fails the test instead of skipping it.
 """
@@ -41,7 +45,15 @@ from tests.python.spark_fixture import rows as _rows
 from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.simulator import Imperfections, SimConfig, simulate
-from trendcast.spark import BUILD_MODELS, BUILD_SEEDS, BUILD_TABLES
+from trendcast.spark import (
+    BUILD_MODELS,
+    BUILD_SEEDS,
+    BUILD_TABLES,
+    TREND_MODELS,
+    TREND_SEEDS,
+    TREND_TABLES,
+    TREND_UNCOMPARED,
+)
 from trendcast.warehouse import connect
 
 SAMPLE = PROJECT_DIR / "data" / "sample"
@@ -129,6 +141,53 @@ def test_spark_incremental_build_equals_duckdb(
     _assert_same_tables(spark, duckdb_warehouse)
 
 
+@pytest.mark.spark
+def test_spark_builds_the_same_trend_feature_store(spark: Any, duckdb_warehouse: Settings) -> None:
+    """The TikTok trend feature store and its lineage, built from the sample's TikTok, YouTube and
+    Mastodon archives, equals DuckDB's build table by table (JSON arrays exploded, title hashtags
+    matched by regex, ordered JSON aggregates, JSON type tests, the label windows)."""
+    from trendcast.landing.spark import load_paths_spark
+
+    files = [
+        *sorted((SAMPLE / "tiktok").glob("*.jsonl.gz")),
+        *sorted((SAMPLE / "youtube").glob("*.jsonl.gz")),
+        *sorted((SAMPLE / "mastodon").glob("*.jsonl.gz")),
+    ]
+    with connect(duckdb_warehouse) as wh:
+        load_paths(wh, files)
+    run_dbt(TREND_SEEDS, duckdb_warehouse)
+    run_dbt([*TREND_MODELS, "--full-refresh"], duckdb_warehouse)
+    _reset(spark)
+    spark_settings = Settings.from_env("spark")
+    landed = load_paths_spark(spark, files)
+    assert landed and all(r.reconciles and not r.skipped for r in landed)
+    run_dbt(TREND_SEEDS, spark_settings)
+    run_dbt(TREND_MODELS, spark_settings)
+
+    _assert_same_landing(spark, duckdb_warehouse, bad_lines=False)
+    _assert_same_tables(
+        spark,
+        duckdb_warehouse,
+        TREND_TABLES,
+        TREND_UNCOMPARED,
+        {"trends.viral_labels": "window_hours"},
+    )
+    # the macros compared here have data to differ on: the rows would be equal but empty otherwise
+    with connect(duckdb_warehouse) as wh:
+        covered = wh.query(
+            "select"
+            " (select count(*) from trends.videos where hashtag_names like '[%,%]'),"
+            " (select count(*) from intermediate.int_trend_hashtag_timezone_mix"
+            "   where timezone_distribution_7d like '{%,%}'),"
+            " (select count(*) from staging.stg_mastodon__statuses where not is_reblog),"
+            " (select count(distinct post_id) from intermediate.int_trend_post_hashtags_unioned"
+            "   where platform = 'youtube' and post_id in (select video_id from"
+            "   staging.stg_youtube__video_snapshots where title like '%#%')),"
+            " (select count(*) from trends.viral_labels where actual_peak_at is not null)"
+        )[0]
+    assert all(n > 0 for n in covered), covered
+
+
 def _build_duckdb(settings: Settings, files: list[Path]) -> None:
     """DuckDB: everything at once, a full build."""
     with connect(settings) as wh:
@@ -137,8 +196,9 @@ def _build_duckdb(settings: Settings, files: list[Path]) -> None:
     run_dbt([*MODELS, "--full-refresh"], settings)
 
 
-def _assert_same_landing(spark: Any, duckdb_warehouse: Settings) -> None:
-    """The same counts per batch on both targets, bad lines quarantined on both."""
+def _assert_same_landing(spark: Any, duckdb_warehouse: Settings, bad_lines: bool = True) -> None:
+    """The same counts per batch on both targets, bad lines quarantined on both (`bad_lines`:
+    the archives hold malformed and duplicate lines)."""
     batch_cols = "batch_id, total_records, processed_records, failed_records, duplicate_records"
     with connect(duckdb_warehouse) as wh:
         duck_batches = sorted(wh.query(f"select {batch_cols} from raw.ingestion_batches"))
@@ -150,8 +210,9 @@ def _assert_same_landing(spark: Any, duckdb_warehouse: Settings) -> None:
         tuple(r) for r in spark.sql(f"select {batch_cols} from raw.ingestion_batches").collect()
     )
     assert spark_batches == [tuple(r) for r in duck_batches]
-    assert sum(r[3] for r in spark_batches) > 0, "no malformed line was quarantined"
-    assert sum(r[4] for r in spark_batches) > 0, "no duplicate line was detected"
+    if bad_lines:
+        assert sum(r[3] for r in spark_batches) > 0, "no malformed line was quarantined"
+        assert sum(r[4] for r in spark_batches) > 0, "no duplicate line was detected"
     spark_failed = spark.sql(
         "select batch_id, line_no, error_message from raw.api_responses "
         "where processing_status <> 'processed'"
@@ -171,33 +232,60 @@ def _assert_reload_is_noop(spark: Any, files: list[Path]) -> None:
     assert spark.sql("select count(*) from raw.ingestion_batches").collect()[0][0] == len(again)
 
 
-def _assert_same_tables(spark: Any, duckdb_warehouse: Settings) -> None:
-    """Row counts, key sets and a checksum per table; every table's difference is reported."""
+def _assert_same_tables(
+    spark: Any,
+    duckdb_warehouse: Settings,
+    tables: dict[str, list[str]] = TABLES,
+    uncompared: dict[str, list[str]] | None = None,
+    sliced: dict[str, str] | None = None,
+) -> None:
+    """Row counts, key sets and a checksum per table; every table's difference is reported.
+    `uncompared`: columns left out per table (values that differ by design, such as load time).
+    `sliced`: tables too large to pull to the driver at once (a million rows), compared one value
+    of the named integer column at a time, after their total row counts."""
     mismatches = []
     with connect(duckdb_warehouse) as wh:
-        for table, key in TABLES.items():
-            duck = _rows(wh.conn.sql(f"select * from {table}").to_arrow_table())
-            on_spark = _rows(spark.table(table).toArrow())
-            assert duck, f"{table} is empty on DuckDB: the comparison would prove nothing"
-            positions = _key_positions(wh, table, key)
-            duck_keys = {tuple(r[i] for i in positions) for r in duck}
-            spark_keys = {tuple(r[i] for i in positions) for r in on_spark}
-            if len(on_spark) != len(duck) or spark_keys != duck_keys:
-                mismatches.append(
-                    f"{table}: {len(on_spark)} rows on Spark, {len(duck)} on DuckDB; keys only "
-                    f"on DuckDB {sorted(duck_keys - spark_keys)[:3]}, "
-                    f"only on Spark {sorted(spark_keys - duck_keys)[:3]}"
-                )
-            elif _checksum(duck) != _checksum(on_spark):
-                only_duck = sorted(set(duck) - set(on_spark))[:2]
-                only_spark = sorted(set(on_spark) - set(duck))[:2]
-                mismatches.append(f"{table}: DuckDB {only_duck} vs Spark {only_spark}")
+        for table, key in tables.items():
+            dropped = (uncompared or {}).get(table, [])
+            column = (sliced or {}).get(table)
+            filters = [""]
+            if column is not None:
+                total = wh.scalar(f"select count(*) from {table}")
+                spark_total = spark.sql(f"select count(*) from {table}").collect()[0][0]
+                if spark_total != total:
+                    mismatches.append(f"{table}: {spark_total} rows on Spark, {total} on DuckDB")
+                    continue
+                values = [r[0] for r in wh.query(f"select distinct {column} from {table}")]
+                filters = [f" where {column} = {int(v)}" for v in sorted(values)]
+            for where in filters:
+                mismatch = _compare_rows(spark, wh, f"{table}{where}", key, dropped)
+                if mismatch:
+                    mismatches.append(mismatch)
     assert not mismatches, "\n".join(mismatches)
 
 
-def _key_positions(wh: Any, table: str, key: list[str]) -> list[int]:
-    names = sorted(wh.conn.sql(f"select * from {table} limit 0").to_arrow_table().column_names)
-    return [names.index(k) for k in key]
+def _compare_rows(spark: Any, wh: Any, table: str, key: list[str], dropped: list[str]) -> str:
+    """'' when `table` (a table name, optionally followed by a where clause) has the same rows on
+    both targets; else what differs."""
+    duck_arrow = wh.conn.sql(f"select * from {table}").to_arrow_table().drop_columns(dropped)
+    duck = _rows(duck_arrow)
+    on_spark = _rows(spark.sql(f"select * from {table}").toArrow().drop_columns(dropped))
+    assert duck, f"{table} is empty on DuckDB: the comparison would prove nothing"
+    names = sorted(duck_arrow.column_names)
+    positions = [names.index(k) for k in key]
+    duck_keys = {tuple(r[i] for i in positions) for r in duck}
+    spark_keys = {tuple(r[i] for i in positions) for r in on_spark}
+    if len(on_spark) != len(duck) or spark_keys != duck_keys:
+        return (
+            f"{table}: {len(on_spark)} rows on Spark, {len(duck)} on DuckDB; keys only "
+            f"on DuckDB {sorted(duck_keys - spark_keys)[:3]}, "
+            f"only on Spark {sorted(spark_keys - duck_keys)[:3]}"
+        )
+    if _checksum(duck) != _checksum(on_spark):
+        only_duck = sorted(set(duck) - set(on_spark))[:2]
+        only_spark = sorted(set(on_spark) - set(duck))[:2]
+        return f"{table}: DuckDB {only_duck} vs Spark {only_spark}"
+    return ""
 
 
 def test_profile_and_landing_ask_for_the_same_session() -> None:

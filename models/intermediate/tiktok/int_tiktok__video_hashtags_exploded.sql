@@ -29,10 +29,10 @@ cleaned as (
     select
         video_id,
         fetched_at,
-        lower(trim(replace(raw_name, '#', ''))) as hashtag_name,
+        lower({{ trim_spaces("replace(raw_name, '#', '')") }}) as hashtag_name,
         min(tag_index) as tag_position
     from exploded
-    where raw_name is not null and trim(replace(raw_name, '#', '')) <> ''
+    where raw_name is not null and {{ trim_spaces("replace(raw_name, '#', '')") }} <> ''
     group by 1, 2, 3
 ),
 

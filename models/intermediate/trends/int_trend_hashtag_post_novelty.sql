@@ -69,8 +69,8 @@ final as (
         case when s.first_seen_at > {{ dbt.dateadd('hour', -24, 'n.fetched_at') }} then 1 else 0 end as has_new_sound,
         case when n.post_created_at is not null then 1 else 0 end as has_created_at,
         {{ hour_of_day('n.post_created_at') }} as created_hour_of_day,
-        cos(2 * pi() * {{ hour_of_day('n.post_created_at') }} / 24.0) as created_hour_cos,
-        sin(2 * pi() * {{ hour_of_day('n.post_created_at') }} / 24.0) as created_hour_sin
+        cos(2 * pi() * {{ hour_of_day('n.post_created_at') }} / cast(24 as {{ type_double() }})) as created_hour_cos,
+        sin(2 * pi() * {{ hour_of_day('n.post_created_at') }} / cast(24 as {{ type_double() }})) as created_hour_sin
     from new_posts as n
     inner join post_tag_novelty as t
         on n.platform = t.platform and n.post_id = t.post_id and n.fetched_at = t.fetched_at

@@ -74,7 +74,7 @@ cleaned as (
         platform,
         post_id,
         fetched_at,
-        lower(trim(replace(hashtag_name, '#', ''))) as hashtag_name
+        lower({{ trim_spaces("replace(hashtag_name, '#', '')") }}) as hashtag_name
     from unioned
     where hashtag_name is not null
 ),

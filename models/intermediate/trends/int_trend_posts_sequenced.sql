@@ -17,7 +17,8 @@ running as (
     select
         *,
         {{ epoch_seconds('fetched_at') }} as fetched_epoch,
-        row_number() over (partition by platform, post_id order by fetched_at) as fetch_number,
+        cast(row_number() over (partition by platform, post_id order by fetched_at) as {{ dbt.type_bigint() }})
+            as fetch_number,
         lag(fetched_at) over (partition by platform, post_id order by fetched_at) as previous_fetched_at,
         max(view_count) over (
             partition by platform, post_id order by fetched_at rows between unbounded preceding and current row

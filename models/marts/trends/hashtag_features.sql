@@ -209,7 +209,7 @@ final as (
         -- E novelty
         ln(
             (1 + cast(w.reach_24h as {{ double }}))
-            / (1 + coalesce(w.baseline_reach, 0) / {{ trends_baseline_days() }}.0)
+            / (1 + cast(coalesce(w.baseline_reach, 0) as {{ double }}) / {{ trends_baseline_days() }})
         )
             as novelty_index,
         cast(coalesce(w.baseline_reach, 0) as {{ double }}) / {{ trends_baseline_days() }} as baseline_daily_reach,

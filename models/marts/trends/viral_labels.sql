@@ -135,7 +135,7 @@ candidates as (
         actual_peak_at,
         actual_peak_value,
         cast(max_gap_minutes as {{ double }}) / 60 as max_gap_hours,
-        cast(null as timestamp with time zone) as observed_at
+        cast(null as {{ type_timestamptz() }}) as observed_at
     from hashtag_unpivoted
     union all
     select
