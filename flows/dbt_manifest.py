@@ -21,8 +21,8 @@ TRENDCAST_DBT_REUSE_MANIFEST=false turns reuse off.
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +112,17 @@ def cached(key: tuple, database: str) -> Any | None:
 
     A copy, because an invocation changes the manifest it is given: compiling records each
     node's compiled SQL and marks its ephemeral CTEs as injected, and a second invocation on
-    the same objects would skip injecting them (`__dbt__cte__...` does not exist). A deep copy
-    costs about half a second; a parse costs ten.
+    the same objects would skip injecting them (`__dbt__cte__...` does not exist). The parse is
+    kept pickled, and each copy is unpickled from it: both `copy.deepcopy` and pickle rebuild a
+    Manifest through its own `__reduce_ex__`, so they give the same object, and unpickling takes
+    less than half as long (0.35 s against 0.8 s for this project on an idle core); a parse
+    costs ten.
     """
     entry = _CACHE.get(key)
     if entry is None:
         return None
     parsed_for, pristine = entry
-    manifest = copy.deepcopy(pristine)
+    manifest = pickle.loads(pristine)
     if parsed_for != database:
         _repoint(manifest, parsed_for, database)
     return manifest
@@ -129,7 +132,7 @@ def store(key: tuple, database: str, manifest: Any) -> None:
     """Keep a pristine copy of a freshly parsed manifest (before any invocation uses it)."""
     if len(_CACHE) >= _MAX_ENTRIES:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (database, copy.deepcopy(manifest))
+    _CACHE[key] = (database, pickle.dumps(manifest, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def clear() -> None:

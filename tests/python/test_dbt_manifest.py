@@ -94,6 +94,35 @@ def test_repoint_moves_only_the_profiles_database():
     dbt_manifest.clear()
 
 
+def test_a_cached_copy_is_the_parse_itself(tmp_path, monkeypatch):
+    """The copy an invocation gets holds the same nodes, sources, macros and unit tests as the
+    parse it was stored from (every field dbt writes to manifest.json), and is a new object
+    each time."""
+    from dbt.cli.main import dbtRunner
+
+    project = _project_copy(tmp_path)
+    (project / "models" / "b.sql").write_text("select x * 2 as y from {{ ref('a') }}\n")
+    (project / "models" / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: y\n"
+        "        data_tests: [not_null]\n"
+    )
+    settings = _settings(project)
+    monkeypatch.chdir(project)
+    for key, value in settings.dbt_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project)]).result
+    dbt_manifest.clear()
+    dbt_manifest.store(("k",), "w", parsed)
+    first, second = dbt_manifest.cached(("k",), "w"), dbt_manifest.cached(("k",), "w")
+    assert first is not parsed and second is not first
+    want = parsed.writable_manifest().to_dict(omit_none=False)
+    assert len(want["nodes"]) == 3  # two models and the test
+    assert first.writable_manifest().to_dict(omit_none=False) == want
+    assert second.writable_manifest().to_dict(omit_none=False) == want
+    dbt_manifest.clear()
+
+
 def test_reused_manifest_writes_into_each_invocations_own_warehouse(tmp_path):
     """A small project (an ephemeral model and a table on it) run into three DuckDB files in
     turn, the second and third on the first one's parse: each file gets its own table under its
