@@ -3,6 +3,7 @@ the same, and re-pointed at the current warehouse so nothing lands in another on
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -120,6 +121,15 @@ def test_a_cached_copy_is_the_parse_itself(tmp_path, monkeypatch):
     assert len(want["nodes"]) == 3  # two models and the test
     assert first.writable_manifest().to_dict(omit_none=False) == want
     assert second.writable_manifest().to_dict(omit_none=False) == want
+    # every field, also those manifest.json leaves out (unit-test fixtures), holds what the parse
+    # holds; the lookups are caches, rebuilt on first use, and must find what the parse finds
+    for field in dataclasses.fields(parsed):
+        if not field.name.startswith("_"):
+            mine, theirs = getattr(first, field.name), getattr(parsed, field.name)
+            assert type(mine) is type(theirs), field.name
+            if isinstance(theirs, dict):
+                assert mine.keys() == theirs.keys(), field.name
+    assert first.ref_lookup.find("b", None, None, first).unique_id == "model.tiny.b"
     dbt_manifest.clear()
 
 
