@@ -46,8 +46,9 @@ overrides as (
         end as entity_id,
         row_number() over (
             order by
-                labelled_at desc nulls last, labelled_by asc nulls last, entity_type, platform, entity_name,
-                as_of_from, as_of_to, window_hours nulls last, definition_id nulls last, is_viral nulls last
+                labelled_at desc nulls last, labelled_by asc nulls last, entity_type asc, platform asc,
+                entity_name asc, as_of_from asc, as_of_to asc, window_hours asc nulls last,
+                definition_id asc nulls last, is_viral asc nulls last
         ) as override_rank
     from {{ ref('viral_label_overrides') }}
 ),
@@ -353,7 +354,7 @@ reviewed as (
     left join overrides as o
         on {{ trends_override_matches('r', 'o') }}
     where not exists (
-        select 1 from overrides as better
+        select better.override_rank from overrides as better
         where {{ trends_override_matches('r', 'better') }} and better.override_rank < o.override_rank
     )
 ),
