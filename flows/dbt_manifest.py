@@ -21,8 +21,8 @@ TRENDCAST_DBT_REUSE_MANIFEST=false turns reuse off.
 
 from __future__ import annotations
 
-import copy
 import os
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +112,15 @@ def cached(key: tuple, database: str) -> Any | None:
 
     A copy, because an invocation changes the manifest it is given: compiling records each
     node's compiled SQL and marks its ephemeral CTEs as injected, and a second invocation on
-    the same objects would skip injecting them (`__dbt__cte__...` does not exist). A deep copy
-    costs about half a second; a parse costs ten.
+    the same objects would skip injecting them (`__dbt__cte__...` does not exist). The parse is
+    kept pickled (`_dumps`), and each copy is unpickled from it: 0.35 s for this project on an
+    idle core, against 0.8 s for a `copy.deepcopy`; a parse costs ten.
     """
     entry = _CACHE.get(key)
     if entry is None:
         return None
     parsed_for, pristine = entry
-    manifest = copy.deepcopy(pristine)
+    manifest = pickle.loads(pristine)
     if parsed_for != database:
         _repoint(manifest, parsed_for, database)
     return manifest
@@ -129,7 +130,45 @@ def store(key: tuple, database: str, manifest: Any) -> None:
     """Keep a pristine copy of a freshly parsed manifest (before any invocation uses it)."""
     if len(_CACHE) >= _MAX_ENTRIES:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (database, copy.deepcopy(manifest))
+    _CACHE[key] = (database, _dumps(manifest))
+
+
+def _dumps(manifest: Any) -> bytes:
+    """The manifest pickled field by field.
+
+    dbt's own `Manifest.__reduce_ex__` (which `copy.deepcopy` and pickle use by default) passes
+    its fields to the constructor by position in an order that no longer matches the class:
+    `fixtures` receives the doc lookup, each lookup the next one's value, so a copy made that way
+    loses the unit-test fixtures and answers a source lookup with the ref lookup. Here a Manifest
+    is rebuilt from its own attribute dict instead; the lookups and macro indexes (caches over
+    the nodes, rebuilt on first use) are left empty, and the lock is new."""
+    import io
+
+    from dbt.contracts.graph.manifest import Manifest
+
+    class _Pickler(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if type(obj) is not Manifest:
+                return NotImplemented
+            state = {
+                name: None if name.endswith("_lookup") or name.startswith("_macros_by") else value
+                for name, value in vars(obj).items()
+                if name != "_lock"
+            }
+            return _manifest_from_state, (type(obj), state)
+
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(manifest)
+    return buffer.getvalue()
+
+
+def _manifest_from_state(cls: type, state: dict[str, Any]) -> Any:
+    from dbt.mp_context import get_mp_context
+
+    manifest = cls.__new__(cls)
+    manifest.__dict__.update(state)
+    manifest._lock = get_mp_context().Lock()
+    return manifest
 
 
 def clear() -> None:

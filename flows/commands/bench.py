@@ -36,6 +36,18 @@ def _throwaway_warehouse(limit: str | None) -> Iterator[Settings]:
         yield settings
 
 
+def _stop_on_sigterm() -> None:
+    """A SIGTERM (a timeout, a scheduler) unwinds like Ctrl-C: the `finally` blocks drop the
+    throwaway Postgres database, delete the temp DuckDB file and stop a Spark cluster the run
+    started, instead of leaving them behind as Python's default handler (exit at once) would."""
+    import signal
+
+    def interrupted(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+
+
 def _limit_note(limit: str | None, settings: Settings) -> str:
     return f" (DuckDB memory_limit {limit})" if limit and settings.target == "duckdb" else ""
 
@@ -138,6 +150,7 @@ def bench(
         raise typer.BadParameter(f"--source must be events or youtube, got {source!r}")
     settings = use_target(target)
     limit = None if memory_limit == "default" else memory_limit
+    _stop_on_sigterm()
     if settings.target == "spark":
         if live or source != "events":
             raise typer.BadParameter(
@@ -216,19 +229,10 @@ def _bench_spark(
     driver_memory: str,
 ) -> None:
     """The event benchmark on a local Spark standalone cluster (flows/bench_spark.py)."""
-    import signal
-
     from flows.bench_spark import run_spark_bench
     from trendcast.spark import require_pyspark
 
     require_pyspark()
-
-    def interrupted(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    # a SIGTERM (a timeout, a scheduler) unwinds like Ctrl-C: the cluster this run started is
-    # stopped by run_spark_bench's `finally`, not orphaned
-    signal.signal(signal.SIGTERM, interrupted)
 
     def show(stage) -> None:
         d = stage.detail

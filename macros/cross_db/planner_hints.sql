@@ -13,6 +13,30 @@
     {%- if enable -%}set enable_nestloop = off{%- else -%}reset enable_nestloop{%- endif -%}
 {%- endmacro %}
 
+{#- Stronger than prefer_hash_joins, for a mart that joins several CTEs of its own on one key
+    (youtube_chart_features: five feature CTEs on (region_code, video_id)). Postgres has no
+    statistics for a CTE's window or union output, estimates tens of rows for hundreds of
+    thousands, and then reorders the joins: on six years of charts it joined two of the CTEs on
+    region_code alone (a merge join with video_id as a filter: quadratic in a region's entries)
+    and ran for over 45 minutes. Here Postgres joins in the order the SQL is written (each CTE
+    to the entries on the whole key) and by hash only. Other targets need nothing. -#}
+{% macro join_as_written(enable) -%}
+    {{ return(adapter.dispatch('join_as_written', 'trendcast')(enable)) }}
+{%- endmacro %}
+
+{% macro default__join_as_written(enable) -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__join_as_written(enable) -%}
+    {%- if enable -%}
+        set join_collapse_limit = 1; set from_collapse_limit = 1;
+        set enable_nestloop = off; set enable_mergejoin = off
+    {%- else -%}
+        reset join_collapse_limit; reset from_collapse_limit; reset enable_nestloop; reset enable_mergejoin
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Session memory for the warehouse's big sorts and hashes, run before every model
     (dbt_project.yml +pre-hook). Postgres' default work_mem (4 MB) sends every sort and hash of a
     10M-row fact to temp files: at 10M events/day `trending_content` and `content_lifecycle`

@@ -3,6 +3,7 @@ the same, and re-pointed at the current warehouse so nothing lands in another on
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +92,44 @@ def test_repoint_moves_only_the_profiles_database():
     assert dbt_manifest.cached(("k",), "old").nodes["m"].relation_name == mine.relation_name
     assert not hasattr(dbt_manifest.cached(("k",), "old").nodes["m"], "compiled_code")
     assert dbt_manifest.cached(("other",), "new") is None
+    dbt_manifest.clear()
+
+
+def test_a_cached_copy_is_the_parse_itself(tmp_path, monkeypatch):
+    """The copy an invocation gets holds the same nodes, sources, macros and unit tests as the
+    parse it was stored from (every field dbt writes to manifest.json), and is a new object
+    each time."""
+    from dbt.cli.main import dbtRunner
+
+    project = _project_copy(tmp_path)
+    (project / "models" / "b.sql").write_text("select x * 2 as y from {{ ref('a') }}\n")
+    (project / "models" / "schema.yml").write_text(
+        "version: 2\nmodels:\n  - name: b\n    columns:\n      - name: y\n"
+        "        data_tests: [not_null]\n"
+    )
+    settings = _settings(project)
+    monkeypatch.chdir(project)
+    for key, value in settings.dbt_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    parsed = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(project)]).result
+    dbt_manifest.clear()
+    dbt_manifest.store(("k",), "w", parsed)
+    first, second = dbt_manifest.cached(("k",), "w"), dbt_manifest.cached(("k",), "w")
+    assert first is not parsed and second is not first
+    want = parsed.writable_manifest().to_dict(omit_none=False)
+    assert len(want["nodes"]) == 3  # two models and the test
+    assert first.writable_manifest().to_dict(omit_none=False) == want
+    assert second.writable_manifest().to_dict(omit_none=False) == want
+    # every field, also those manifest.json leaves out (unit-test fixtures), holds what the parse
+    # holds; the lookups are caches, rebuilt on first use, and must find what the parse finds
+    for field in dataclasses.fields(parsed):
+        if not field.name.startswith("_"):
+            mine, theirs = getattr(first, field.name), getattr(parsed, field.name)
+            assert type(mine) is type(theirs), field.name
+            if isinstance(theirs, dict):
+                assert mine.keys() == theirs.keys(), field.name
+    assert first.ref_lookup.find("b", None, None, first).unique_id == "model.tiny.b"
     dbt_manifest.clear()
 
 

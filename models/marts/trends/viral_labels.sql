@@ -35,12 +35,21 @@ definitions as (
 ),
 
 overrides as (
+    -- override_rank orders the human labels once (the latest labelled_at wins, then labelled_by;
+    -- the other columns only make the order total), so that of the labels matching a row the
+    -- first in this order applies
     select
         *,
         case
             when entity_type = 'hashtag' then {{ dbt.hash("platform || ':' || lower(entity_name)") }}
             else entity_name
-        end as entity_id
+        end as entity_id,
+        row_number() over (
+            order by
+                labelled_at desc nulls last, labelled_by asc nulls last, entity_type asc, platform asc,
+                entity_name asc, as_of_from asc, as_of_to asc, window_hours asc nulls last,
+                definition_id asc nulls last, is_viral asc nulls last
+        ) as override_rank
     from {{ ref('viral_label_overrides') }}
 ),
 
@@ -331,25 +340,23 @@ rule_labels as (
 ),
 
 reviewed as (
+    -- each rule label with the human label that applies to it, if any: of the labels matching the
+    -- row, the one no other matching label outranks. The rows are never sorted or partitioned for
+    -- this (the labels are a small seed: a hash join and a hash anti-join against them), which
+    -- matters at a hundred million label rows; with no matching label, o is all NULL and the
+    -- anti-join keeps the row.
     select
         r.*,
         o.is_viral as manual_is_viral,
         o.labelled_by,
-        o.labelled_at,
-        row_number() over (
-            partition by r.entity_type, r.entity_id, r.as_of_at, r.window_hours, r.definition_id
-            order by o.labelled_at desc, o.labelled_by asc
-        ) as review_rank
+        o.labelled_at
     from rule_labels as r
     left join overrides as o
-        on
-            r.entity_type = o.entity_type
-            and r.platform = o.platform
-            and r.entity_id = o.entity_id
-            and r.as_of_at >= o.as_of_from
-            and r.as_of_at < o.as_of_to
-            and (o.window_hours is null or r.window_hours = o.window_hours)
-            and (o.definition_id is null or r.definition_id = o.definition_id)
+        on {{ trends_override_matches('r', 'o') }}
+    where not exists (
+        select better.override_rank from overrides as better
+        where {{ trends_override_matches('r', 'better') }} and better.override_rank < o.override_rank
+    )
 ),
 
 final as (
@@ -387,7 +394,6 @@ final as (
             as labelled_by,
         case when manual_is_viral is not null then labelled_at end as labelled_at
     from reviewed
-    where review_rank = 1
 )
 
 select * from final

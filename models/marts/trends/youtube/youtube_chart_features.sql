@@ -4,8 +4,8 @@
 -- labels whose t+3 window had closed by as_of_date. The title (free text) is in
 -- private.youtube_chart_titles, which readers cannot read (docs/SECURITY.md).
 {{ config(
-    pre_hook=prefer_hash_joins(true),
-    post_hook=prefer_hash_joins(false),
+    pre_hook=join_as_written(true),
+    post_hook=join_as_written(false),
 ) }}
 
 {#- the running windows of the history timelines below: from the partition's start to the row #}
