@@ -104,16 +104,9 @@ def test_spark_builds_the_same_star_schema(
     spark: Any, archives: dict[str, list[Path]], duckdb_warehouse: Settings
 ) -> None:
     """One load and one build on Spark give DuckDB's landing counts and marts; a reload is a no-op."""
-    from trendcast.landing.spark import load_paths_spark
-
     files = archives["first"] + archives["second"]
     _build_duckdb(duckdb_warehouse, files)
-    _reset(spark)
-    spark_settings = Settings.from_env("spark")
-    landed = load_paths_spark(spark, files)
-    assert landed and all(r.reconciles and not r.skipped for r in landed)
-    run_dbt(SEEDS, spark_settings)
-    run_dbt(MODELS, spark_settings)
+    _build_spark(spark, files)
 
     _assert_same_landing(spark, duckdb_warehouse)
     _assert_reload_is_noop(spark, files)
@@ -146,23 +139,13 @@ def test_spark_builds_the_same_trend_feature_store(spark: Any, duckdb_warehouse:
     """The TikTok trend feature store and its lineage, built from the sample's TikTok, YouTube and
     Mastodon archives, equals DuckDB's build table by table (JSON arrays exploded, title hashtags
     matched by regex, ordered JSON aggregates, JSON type tests, the label windows)."""
-    from trendcast.landing.spark import load_paths_spark
-
     files = [
         *sorted((SAMPLE / "tiktok").glob("*.jsonl.gz")),
         *sorted((SAMPLE / "youtube").glob("*.jsonl.gz")),
         *sorted((SAMPLE / "mastodon").glob("*.jsonl.gz")),
     ]
-    with connect(duckdb_warehouse) as wh:
-        load_paths(wh, files)
-    run_dbt(TREND_SEEDS, duckdb_warehouse)
-    run_dbt([*TREND_MODELS, "--full-refresh"], duckdb_warehouse)
-    _reset(spark)
-    spark_settings = Settings.from_env("spark")
-    landed = load_paths_spark(spark, files)
-    assert landed and all(r.reconciles and not r.skipped for r in landed)
-    run_dbt(TREND_SEEDS, spark_settings)
-    run_dbt(TREND_MODELS, spark_settings)
+    _build_duckdb(duckdb_warehouse, files, TREND_SEEDS, TREND_MODELS)
+    _build_spark(spark, files, TREND_SEEDS, TREND_MODELS)
 
     _assert_same_landing(spark, duckdb_warehouse, bad_lines=False)
     _assert_same_tables(
@@ -188,12 +171,28 @@ def test_spark_builds_the_same_trend_feature_store(spark: Any, duckdb_warehouse:
     assert all(n > 0 for n in covered), covered
 
 
-def _build_duckdb(settings: Settings, files: list[Path]) -> None:
+def _build_duckdb(
+    settings: Settings, files: list[Path], seeds: list[str] = SEEDS, models: list[str] = MODELS
+) -> None:
     """DuckDB: everything at once, a full build."""
     with connect(settings) as wh:
         load_paths(wh, files)
-    run_dbt(SEEDS, settings)
-    run_dbt([*MODELS, "--full-refresh"], settings)
+    run_dbt(seeds, settings)
+    run_dbt([*models, "--full-refresh"], settings)
+
+
+def _build_spark(
+    spark: Any, files: list[Path], seeds: list[str] = SEEDS, models: list[str] = MODELS
+) -> None:
+    """Spark: a fresh warehouse, one load of `files` (every file reconciles), then one build."""
+    from trendcast.landing.spark import load_paths_spark
+
+    _reset(spark)
+    spark_settings = Settings.from_env("spark")
+    landed = load_paths_spark(spark, files)
+    assert landed and all(r.reconciles and not r.skipped for r in landed)
+    run_dbt(seeds, spark_settings)
+    run_dbt(models, spark_settings)
 
 
 def _assert_same_landing(spark: Any, duckdb_warehouse: Settings, bad_lines: bool = True) -> None:

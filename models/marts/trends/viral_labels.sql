@@ -342,9 +342,9 @@ rule_labels as (
 reviewed as (
     -- each rule label with the human label that applies to it, if any: of the labels matching the
     -- row, the one no other matching label outranks. The rows are never sorted or partitioned for
-    -- this (the labels are a small seed: a hash join and a hash anti-join against them), which
-    -- matters at a hundred million label rows; with no matching label, o is all NULL and the
-    -- anti-join keeps the row.
+    -- this (the labels are a small seed: a join and an anti-join against it, which the engine
+    -- runs by hash, or by merge on an order the rows already have), which matters at a hundred
+    -- million label rows; with no matching label, o is all NULL and the anti-join keeps the row.
     select
         r.*,
         o.is_viral as manual_is_viral,
