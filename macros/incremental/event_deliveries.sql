@@ -198,6 +198,7 @@ deliveries as (
         index_columns=[
             ['event_id'], ['fetched_at'], ['batch_id'], ['content_key'], ['user_key'], ['date_key'],
         ],
+        partition_date='date_key',
     ) }}
 {%- endmacro %}
 

@@ -66,11 +66,13 @@ TABLES = BUILD_TABLES
 
 @pytest.fixture(scope="module")
 def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
-    """The sample's YouTube and TikTok files and two simulated platform hours (with bad lines)."""
+    """The sample's YouTube and TikTok files and two simulated platform hours (with bad lines),
+    the last hour of one day and the first of the next: an incremental run of the second hour
+    writes a new date partition of the date-partitioned facts and keeps the first day's."""
     out = tmp_path_factory.mktemp("spark_sim")
     simulate(
         SimConfig(
-            start=datetime(2025, 6, 1, tzinfo=UTC),
+            start=datetime(2025, 6, 1, 23, tzinfo=UTC),
             hours=2,
             scale="tiny",
             events=1_500,
@@ -129,6 +131,10 @@ def test_spark_incremental_build_equals_duckdb(
     second = load_paths_spark(spark, archives["second"])
     run_dbt(MODELS, spark_settings)
     assert all(r.reconciles and not r.skipped for r in first + second)
+    # the event facts are stored by date on Spark (partition_by_for_target): both days are there
+    for table in ("core.fact_content_engagements", "core.fact_discovery_events"):
+        days = [row[0] for row in spark.sql(f"show partitions {table}").collect()]
+        assert len(days) >= 2, (table, days)
 
     _assert_same_landing(spark, duckdb_warehouse)
     _assert_same_tables(spark, duckdb_warehouse)

@@ -1,4 +1,4 @@
-{{ incremental_table_config(['content_id', 'performance_date']) }}
+{{ incremental_table_config(['content_id', 'performance_date'], partition_date='performance_date') }}
 -- One row per platform video per UTC day with engagement: views (qualified only), unique viewers,
 -- interactions, watch time, completion and the viral score
 --   weighted_engagement_score = sum(engagement_weight) over the day's engagements (views only

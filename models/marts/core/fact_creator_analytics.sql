@@ -1,4 +1,4 @@
-{{ incremental_table_config(['creator_id', 'activity_date']) }}
+{{ incremental_table_config(['creator_id', 'activity_date'], partition_date='activity_date') }}
 -- One row per creator per UTC day with activity (a video posted, views or interactions received,
 -- follows or unfollows received). trending_content_ids lists the creator's videos whose weighted
 -- engagement score that day is above 5x the creator's 30-day average per video-day over their
