@@ -323,7 +323,10 @@
          again, written to a Parquet table (Spark cannot overwrite a table the same query reads);
       3. insert overwrite the target from the stage (dynamic partition overwrite with
          partition_by), then drop the stage.
-    Keys compare NULL-safe (<=>). Models without a unique_key, and Iceberg tables, keep
+    With partition_by, a key's partition must not change between runs (the partition column is
+    part of the key, or a function of it: an event's hour): a dynamic overwrite replaces only
+    the partitions the stage has rows in, so a row that moved out of a partition holding
+    nothing else would stay behind. Keys compare NULL-safe (<=>). Models without a unique_key, and Iceberg tables, keep
     dbt-spark's behaviour. Steps 1-2 run here (run_query); the statement returned is step 3.
     With file_format delta/iceberg a user can set incremental_strategy='merge' instead. -#}
 {% macro get_insert_overwrite_sql(source_relation, target_relation, existing_relation) -%}
@@ -357,11 +360,11 @@
             where
                 not exists (select 1 from {{ source_relation }} as s where {{ key_match }})
                 {%- if partitions %}
-                and struct({% for p in partitions %}t.{{ p }}{{ ', ' if not loop.last }}{% endfor %}) in (
-                    select struct({% for p in partitions %}s.{{ p }}{{ ', ' if not loop.last }}{% endfor %})
+                and ({% for p in partitions %}t.{{ p }}{{ ', ' if not loop.last }}{% endfor %}) in (
+                    select {% for p in partitions %}s.{{ p }}{{ ', ' if not loop.last }}{% endfor %}
                     from {{ source_relation }} as s
                     union
-                    select struct({% for p in partitions %}t2.{{ p }}{{ ', ' if not loop.last }}{% endfor %})
+                    select {% for p in partitions %}t2.{{ p }}{{ ', ' if not loop.last }}{% endfor %}
                     from {{ target_relation }} as t2
                     inner join {{ source_relation }} as s
                         on {{ key_match | replace('t.', 't2.') }}
