@@ -159,6 +159,8 @@ SOCIAL_TABLES: dict[str, list[str]] = {
     "mastodon.post_sentiments": ["status_id", "instance", "version_valid_from"],
     "mastodon.post_sentiment_changes": ["status_id", "instance", "status_version_seq"],
     "mastodon.daily_summaries": ["instance", "summary_date"],
+    # written by the Mastodon sentiment stage (python_ml/mastodon/sentiment.py), not by dbt
+    "ml.mastodon_post_sentiments": ["instance", "status_id", "version_valid_from"],
 }
 # the landing clock, which differs by design between two loads (stream_events' processed_at,
 # snapshots' landed_at, X's last_landed_at, ...), left out of the comparison
