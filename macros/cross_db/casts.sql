@@ -90,3 +90,13 @@
 {% macro duckdb__type_double() -%}
     double
 {%- endmacro %}
+
+{#- A timestamp (an instant) as text, as DuckDB and Postgres print a timestamptz in a UTC session:
+    `2021-08-28 18:00:00+00`; for keys hashed from a time, so every target hashes the same text. -#}
+{% macro timestamp_text(expr) -%}
+    {{ return(adapter.dispatch('timestamp_text', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_text(expr) -%}
+    {{ dbt.safe_cast(expr, dbt.type_string()) }}
+{%- endmacro %}

@@ -174,6 +174,16 @@
     timestamp
 {%- endmacro %}
 
+{#- a timestamp as DuckDB and Postgres write a timestamptz in a UTC session (`2021-08-28 18:00:00+00`,
+    fractional seconds without trailing zeros): cast(ts as string) gives no `+00` -#}
+{% macro spark__timestamp_text(expr) -%}
+    concat(
+        date_format({{ expr }}, 'yyyy-MM-dd HH:mm:ss'),
+        regexp_replace(date_format({{ expr }}, '.SSSSSS'), '\\.?0+$', ''),
+        '+00'
+    )
+{%- endmacro %}
+
 {# ---- dates.sql ----------------------------------------------------------------------------- #}
 
 {% macro spark__day_of_week(expr) -%}
@@ -272,10 +282,12 @@
     lateral view explode(regexp_extract_all({{ expr }}, {{ trendcast._spark_pattern(pattern) }}, 1)) {{ alias }} as {{ name }}
 {%- endmacro %}
 
+{#- trim_spaces, not trim: DuckDB's trim removes the Unicode spaces (a post ending in an ideographic
+    space U+3000 or a no-break space), Spark's only the ASCII space -#}
 {% macro spark__html_to_text(expr) -%}
-    trim(regexp_replace({{ trendcast._html_entities(
+    {{ trendcast.trim_spaces("regexp_replace(" ~ trendcast._html_entities(
         "regexp_replace(regexp_replace(" ~ expr ~ ", '<br ?/?>|</p>', ' '), '<[^>]*>', '')"
-    ) }}, '[ \\t\\n\\r\\f]+', ' '))
+    ) ~ ", '[ \\\\t\\\\n\\\\r\\\\f]+', ' ')") }}
 {%- endmacro %}
 
 {# ---- domains_functions.sql: the dashboard functions and the text index are not built on

@@ -78,14 +78,17 @@ def label(compound: float) -> str:
 
 
 def _versions(wh: Warehouse) -> pd.DataFrame:
-    """Every version of every live post with the post's language (deleted posts are not analysed)."""
+    """Every version of every live post with the post's language (deleted posts are not analysed),
+    oldest first: of two versions with the same input, the older is analysed and the newer reuses
+    it, whatever order the engine returns the rows in."""
     return wh.query_df(
         "select v.instance, v.status_id, v.version_seq, v.valid_from, v.content_text, "
         "p.language_code "
         "from mastodon.post_versions as v "
         "inner join mastodon.posts as p "
         "on v.instance = p.instance and v.status_id = p.status_id "
-        "where not p.is_deleted"
+        "where not p.is_deleted "
+        "order by v.valid_from, v.instance, v.status_id"
     )
 
 

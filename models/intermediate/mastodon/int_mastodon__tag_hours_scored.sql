@@ -255,7 +255,10 @@ scored as (
         d.spike_score,
         d.posts_last_4h,
         d.posts_previous_20h,
-        (d.posts_last_4h / 4.0) / ((d.posts_previous_20h + 1) / 20.0) as growth_4h_vs_20h,
+        -- divisions on doubles here: a decimal literal divisor makes a DECIMAL division on
+        -- Spark (rounded to 6 places), a DOUBLE one on DuckDB
+        (cast(d.posts_last_4h as {{ type_double() }}) / 4)
+        / (cast(d.posts_previous_20h + 1 as {{ type_double() }}) / 20) as growth_4h_vs_20h,
         d.accounts_today,
         d.accounts_day_before,
         d.mastodon_raw_score,
@@ -266,11 +269,11 @@ scored as (
         d.accounts_previous_22h,
         case
             when d.accounts_last_2h < 3 then 0.0
-            when d.accounts_last_2h <= 2 * (d.accounts_previous_22h + 0.5) / 22.0 then 0.0
+            when d.accounts_last_2h <= 2 * (cast(d.accounts_previous_22h as {{ type_double() }}) + 0.5) / 22 then 0.0
             else
                 d.accounts_last_2h
-                * ln(d.accounts_last_2h / (2 * (d.accounts_previous_22h + 0.5) / 22.0))
-                - (d.accounts_last_2h - 2 * (d.accounts_previous_22h + 0.5) / 22.0)
+                * ln(d.accounts_last_2h / (2 * (cast(d.accounts_previous_22h as {{ type_double() }}) + 0.5) / 22))
+                - (d.accounts_last_2h - 2 * (cast(d.accounts_previous_22h as {{ type_double() }}) + 0.5) / 22)
         end as trendcast_llr
     from decayed as d
     inner join bounds as b on d.instance = b.instance

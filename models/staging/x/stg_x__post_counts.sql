@@ -83,7 +83,7 @@ parsed as (
     select
         {{ dbt.hash(dbt.concat([
             'counts_endpoint', "'|'", 'query', "'|'", 'granularity', "'|'",
-            dbt.safe_cast('bucket_start_at', dbt.type_string())
+            timestamp_text('bucket_start_at')
         ])) }} as post_count_id,
         counts_endpoint,
         query,
