@@ -101,11 +101,14 @@ pytest: install spark browser
 test-extended: install spark browser
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
-# the fuller Spark suite (docs/SPARK.md): the incremental build on the local two-worker cluster
-# compared with DuckDB, and `trendcast bench --target spark` on a small day (one worker). `make
-# test` runs the small comparison (one load, one build).
+# the fuller Spark suite (docs/SPARK.md): every test_spark*.py module (the marts of each system on
+# the local two-worker cluster compared with DuckDB, incremental runs, the Python stages, the
+# business rules' unit tests) and `trendcast bench --target spark` on a small day (one worker).
+# `make test` runs the small comparison (one load, one build).
+SPARK_TESTS := $(sort $(wildcard tests/python/test_spark*.py)) tests/python/test_bench_spark.py
+
 test-spark: install spark
-	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py tests/python/test_bench_spark.py tests/python/test_spark_social.py --durations=5
+	$(BIN)/pytest -q -p no:xdist -m spark $(SPARK_TESTS) --durations=5
 
 bench: install
 	$(BIN)/trendcast bench

@@ -175,6 +175,72 @@ SOCIAL_UNCOMPARED: dict[str, list[str]] = {
     "mastodon.stream_events": ["processed_at"],
     "mastodon.post_metric_snapshots": ["landed_at"],
 }
+# -- the platform analytics, ops and private marts ---------------------------------------------
+# models/marts/analytics, models/marts/ops and models/marts/private with their whole lineage (the
+# star schema, the platform intermediates, the TikTok and trend models the cross-platform and
+# private marts read), plus the staging of exogenous events, from a simulated platform and TikTok
+# run (tests/python/test_spark_analytics.py compares these with DuckDB's build, `make test-spark`).
+ANALYTICS_SEEDS = [
+    "seed",
+    "--select",
+    "engagement_types",
+    "creator_tier_boosts",
+    "creator_identity_links",
+    "recommendation_experiments",
+]
+ANALYTICS_MODELS = [
+    "run",
+    "--select",
+    "+path:models/marts/analytics",
+    "+path:models/marts/ops",
+    "+path:models/marts/private",
+    "path:models/intermediate/platform",
+    "path:models/staging/events",
+]
+ANALYTICS_TABLES: dict[str, list[str]] = {
+    "staging.stg_events__exogenous_events": ["event_id"],
+    "staging.stg_ops__batch_latencies": ["batch_id"],
+    "staging.stg_tiktok__users": ["username", "fetched_at"],
+    "intermediate.int_tiktok__users_latest": ["creator_id"],
+    "intermediate.int_batch_latencies_measured": ["batch_id"],
+    "intermediate.int_staging_rows_checked": ["check_name", "source_name", "subject"],
+    "intermediate.int_platform_accounts_lifecycle": ["user_id"],
+    "intermediate.int_platform_consent_periods": ["consent_period_id"],
+    "intermediate.int_platform_content_effects_exploded": ["content_effect_id"],
+    "intermediate.int_platform_content_hashtags_exploded": ["content_hashtag_id"],
+    "intermediate.int_platform_experiment_assignments_first": ["assignment_id"],
+    "intermediate.int_platform_experiment_users_exposed": ["assignment_id"],
+    "intermediate.int_platform_reports_decided": ["report_id"],
+    "analytics.ab_test_results": ["experiment_id", "variant", "metric"],
+    "analytics.ab_test_sample_ratio": ["experiment_id", "variant"],
+    "analytics.category_completion_trends": ["category", "performance_date"],
+    "analytics.consent_daily": ["activity_date"],
+    "analytics.content_lifecycle": ["content_key"],
+    "analytics.creator_audience_growth": ["creator_id", "activity_date"],
+    "analytics.creator_content_strategy": ["creator_id", "attribute_name", "attribute_value"],
+    "analytics.creator_tier_analysis": ["creator_tier"],
+    "analytics.creator_tier_performance_30d": ["creator_tier"],
+    "analytics.cross_platform_creator_comparison": ["platform_user_id", "creator_id"],
+    "analytics.discovery_source_effectiveness": ["discovery_source"],
+    "analytics.feature_adoption_daily": ["feature_type", "upload_date"],
+    "analytics.feature_performance_daily": ["feature_type", "feature_name", "activity_date"],
+    "analytics.feed_position_impact": ["discovery_source", "position_in_feed"],
+    "analytics.moderation_daily": ["report_date", "report_reason"],
+    "analytics.platform_activity_anonymised_daily": ["activity_date", "region", "activity_type"],
+    "analytics.recommendation_performance": ["discovery_source", "position_bucket_order"],
+    "analytics.trending_content": ["content_id", "window_hours"],
+    "analytics.user_content_diversity_weekly": ["user_id", "week_start_date"],
+    "analytics.user_retention": ["user_id"],
+    "analytics.user_retention_cohorts": ["signup_date"],
+    "ops_marts.processing_latency_daily": ["source_name", "latency_date"],
+    "ops_marts.staging_quality_counts": ["check_name", "source_name", "subject"],
+    "private.creator_profiles": ["creator_id"],
+    "private.hashtag_theme_documents": ["hashtag_id", "post_id", "fetched_at"],
+}
+# built by ANALYTICS_MODELS but empty on the simulated run, so only their emptiness is compared:
+# a tier change needs a creator's followers to cross a tier threshold inside the run, which a
+# tiny simulated day and a half never has
+ANALYTICS_EMPTY = ["analytics.creator_tier_progression"]
 
 
 def _env(name: str, default: str) -> str:

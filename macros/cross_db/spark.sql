@@ -208,6 +208,21 @@
     timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
 
+{#- datediff in hours, minutes or seconds counts the boundaries crossed, as DuckDB's date_diff and
+    dbt-postgres's datediff do (10:30 -> 10:00 is 0 hours, 10:00 -> 11:59 is 1); dbt-spark's
+    rounds the elapsed time away from zero instead (-1 and 2). Both ends are truncated to the
+    part, so the division is exact. Days and longer parts: dbt-spark's (date-based, the same). -#}
+{% macro spark__datediff(first_date, second_date, datepart) -%}
+    {%- set micros = {'hour': 3600000000, 'minute': 60000000, 'second': 1000000} -%}
+    {%- if datepart | lower in micros -%}
+        ((unix_micros(date_trunc('{{ datepart | lower }}', {{ second_date }}))
+        - unix_micros(date_trunc('{{ datepart | lower }}', {{ first_date }})))
+        div {{ micros[datepart | lower] }})
+    {%- else -%}
+        {{ dbt.spark__datediff(first_date, second_date, datepart) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {# ---- aggregates.sql ------------------------------------------------------------------------ #}
 
 {% macro spark__percentile_cont(expr, p) -%}

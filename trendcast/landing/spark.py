@@ -72,6 +72,18 @@ RAW_DDL = [
         item_json string,
         batch_id string
     ) using parquet partitioned by (batch_id)""",
+    # a deployment's own forecasting events (trendcast/events.py; written on DuckDB and Postgres
+    # only so far): created with the raw schema, as there, so stg_events__exogenous_events builds
+    """create table if not exists raw.exogenous_events (
+        event_id string,
+        description string,
+        category string,
+        event_start timestamp,
+        event_end timestamp,
+        intensity double,
+        source string,
+        created_at timestamp
+    ) using parquet""",
 ]
 
 

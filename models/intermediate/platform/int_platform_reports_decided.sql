@@ -38,7 +38,7 @@ actions as (
         d.moderation_action,
         d.actor_type,
         row_number() over (
-            partition by d.report_id order by d.occurred_at, d.event_id
+            partition by d.report_id order by d.occurred_at nulls last, d.event_id
         ) as action_rank
     from deliveries as d
     where d.delivery_rank = 1 and d.event_type = 'moderation_action'

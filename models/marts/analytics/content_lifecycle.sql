@@ -55,6 +55,14 @@ per_content as (
     group by 1
 ),
 
+-- on a double: `bigint / 6.0` is a DECIMAL division on Spark (rounded to 6 decimals)
+rated as (
+    select
+        *,
+        cast(views_last_6h as {{ type_double() }}) / 6 as recent_hourly_views
+    from per_content
+),
+
 final as (
     select
         {{ dbt.hash(dbt.concat(["'platform:'", 'p.content_id'])) }} as content_key,
@@ -73,15 +81,15 @@ final as (
             {{ dbt.datediff('coalesce(c.upload_timestamp, p.first_view_hour)', 'p.peak_hour', 'hour') }}
             as {{ dbt.type_bigint() }}
         ) as hours_to_peak,
-        cast(p.views_last_6h / 6.0 as {{ type_double() }}) as recent_hourly_views,
-        cast(p.views_last_6h / 6.0 / p.peak_hour_views as {{ type_double() }}) as decay_ratio,
+        cast(p.recent_hourly_views as {{ type_double() }}) as recent_hourly_views,
+        cast(p.recent_hourly_views / p.peak_hour_views as {{ type_double() }}) as decay_ratio,
         case
             when p.peak_hour > {{ dbt.dateadd('hour', -6, 'a.as_of_at') }} then 'growing'
-            when p.views_last_6h / 6.0 / p.peak_hour_views >= 0.5 then 'sustained'
-            when p.views_last_6h / 6.0 / p.peak_hour_views >= 0.1 then 'decaying'
+            when p.recent_hourly_views / p.peak_hour_views >= 0.5 then 'sustained'
+            when p.recent_hourly_views / p.peak_hour_views >= 0.1 then 'decaying'
             else 'faded'
         end as lifecycle_stage
-    from per_content as p
+    from rated as p
     cross join as_of as a
     left join content as c
         on p.content_id = c.content_id

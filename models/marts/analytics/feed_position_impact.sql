@@ -35,8 +35,9 @@ final as (
         cast(position_in_feed as integer) as position_in_feed,
         cast(count(*) as {{ dbt.type_bigint() }}) as impressions,
         cast(sum(case when clicked_through then 1 else 0 end) as {{ dbt.type_bigint() }}) as click_throughs,
+        -- rates from integer flags (avg of a decimal literal such as 1.0 is a rounded DECIMAL on Spark)
         cast(
-            avg(case when clicked_through then 1.0 else 0.0 end)
+            avg(case when clicked_through then 1 else 0 end)
             as {{ type_double() }}
         ) as click_through_rate,
         cast(

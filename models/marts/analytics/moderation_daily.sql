@@ -40,8 +40,12 @@ final as (
             as no_violation_decisions,
         cast(sum(case when actor_type = 'automated' then 1 else 0 end) as {{ dbt.type_bigint() }})
             as automated_decisions,
+        -- on a double (a sum of 1.0 literals divided by a count is a rounded DECIMAL on Spark)
         cast(
-            sum(case when moderation_action in ('remove', 'restrict', 'warn') then 1.0 else 0.0 end)
+            cast(
+                sum(case when moderation_action in ('remove', 'restrict', 'warn') then 1 else 0 end)
+                as {{ type_double() }}
+            )
             / nullif(sum(case when is_actioned then 1 else 0 end), 0)
             as {{ type_double() }}
         ) as violation_rate,

@@ -11,16 +11,17 @@ final as (
     select
         signup_date,
         cast(count(*) as {{ dbt.type_bigint() }}) as signups,
+        -- rates from integer flags (avg of a decimal literal such as 1.0 is a rounded DECIMAL on Spark)
         {% for n in [1, 7, 30] %}
         cast(sum(case when is_retained_day_{{ n }} then 1 else 0 end) as {{ dbt.type_bigint() }})
             as retained_day_{{ n }},
         cast(
-            avg(case when is_retained_day_{{ n }} then 1.0 when not is_retained_day_{{ n }} then 0.0 end)
+            avg(case when is_retained_day_{{ n }} then 1 when not is_retained_day_{{ n }} then 0 end)
             as {{ type_double() }}
         ) as retention_rate_day_{{ n }},
         {% endfor %}
         cast(sum(case when is_churned then 1 else 0 end) as {{ dbt.type_bigint() }}) as churned,
-        cast(avg(case when is_churned then 1.0 else 0.0 end) as {{ type_double() }}) as churn_rate
+        cast(avg(case when is_churned then 1 else 0 end) as {{ type_double() }}) as churn_rate
     from users
     group by signup_date
 )
