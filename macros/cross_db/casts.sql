@@ -90,3 +90,13 @@
 {% macro duckdb__type_double() -%}
     double
 {%- endmacro %}
+
+{# a UTC instant as text in DuckDB's and Postgres's spelling ('2025-05-23 00:00:00+00',
+   fractions trimmed: '...00:00:00.5+00'), so keys hashed from it are the same on every target #}
+{% macro timestamptz_text(expr) -%}
+    {{ return(adapter.dispatch('timestamptz_text', 'trendcast')(expr)) }}
+{%- endmacro %}
+
+{% macro default__timestamptz_text(expr) -%}
+    {{ dbt.safe_cast(expr, dbt.type_string()) }}
+{%- endmacro %}

@@ -445,3 +445,11 @@
         {%- do alter_column_set_constraints(relation, model.columns) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{# ---- the forecasting lineage ---------------------------------------------------------------- #}
+
+{#- Spark's text of a timestamp has no zone ('2025-05-23 00:00:00', fractions trimmed as on
+    DuckDB and Postgres); the session is UTC (profiles.yml), so the others' '+00' is appended -#}
+{% macro spark__timestamptz_text(expr) -%}
+    concat(cast({{ expr }} as string), '+00')
+{%- endmacro %}

@@ -72,6 +72,18 @@ RAW_DDL = [
         item_json string,
         batch_id string
     ) using parquet partitioned by (batch_id)""",
+    # a deployment's own exogenous events (trendcast/events.py): created empty with the raw
+    # schema, as on the other targets, so the forecasting lineage's source always exists
+    """create table if not exists raw.exogenous_events (
+        event_id string,
+        description string,
+        category string,
+        event_start timestamp,
+        event_end timestamp,
+        intensity double,
+        source string,
+        created_at timestamp
+    ) using parquet""",
 ]
 
 

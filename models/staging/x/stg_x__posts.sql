@@ -80,7 +80,7 @@ parsed as (
         coalesce(
             {{ iso_to_timestamp('f_created_at') }},
             {{ epoch_to_timestamp(
-                '(floor(cast(f_id as double precision) / 4194304) + 1288834974657) / 1000.0'
+                '(floor(cast(f_id as ' ~ type_double() ~ ') / 4194304) + 1288834974657) / 1000.0'
             ) }}
         ) as created_at,
         fetched_at,
