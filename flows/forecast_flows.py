@@ -22,7 +22,7 @@ MIN_HISTORY_DAYS = 42  # 28 days of feature warm-up + 14 training days
 @task(retries=2, retry_delay_seconds=5)
 def accounts_task(target: str) -> list[str]:
     """Accounts with enough hourly buckets to fit a model."""
-    with connect(Settings.from_env(target)) as wh:
+    with connect(Settings.from_env(target), spark_ready=True) as wh:
         if not wh.table_exists("forecasting", "fct_post_counts_hourly"):
             return []
         df = wh.query_df(

@@ -209,6 +209,43 @@ class SparkWarehouse(Warehouse):
         df.attrs["sample"] = {"rows": len(df), "of": total, "bound": bound}
         return df
 
+    # -- the bound for a time series (the post-count forecaster) ------------------------------
+    def series_df(
+        self,
+        sql: str,
+        params: Sequence[Any] | None,
+        time_column: str,
+        max_rows: int | None = None,
+    ) -> pd.DataFrame:
+        """The rows of `sql` in `time_column` order, at most `max_rows`
+        (TRENDCAST_SPARK_MAX_TRAIN_ROWS): beyond the bound, the latest ones.
+
+        A series is not sampled by hash as `training_df` samples examples: the forecaster's lags
+        and rolling windows need consecutive buckets, and it fits on a trailing window, so the
+        tail is what it would use. The size is logged and kept in `df.attrs["sample"]`.
+        """
+        from pyspark.sql import functions as F
+
+        bound = max_rows or max_train_rows()
+        column = ident(time_column)
+        frame = self.frame(sql, params)
+        total = frame.count()
+        if total > bound:
+            frame = frame.orderBy(F.col(column).desc()).limit(bound)
+        arrow = frame.toArrow()
+        arrow = arrow.take(pc.sort_indices(arrow, [(column, "ascending")]))
+        df = arrow.to_pandas()
+        if total > bound:
+            log.warning(
+                "pulled the latest %d of %d rows of a series to the driver (%s=%d)",
+                len(df),
+                total,
+                MAX_TRAIN_ROWS_ENV,
+                bound,
+            )
+        df.attrs["sample"] = {"rows": len(df), "of": total, "bound": bound}
+        return df
+
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:

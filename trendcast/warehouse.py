@@ -130,6 +130,18 @@ class Warehouse:
         TRENDCAST_SPARK_MAX_TRAIN_ROWS, sampled by the hash of `key_columns` beyond it."""
         return self.query_df(sql, params)
 
+    def series_df(
+        self,
+        sql: str,
+        params: Sequence[Any] | None,
+        time_column: str,
+        max_rows: int | None = None,
+    ) -> pd.DataFrame:
+        """A time series to fit on, in `time_column` order. On DuckDB and Postgres every row; on
+        Spark at most TRENDCAST_SPARK_MAX_TRAIN_ROWS, the latest ones beyond it (a contiguous
+        tail: lags and rolling windows need consecutive buckets, which a sample would break)."""
+        return self.query_df(sql, params)
+
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -299,7 +311,8 @@ def connect(
             raise WarehouseError(
                 "this command does not run on the spark target yet: Spark builds the warehouse "
                 "(trendcast load, trendcast build) and runs the YouTube virality model's train "
-                "and score; the other Python stages read DuckDB or Postgres "
+                "and score and the post-count forecaster (forecast, backtest posts, the actuals "
+                "backfill); the other Python stages read DuckDB or Postgres "
                 "(docs/SPARK.md says what runs where)"
             )
         # the process's SparkSession, shared with the landing and dbt-spark: left open on exit

@@ -91,12 +91,12 @@
     double
 {%- endmacro %}
 
-{#- A timestamp (an instant) as text, as DuckDB and Postgres print a timestamptz in a UTC session:
-    `2021-08-28 18:00:00+00`; for keys hashed from a time, so every target hashes the same text. -#}
-{% macro timestamp_text(expr) -%}
-    {{ return(adapter.dispatch('timestamp_text', 'trendcast')(expr)) }}
+{# a UTC instant as text in DuckDB's and Postgres's spelling ('2025-05-23 00:00:00+00',
+   fractions trimmed: '...00:00:00.5+00'), so keys hashed from it are the same on every target #}
+{% macro timestamptz_text(expr) -%}
+    {{ return(adapter.dispatch('timestamptz_text', 'trendcast')(expr)) }}
 {%- endmacro %}
 
-{% macro default__timestamp_text(expr) -%}
+{% macro default__timestamptz_text(expr) -%}
     {{ dbt.safe_cast(expr, dbt.type_string()) }}
 {%- endmacro %}

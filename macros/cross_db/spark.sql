@@ -174,16 +174,6 @@
     timestamp
 {%- endmacro %}
 
-{#- a timestamp as DuckDB and Postgres write a timestamptz in a UTC session (`2021-08-28 18:00:00+00`,
-    fractional seconds without trailing zeros): cast(ts as string) gives no `+00` -#}
-{% macro spark__timestamp_text(expr) -%}
-    concat(
-        date_format({{ expr }}, 'yyyy-MM-dd HH:mm:ss'),
-        regexp_replace(date_format({{ expr }}, '.SSSSSS'), '\\.?0+$', ''),
-        '+00'
-    )
-{%- endmacro %}
-
 {# ---- dates.sql ----------------------------------------------------------------------------- #}
 
 {% macro spark__day_of_week(expr) -%}
@@ -474,4 +464,12 @@
         {%- do alter_table_add_constraints(relation, model.constraints) -%}
         {%- do alter_column_set_constraints(relation, model.columns) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{# ---- the forecasting lineage ---------------------------------------------------------------- #}
+
+{#- Spark's text of a timestamp has no zone ('2025-05-23 00:00:00', fractions trimmed as on
+    DuckDB and Postgres); the session is UTC (profiles.yml), so the others' '+00' is appended -#}
+{% macro spark__timestamptz_text(expr) -%}
+    concat(cast({{ expr }} as string), '+00')
 {%- endmacro %}

@@ -77,7 +77,7 @@ class ForecastRun:
 
 
 def load_series(settings: Settings, account: str) -> tuple[CountSeries, pd.DataFrame]:
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         buckets = store.load_hourly_buckets(wh, account)
         events = store.load_events(wh)
     return CountSeries.from_buckets(buckets), events
@@ -145,7 +145,7 @@ def backtest_posts(
         frames.append(
             fc.assign(model_metadata_id=mid, account=account, run_type="backtest", created_at=now)
         )
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         store.write_models(wh, rows)
         store.write_forecasts(wh, pd.concat(frames, ignore_index=True))
     return result
@@ -176,7 +176,7 @@ def forecast_posts(
     version = _version()
     now = pd.Timestamp.now(tz="UTC")
     meta_rows = []
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         for gran in ("hourly", "daily"):
             name = model or store.latest_chosen_model(wh, account, gran) or DEFAULT_MODEL[gran]
             chosen[gran] = name
@@ -240,7 +240,7 @@ def forecast_posts(
         )
     written = 0
     if write:
-        with connect(settings) as wh:
+        with connect(settings, spark_ready=True) as wh:
             store.write_models(wh, meta_rows)
             written = store.write_forecasts(wh, pd.concat(out.values(), ignore_index=True))
     chart = (
@@ -257,5 +257,5 @@ def forecast_posts(
 
 
 def backfill(settings: Settings) -> int:
-    with connect(settings) as wh:
+    with connect(settings, spark_ready=True) as wh:
         return store.backfill_actuals(wh)

@@ -41,10 +41,12 @@ def load_hourly_buckets(wh: Warehouse, account: str) -> pd.DataFrame:
             "forecasting.fct_post_counts_hourly does not exist: run trendcast load + "
             "trendcast build first"
         )
-    df = wh.query_df(
+    # on Spark at most TRENDCAST_SPARK_MAX_TRAIN_ROWS buckets reach the driver: the latest ones
+    df = wh.series_df(
         "select bucket_start, post_count, is_gap from forecasting.fct_post_counts_hourly "
         "where account = ? or account_id = ? order by bucket_start",
         [account, account],
+        "bucket_start",
     )
     if df.empty:
         known = wh.query_df("select distinct account from forecasting.fct_post_counts_hourly")
@@ -156,6 +158,8 @@ def ensure_lookup_indexes(wh: Warehouse) -> None:
 
 # the actual a forecast row gets from its bucket (b): NULL on gaps, never a zero
 _ACTUAL = "case when b.is_gap then null else cast(b.post_count as double precision) end"
+# the same on Spark, which has no `double precision`
+_ACTUAL_SPARK = "case when b.is_gap then null else cast(b.post_count as double) end"
 
 
 def backfill_actuals(wh: Warehouse) -> int:
@@ -169,6 +173,8 @@ def backfill_actuals(wh: Warehouse) -> int:
     not collected yet are left as they are."""
     if not wh.table_exists(ML_SCHEMA, FORECASTS_TABLE):
         return 0
+    if wh.target == "spark":
+        return _backfill_actuals_by_rewrite(wh)
     changed = 0
     for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
         if not wh.table_exists("forecasting", table):
@@ -198,6 +204,46 @@ def backfill_actuals(wh: Warehouse) -> int:
             """
         )
     return changed
+
+
+def _backfill_actuals_by_rewrite(wh: Warehouse) -> int:
+    """backfill_actuals where tables have no UPDATE (Spark's Parquet): the forecast rows whose
+    bucket changed, with the bucket's actual and gap flag, upserted on the forecast key (a
+    rewrite of ml.forecasts, docs/SPARK.md); the same rows change as by the UPDATE."""
+    columns = [
+        c for c in wh.columns(ML_SCHEMA, FORECASTS_TABLE) if c not in ("actual_count", "is_gap")
+    ]
+    frames = []
+    for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
+        if not wh.table_exists("forecasting", table):
+            continue
+        frames.append(
+            wh.query_df(
+                f"""
+                select {", ".join(f"f.{c}" for c in columns)},
+                    {_ACTUAL_SPARK} as actual_count, b.is_gap
+                from {ML_SCHEMA}.{FORECASTS_TABLE} as f
+                inner join forecasting.{table} as b
+                    on (b.account = f.account or b.account_id = f.account)
+                    and b.bucket_start = f.target_time
+                where
+                    f.granularity = '{gran}'
+                    and (
+                        f.actual_count is distinct from {_ACTUAL_SPARK}
+                        or f.is_gap is distinct from b.is_gap
+                    )
+                """
+            )
+        )
+    if not frames:
+        return 0
+    changed = pd.concat(frames, ignore_index=True).drop_duplicates(FORECAST_KEYS)
+    if changed.empty:
+        return 0
+    changed["actual_count"] = pd.to_numeric(changed["actual_count"]).astype(float)
+    changed["is_gap"] = changed["is_gap"].astype(bool)
+    wh.write_df(changed, ML_SCHEMA, FORECASTS_TABLE, key_columns=FORECAST_KEYS)
+    return len(changed)
 
 
 def latest_chosen_model(wh: Warehouse, account: str, granularity: str) -> str | None:

@@ -72,8 +72,8 @@ RAW_DDL = [
         item_json string,
         batch_id string
     ) using parquet partitioned by (batch_id)""",
-    # a deployment's own forecasting events (trendcast/events.py; written on DuckDB and Postgres
-    # only so far): created with the raw schema, as there, so stg_events__exogenous_events builds
+    # a deployment's own exogenous events (trendcast/events.py): created empty with the raw
+    # schema, as on the other targets, so the forecasting lineage's source always exists
     """create table if not exists raw.exogenous_events (
         event_id string,
         description string,

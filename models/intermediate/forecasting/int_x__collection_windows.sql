@@ -79,8 +79,8 @@ final as (
     select
         {{ dbt.hash(dbt.concat([
             'account_id', "'|'",
-            dbt.safe_cast('window_start_at', dbt.type_string()), "'|'",
-            dbt.safe_cast('window_end_at', dbt.type_string()), "'|'",
+            timestamptz_text('window_start_at'), "'|'",
+            timestamptz_text('window_end_at'), "'|'",
             dbt.safe_cast('fetch_seq', dbt.type_string())
         ])) }} as collection_window_id,
         account_id,

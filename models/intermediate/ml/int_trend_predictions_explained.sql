@@ -4,7 +4,7 @@ with
 
 predictions as (
     select * from {{ ref('stg_ml__predictions') }}
-    where task like 'trends\_%' escape '\'
+    where task like 'trends!_%' escape '!'
 ),
 
 registry as (
@@ -14,7 +14,7 @@ registry as (
 
 explanations as (
     select * from {{ ref('stg_ml__prediction_explanations') }}
-    where task like 'trends\_%' escape '\'
+    where task like 'trends!_%' escape '!'
 ),
 
 latest as (

@@ -11,15 +11,15 @@ final as (
         event_id,
         description,
         category,
-        cast(event_start_at as timestamp with time zone) as event_start_at,
+        cast(event_start_at as {{ type_timestamptz() }}) as event_start_at,
         cast(
             coalesce(event_end_at, {{ dbt.dateadd('day', 1, 'event_start_at') }})
-            as timestamp with time zone
+            as {{ type_timestamptz() }}
         ) as event_end_at,
-        cast(intensity as double precision) as intensity,
+        cast(intensity as {{ type_double() }}) as intensity,
         documented_in,
         origin,
-        cast(created_at as timestamp with time zone) as created_at
+        cast(created_at as {{ type_timestamptz() }}) as created_at
     from events
 )
 

@@ -61,15 +61,15 @@ final as (
         w.lag_12h,
         w.lag_24h,
         w.lag_7d,
-        cast(w.rolling_mean_24h as double precision) as rolling_mean_24h,
-        cast(w.rolling_std_24h as double precision) as rolling_std_24h,
-        cast(w.rolling_mean_7d as double precision) as rolling_mean_7d,
-        cast(w.rolling_std_7d as double precision) as rolling_std_7d,
+        cast(w.rolling_mean_24h as {{ type_double() }}) as rolling_mean_24h,
+        cast(w.rolling_std_24h as {{ type_double() }}) as rolling_std_24h,
+        cast(w.rolling_mean_7d as {{ type_double() }}) as rolling_mean_7d,
+        cast(w.rolling_std_7d as {{ type_double() }}) as rolling_std_7d,
         cast(extract(hour from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) as integer) as hour_of_day,
-        cast(extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) as integer) - 1 as day_of_week,
-        extract(isodow from {{ to_local_timestamp('w.bucket_start', 'UTC') }}) in (6, 7) as is_weekend,
+        {{ iso_day_of_week(to_local_timestamp('w.bucket_start', 'UTC')) }} - 1 as day_of_week,
+        {{ iso_day_of_week(to_local_timestamp('w.bucket_start', 'UTC')) }} in (6, 7) as is_weekend,
         coalesce(e.event_count_24h, 0) as event_count_24h,
-        cast(coalesce(e.event_intensity_max_24h, 0) as double precision) as event_intensity_max_24h,
+        cast(coalesce(e.event_intensity_max_24h, 0) as {{ type_double() }}) as event_intensity_max_24h,
         {{ dbt.current_timestamp() }} as computed_at
     from windowed as w
     left join events as e

@@ -50,7 +50,7 @@ final as (
         d.post_count,
         d.covered_hours,
         d.is_fully_covered as has_request,
-        cast(t.trailing_median as double precision) as trailing_median,
+        cast(t.trailing_median as {{ type_double() }}) as trailing_median,
         case
             when not d.is_fully_covered then 'no_request'
             when

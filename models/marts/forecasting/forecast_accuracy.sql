@@ -22,12 +22,12 @@ final as (
         run_type,
         forecast_date,
         cast(count(*) as {{ dbt.type_bigint() }}) as n_scored,
-        cast(sum(abs_error) as double precision) as sum_abs_error,
-        cast(sum(sq_error) as double precision) as sum_sq_error,
+        cast(sum(abs_error) as {{ type_double() }}) as sum_abs_error,
+        cast(sum(sq_error) as {{ type_double() }}) as sum_sq_error,
         cast(sum(is_covered) as {{ dbt.type_bigint() }}) as n_covered,
-        cast(avg(abs_error) as double precision) as mae,
-        cast(sqrt(avg(sq_error)) as double precision) as rmse,
-        cast(avg(cast(is_covered as double precision)) as double precision) as coverage_95
+        cast(avg(abs_error) as {{ type_double() }}) as mae,
+        cast(sqrt(avg(sq_error)) as {{ type_double() }}) as rmse,
+        cast(avg(cast(is_covered as {{ type_double() }})) as {{ type_double() }}) as coverage_95
     from scored
     group by model_metadata_id, model_name, model_version, account, granularity, run_type, forecast_date
 )

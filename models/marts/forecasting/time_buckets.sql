@@ -80,14 +80,14 @@ final as (
         account,
         cast(granularity as {{ dbt.type_string() }}) as granularity,
         cast(bucket_timezone as {{ dbt.type_string() }}) as bucket_timezone,
-        cast(bucket_start as timestamp with time zone) as bucket_start,
-        cast(bucket_end as timestamp with time zone) as bucket_end,
+        cast(bucket_start as {{ type_timestamptz() }}) as bucket_start,
+        cast(bucket_end as {{ type_timestamptz() }}) as bucket_end,
         cast(bucket_date as date) as bucket_date,
         cast(post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(case when not is_gap then post_count end as {{ dbt.type_bigint() }}) as observed_count,
         is_gap,
         cast(gap_reason as {{ dbt.type_string() }}) as gap_reason,
-        cast({{ dbt.current_timestamp() }} as timestamp with time zone) as computed_at
+        cast({{ dbt.current_timestamp() }} as {{ type_timestamptz() }}) as computed_at
     from unioned
 )
 

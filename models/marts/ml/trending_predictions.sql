@@ -25,7 +25,7 @@ final as (
         cast(rank() over (partition by l.region, l.as_of order by l.score desc) as {{ dbt.type_bigint() }})
             as score_rank_in_day,
         l.model_version,
-        cast(l.scored_at as timestamp with time zone) as scored_at,
+        cast(l.scored_at as {{ type_timestamptz() }}) as scored_at,
         f.channel_id,
         f.category_id,
         f.chart_rank,

@@ -83,7 +83,7 @@ parsed as (
     select
         {{ dbt.hash(dbt.concat([
             'counts_endpoint', "'|'", 'query', "'|'", 'granularity', "'|'",
-            timestamp_text('bucket_start_at')
+            timestamptz_text('bucket_start_at')
         ])) }} as post_count_id,
         counts_endpoint,
         query,
