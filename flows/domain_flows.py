@@ -20,7 +20,8 @@ def extract_task(target: str) -> dict[str, Any]:
     marts are built, so the flow can run before the first build."""
     from trendcast.domains.store import extract_mentions
 
-    with connect(Settings.from_env(target)) as wh:
+    # spark_ready: tests/python/test_spark_domains.py runs extract_mentions on Spark
+    with connect(Settings.from_env(target), spark_ready=True) as wh:
         if not wh.table_exists("domains", "comment"):
             return {"skipped": "domains.comment is not built"}
         return extract_mentions(wh)
@@ -40,7 +41,8 @@ def enrich_task(target: str, limit: int, allow_loopback: bool) -> dict[str, Any]
     from trendcast.domains.enrich import EnrichConfig, enrich_pending
 
     config = EnrichConfig.from_env(allow_loopback=allow_loopback)
-    with connect(Settings.from_env(target)) as wh:
+    # spark_ready: tests/python/test_spark_domains.py runs enrich_pending on Spark
+    with connect(Settings.from_env(target), spark_ready=True) as wh:
         return enrich_pending(wh, config, limit=limit)
 
 

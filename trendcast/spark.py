@@ -241,6 +241,40 @@ ANALYTICS_TABLES: dict[str, list[str]] = {
 # a tier change needs a creator's followers to cross a tier threshold inside the run, which a
 # tiny simulated day and a half never has
 ANALYTICS_EMPTY = ["analytics.creator_tier_progression"]
+# -- the domain harvester on Spark -------------------------------------------------------------
+# The comment staging (YouTube comment threads, TikTok Research API comments; Mastodon statuses
+# through stg_mastodon__statuses), the domain staging over the tables the Python extraction and
+# enrichment write (domains_extracted.*, written on Spark by SparkWarehouse), the intermediate
+# domain models and the domain marts and views. tests/python/test_spark_domains.py compares these
+# with DuckDB's build (`make test-spark`); the lineage reads no seed.
+DOMAIN_MODELS = ["run", "--select", "+path:models/marts/domains"]
+DOMAIN_TABLES: dict[str, list[str]] = {
+    "staging.stg_tiktok__comments": ["comment_id"],
+    "staging.stg_youtube__comment_threads": ["comment_id"],
+    "domains_extracted.mentions": ["comment_key", "mention_index"],
+    "domains_extracted.scanned_comments": ["comment_key"],
+    "domains_extracted.enrichment": ["domain_name"],
+    "staging.stg_domains__mentions": ["comment_key", "mention_index"],
+    "staging.stg_domains__enrichment": ["domain_name"],
+    "intermediate.int_domains__comments_unioned": ["comment_key"],
+    "intermediate.int_domains__mentions_resolved": [
+        "domain_name",
+        "platform",
+        "video_id",
+        "comment_id",
+    ],
+    "intermediate.int_domains__videos_described": ["video_key"],
+    "intermediate.int_domains__enrichment_latest": ["domain_name"],
+    "domains.comment": ["comment_key"],
+    "domains.domain_mention": ["domain_mention_id"],
+    "domains.domain": ["domain_id"],
+    "domains.video": ["video_key"],
+    "domains.v_comments_with_domains": ["comment_key", "domain_name"],
+    "domains.v_videos_with_domains": ["platform", "video_id"],
+    "domains.v_domains_new_today": ["domain_id"],
+    "domains.v_domains_recent_activity": ["domain_id"],
+    "domains.v_domains_top_mentioned": ["domain_id"],
+}
 
 
 def _env(name: str, default: str) -> str:

@@ -323,6 +323,34 @@ class SparkWarehouse(Warehouse):
         self._drop_old_versions(schema, table)
         return arrow.num_rows
 
+    # -- deleting by key (the domain extraction's replaced mentions) ----------------------------
+    def delete_keys(
+        self,
+        schema: str,
+        table: str,
+        column: str,
+        keys_sql: str,
+        params: Sequence[Any] | None = None,
+    ) -> None:
+        """`Warehouse.delete_keys` by rewrite, as `write_df` writes: the rows whose `column` is
+        not among the keys (an anti-join, so NULLs are kept as a DELETE keeps them) become a new
+        version of the table, then the table is switched to it. A table that does not exist has
+        nothing to delete."""
+        schema, table, column = ident(schema), ident(table), ident(column)
+        if not self.table_exists(schema, table):
+            return
+        full = f"{schema}.{table}"
+        kept = self.frame(
+            f"select t.* from {full} as t where not exists (select 1 from ({keys_sql}) "
+            f"as _tc_keys(_tc_key) where _tc_keys._tc_key = t.{column})",
+            params,
+        )
+        location = self._new_version(schema, table)
+        kept.write.mode("errorifexists").parquet(location)
+        self.spark.sql(f"alter table {full} set location '{_quote(location)}'")
+        self.spark.catalog.refreshTable(full)
+        self._drop_old_versions(schema, table)
+
     def _incoming(self, arrow: pa.Table) -> Any:
         """The Arrow rows as a Spark DataFrame with an explicit schema (no inference)."""
         from pyspark.sql.types import StructType, _parse_datatype_string

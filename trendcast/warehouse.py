@@ -158,6 +158,23 @@ class Warehouse:
             with self.conn.transaction():
                 yield
 
+    # -- deleting by key (the domain extraction's replaced mentions) ----------------------------
+    def delete_keys(
+        self,
+        schema: str,
+        table: str,
+        column: str,
+        keys_sql: str,
+        params: Sequence[Any] | None = None,
+    ) -> None:
+        """Delete the rows whose `column` is among the values the query `keys_sql` selects (one
+        column). A method rather than a DELETE statement because Spark's Parquet tables have none:
+        SparkWarehouse rewrites the table without those rows."""
+        self.execute(
+            f"delete from {ident(schema)}.{ident(table)} where {ident(column)} in ({keys_sql})",
+            params,
+        )
+
     # -- writing -----------------------------------------------------------------------------
     def write_df(
         self,
@@ -311,8 +328,9 @@ def connect(
             raise WarehouseError(
                 "this command does not run on the spark target yet: Spark builds the warehouse "
                 "(trendcast load, trendcast build) and runs the YouTube virality model's train "
-                "and score and the post-count forecaster (forecast, backtest posts, the actuals "
-                "backfill); the other Python stages read DuckDB or Postgres "
+                "and score, the post-count forecaster (forecast, backtest posts, the actuals "
+                "backfill) and the domain extraction and enrichment; the other Python stages "
+                "read DuckDB or Postgres "
                 "(docs/SPARK.md says what runs where)"
             )
         # the process's SparkSession, shared with the landing and dbt-spark: left open on exit

@@ -87,7 +87,7 @@ def extract_cmd(target: Target = None) -> None:
     from trendcast.domains.store import extract_mentions
     from trendcast.warehouse import connect
 
-    with connect(use_target(target)) as wh:
+    with connect(use_target(target), spark_ready=True) as wh:
         console.print(extract_mentions(wh))
 
 

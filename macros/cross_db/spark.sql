@@ -105,10 +105,12 @@
     end
 {%- endmacro %}
 
+{#- NULL values stay in the object as JSON nulls, as DuckDB's json_object and Postgres's
+    json_build_object keep them (Spark's to_json drops NULL fields by default) -#}
 {% macro spark__json_object_text(pairs) -%}
     to_json(named_struct(
         {%- for key, expr in pairs %}'{{ key }}', {{ expr }}{{ ', ' if not loop.last }}{% endfor -%}
-    ))
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}
 
 {#- ordered JSON aggregates (json_build.sql): one ascending order_by expression; compile on Spark,

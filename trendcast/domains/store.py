@@ -124,9 +124,12 @@ def extract_mentions(wh: Warehouse, comment_table: str = "domains.comment") -> d
         # the scan log first; then the comments that now have no mention lose their old ones,
         # and the others have theirs replaced by the keyed upsert: never a duplicate
         wh.write_df(log, SCHEMA, "scanned_comments", key_columns=["comment_key"])
-        wh.execute(
-            f"delete from {SCHEMA}.mentions where comment_key in (select comment_key from "
-            f"{SCHEMA}.scanned_comments where scanned_at = ? and mentions = 0)",
+        wh.delete_keys(
+            SCHEMA,
+            "mentions",
+            "comment_key",
+            f"select comment_key from {SCHEMA}.scanned_comments "
+            "where scanned_at = ? and mentions = 0",
             [now],
         )
         wh.write_df(mentions, SCHEMA, "mentions", key_columns=["comment_key"])

@@ -32,7 +32,7 @@ final as (
         d.domain_name,
         r.mentions_7d,
         r.videos_7d,
-        cast(r.mentions_7d as double precision) / 7 as velocity_per_day,
+        cast(r.mentions_7d as {{ type_double() }}) / 7 as velocity_per_day,
         r.last_mention_at,
         d.first_seen_at,
         case when d.first_seen_at > n.newest_at - interval '7 days' then 'fresh' else 'established' end
