@@ -105,7 +105,7 @@ test-extended: install spark browser
 # compared with DuckDB, and `trendcast bench --target spark` on a small day (one worker). `make
 # test` runs the small comparison (one load, one build).
 test-spark: install spark
-	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py tests/python/test_bench_spark.py --durations=5
+	$(BIN)/pytest -q -p no:xdist -m spark tests/python/test_spark.py tests/python/test_spark_warehouse.py tests/python/test_spark_ml.py tests/python/test_spark_forecasting.py tests/python/test_bench_spark.py --durations=5
 
 bench: install
 	$(BIN)/trendcast bench
