@@ -102,9 +102,9 @@ test-extended: install spark browser
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --max-worker-restart=0 --durations=15 -m "extended and not spark"
 
 # the fuller Spark suite (docs/SPARK.md): every test_spark*.py module (the marts of each system on
-# the local two-worker cluster compared with DuckDB, incremental runs, the Python stages, the
-# business rules' unit tests) and `trendcast bench --target spark` on a small day (one worker).
-# `make test` runs the small comparison (one load, one build).
+# the local two-worker cluster compared with DuckDB, incremental runs, the Python stages) and
+# `trendcast bench --target spark` on a small day (one worker). `make test` runs the small
+# comparison (one load, one build) and every dbt unit test on Spark (test_spark_unit.py).
 SPARK_TESTS := $(sort $(wildcard tests/python/test_spark*.py)) tests/python/test_bench_spark.py
 
 test-spark: install spark

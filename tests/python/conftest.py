@@ -150,7 +150,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 # Modules that each hold a test worker for several minutes in `make test` (its --durations):
 # started first, before the other integration modules.
-RUN_FIRST = ("test_spark.py", "test_pipeline.py", "test_star_schema_incremental.py")
+RUN_FIRST = (
+    "test_spark.py",
+    "test_pipeline.py",
+    "test_star_schema_incremental.py",
+    "test_spark_unit.py",
+)
 
 
 def _run_order(path: Path, slow: set[Path]) -> tuple[int, int]:

@@ -7,13 +7,14 @@ Spark the same tests run the model's SQL through the `spark__` macros, so a dial
 in a rule (a NULL order, a date boundary, an integer division) fails here with the rule's name.
 
 dbt needs every input relation of a unit-tested model to exist (it reads their columns to type
-the fixture rows), so the test builds the unit-tested models' whole lineage empty first
-(`dbt run --empty`: every model's SQL runs on Spark over `limit 0` inputs, which also shows each
-one compiles and runs there), then runs `dbt test --select test_type:unit`, and checks that
-every unit test the project declares ran and passed: none skipped, none missing.
+the fixture rows), so the test first builds every model of the project empty (`dbt run
+--empty`: each model's SQL runs on Spark over `limit 0` inputs, which also shows every model
+compiles and runs there), then runs `dbt test --select test_type:unit`, and checks that every
+unit test the project declares ran and passed: none skipped, none missing.
 
-Marked `spark` (`make test-spark`): a local[1] session, no cluster (the rules are SQL semantics,
-not shuffles; the cluster's cost is spent by tests/python/test_spark.py).
+Part of `make test` (and of `make test-spark`): a local[1] session, no cluster (the rules are SQL
+semantics, not shuffles; the cluster's cost is spent by tests/python/test_spark.py). Without
+PySpark or Java it skips, except under CI=true, where it fails (spark_fixture.require_spark).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ import pytest
 from flows.dbt import list_nodes, run_dbt
 from tests.python.spark_fixture import require_spark, spark_env
 from trendcast.settings import PROJECT_DIR, Settings
-
-pytestmark = pytest.mark.spark
 
 EMPTY_ONLY = ["trending_predictions", "trend_virality_predictions"]
 
@@ -72,10 +71,14 @@ def test_every_business_rule_unit_test_passes_on_spark(spark: Any) -> None:
     sample = min((PROJECT_DIR / "data" / "sample" / "youtube").glob("*.jsonl.gz"), key=_size)
     assert all(r.reconciles for r in load_paths_spark(spark, [sample]))
     run_dbt(["seed"], settings)
-    # with the two BI marts of the virality predictions, which no comparison test builds (they
-    # join the YouTube and TikTok systems' marts and ml tables): their SQL runs on Spark here
-    lineage = sorted({f"+{model}" for model in [*declared.values(), *EMPTY_ONLY]})
-    run_dbt(["run", "--empty", "--select", *lineage], settings)
+    # every model of the project, empty: each model's SQL runs on Spark (the two BI marts of the
+    # virality predictions, which no comparison test builds, only here), and every input of a
+    # unit-tested model exists
+    built = run_dbt(["run", "--empty", "--select", "path:models"], settings)
+    models = [r for r in built.results if r["resource_type"].endswith("model")]
+    assert {r["status"] for r in models} == {"success"}, models
+    assert set(EMPTY_ONLY) <= {r["name"] for r in models}
+    assert set(declared.values()) <= {r["name"] for r in models}
 
     # run_dbt raises with the failing tests' names and messages when one fails or errors
     run = run_dbt(["test", "--select", "test_type:unit"], settings)
