@@ -134,3 +134,31 @@ def checksum(table_rows: list[tuple[str, ...]]) -> str:
     for row in table_rows:
         h.update("\x1f".join(row).encode() + b"\x1e")
     return h.hexdigest()
+
+
+def compare_rows(
+    spark: Any, wh: Any, table: str, key: list[str], dropped: list[str] | None = None
+) -> str:
+    """'' when `table` (a table name, optionally followed by a where clause) has the same rows on
+    DuckDB (`wh`) and Spark, `dropped` columns left out; else what differs. A table empty on
+    DuckDB is a difference too: the comparison would prove nothing."""
+    duck_arrow = wh.conn.sql(f"select * from {table}").to_arrow_table().drop_columns(dropped or [])
+    duck = rows(duck_arrow)
+    on_spark = rows(spark.sql(f"select * from {table}").toArrow().drop_columns(dropped or []))
+    if not duck:
+        return f"{table} is empty on DuckDB: the comparison would prove nothing"
+    names = sorted(duck_arrow.column_names)
+    positions = [names.index(k) for k in key]
+    duck_keys = {tuple(r[i] for i in positions) for r in duck}
+    spark_keys = {tuple(r[i] for i in positions) for r in on_spark}
+    if len(on_spark) != len(duck) or spark_keys != duck_keys:
+        return (
+            f"{table}: {len(on_spark)} rows on Spark, {len(duck)} on DuckDB; keys only "
+            f"on DuckDB {sorted(duck_keys - spark_keys)[:3]}, "
+            f"only on Spark {sorted(spark_keys - duck_keys)[:3]}"
+        )
+    if checksum(duck) != checksum(on_spark):
+        only_duck = sorted(set(duck) - set(on_spark))[:2]
+        only_spark = sorted(set(on_spark) - set(duck))[:2]
+        return f"{table} ({names}): DuckDB {only_duck} vs Spark {only_spark}"
+    return ""

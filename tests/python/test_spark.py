@@ -41,10 +41,9 @@ from typing import Any
 import pytest
 
 from flows.dbt import run_dbt
-from tests.python.spark_fixture import checksum as _checksum
 from tests.python.spark_fixture import cluster_session
+from tests.python.spark_fixture import compare_rows as _compare_rows
 from tests.python.spark_fixture import reset as _reset
-from tests.python.spark_fixture import rows as _rows
 from trendcast.landing import load_paths
 from trendcast.settings import PROJECT_DIR, Settings
 from trendcast.simulator import Imperfections, SimConfig, simulate
@@ -270,30 +269,6 @@ def _assert_same_tables(
                 if mismatch:
                     mismatches.append(mismatch)
     assert not mismatches, "\n".join(mismatches)
-
-
-def _compare_rows(spark: Any, wh: Any, table: str, key: list[str], dropped: list[str]) -> str:
-    """'' when `table` (a table name, optionally followed by a where clause) has the same rows on
-    both targets; else what differs."""
-    duck_arrow = wh.conn.sql(f"select * from {table}").to_arrow_table().drop_columns(dropped)
-    duck = _rows(duck_arrow)
-    on_spark = _rows(spark.sql(f"select * from {table}").toArrow().drop_columns(dropped))
-    assert duck, f"{table} is empty on DuckDB: the comparison would prove nothing"
-    names = sorted(duck_arrow.column_names)
-    positions = [names.index(k) for k in key]
-    duck_keys = {tuple(r[i] for i in positions) for r in duck}
-    spark_keys = {tuple(r[i] for i in positions) for r in on_spark}
-    if len(on_spark) != len(duck) or spark_keys != duck_keys:
-        return (
-            f"{table}: {len(on_spark)} rows on Spark, {len(duck)} on DuckDB; keys only "
-            f"on DuckDB {sorted(duck_keys - spark_keys)[:3]}, "
-            f"only on Spark {sorted(spark_keys - duck_keys)[:3]}"
-        )
-    if _checksum(duck) != _checksum(on_spark):
-        only_duck = sorted(set(duck) - set(on_spark))[:2]
-        only_spark = sorted(set(on_spark) - set(duck))[:2]
-        return f"{table}: DuckDB {only_duck} vs Spark {only_spark}"
-    return ""
 
 
 def test_profile_and_landing_ask_for_the_same_session() -> None:

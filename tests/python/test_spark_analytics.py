@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from flows.dbt import run_dbt
-from tests.python.spark_fixture import checksum, cluster_session, reset, rows
+from tests.python.spark_fixture import cluster_session, compare_rows, reset
 from trendcast import ops
 from trendcast.landing import load_paths
 from trendcast.settings import Settings
@@ -126,7 +126,7 @@ def test_spark_builds_the_same_analytics_marts(
 
     with connect(duckdb_warehouse) as wh:
         mismatches = [
-            m for t, key in ANALYTICS_TABLES.items() if (m := _compare(spark, wh, t, key))
+            m for t, key in ANALYTICS_TABLES.items() if (m := compare_rows(spark, wh, t, key))
         ]
         for table in ANALYTICS_EMPTY:
             counts = (wh.scalar(f"select count(*) from {table}"), _spark_count(spark, table))
@@ -139,30 +139,6 @@ def test_spark_builds_the_same_analytics_marts(
 
 def _spark_count(spark: Any, table: str) -> int:
     return int(spark.sql(f"select count(*) from {table}").collect()[0][0])
-
-
-def _compare(spark: Any, wh: Any, table: str, key: list[str]) -> str:
-    """'' when `table` has the same rows on both targets, else what differs."""
-    duck_arrow = wh.conn.sql(f"select * from {table}").to_arrow_table()
-    duck = rows(duck_arrow)
-    on_spark = rows(spark.sql(f"select * from {table}").toArrow())
-    if not duck:
-        return f"{table} is empty on DuckDB: the comparison would prove nothing"
-    names = sorted(duck_arrow.column_names)
-    positions = [names.index(k) for k in key]
-    duck_keys = {tuple(r[i] for i in positions) for r in duck}
-    spark_keys = {tuple(r[i] for i in positions) for r in on_spark}
-    if len(on_spark) != len(duck) or spark_keys != duck_keys:
-        return (
-            f"{table}: {len(on_spark)} rows on Spark, {len(duck)} on DuckDB; keys only on "
-            f"DuckDB {sorted(duck_keys - spark_keys)[:3]}, "
-            f"only on Spark {sorted(spark_keys - duck_keys)[:3]}"
-        )
-    if checksum(duck) != checksum(on_spark):
-        only_duck = sorted(set(duck) - set(on_spark))[:2]
-        only_spark = sorted(set(on_spark) - set(duck))[:2]
-        return f"{table} ({names}): DuckDB {only_duck} vs Spark {only_spark}"
-    return ""
 
 
 def _coverage(wh: Any) -> dict[str, int]:
