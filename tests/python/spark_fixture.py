@@ -92,6 +92,25 @@ def cluster_session(base: Path, workers: int = 2) -> Iterator[Any]:
             cluster.stop()
 
 
+@contextmanager
+def local_env(base: Path) -> Iterator[None]:
+    """TRENDCAST_SPARK_* for a `local[1]` session with its warehouse under `base`; the session
+    (if one was opened inside) is stopped on the way out."""
+    require_spark()
+    from trendcast.spark import stop_session
+
+    local = {
+        "TRENDCAST_SPARK_MASTER": "local[1]",
+        "TRENDCAST_SPARK_WAREHOUSE": str(base / "warehouse"),
+        "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "1",
+    }
+    with spark_env(local):
+        try:
+            yield
+        finally:
+            stop_session()
+
+
 def reset(spark: Any) -> None:
     """An empty Spark catalog: the tests of a module share one session and its warehouse."""
     for row in spark.sql("show databases").collect():

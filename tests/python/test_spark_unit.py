@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from flows.dbt import list_nodes, run_dbt
-from tests.python.spark_fixture import require_spark, spark_env
+from tests.python.spark_fixture import local_env
 from trendcast.settings import PROJECT_DIR, Settings
 
 EMPTY_ONLY = ["trending_predictions", "trend_virality_predictions"]
@@ -34,23 +34,12 @@ EMPTY_ONLY = ["trending_predictions", "trend_virality_predictions"]
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require_spark()
-    from trendcast.spark import spark_session, stop_session
+    from trendcast.spark import spark_session
 
-    base: Path = tmp_path_factory.mktemp("spark_unit")
-    with spark_env(
-        {
-            "TRENDCAST_SPARK_MASTER": "local[1]",
-            "TRENDCAST_SPARK_WAREHOUSE": str(base / "warehouse"),
-            "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "1",
-        }
-    ):
-        try:
-            session = spark_session()
-            session.sparkContext.setLogLevel("ERROR")
-            yield session
-        finally:
-            stop_session()
+    with local_env(tmp_path_factory.mktemp("spark_unit")):
+        session = spark_session()
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
 
 
 def unit_tests(settings: Settings) -> dict[str, str]:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from tests.python.spark_fixture import require_spark, spark_env
+from tests.python.spark_fixture import local_env
 from trendcast.settings import Settings, SettingsError
 
 pytestmark = pytest.mark.spark
@@ -24,24 +23,14 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def wh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require_spark()
-    from trendcast.spark import stop_session
     from trendcast.warehouse import connect
 
-    base: Path = tmp_path_factory.mktemp("spark_wh")
-    with spark_env(
-        {
-            "TRENDCAST_SPARK_MASTER": "local[1]",
-            "TRENDCAST_SPARK_WAREHOUSE": str(base / "warehouse"),
-            "TRENDCAST_SPARK_SHUFFLE_PARTITIONS": "1",
-        }
+    with (
+        local_env(tmp_path_factory.mktemp("spark_wh")),
+        connect(Settings.from_env("spark"), spark_ready=True) as warehouse,
     ):
-        try:
-            with connect(Settings.from_env("spark"), spark_ready=True) as warehouse:
-                warehouse.spark.sparkContext.setLogLevel("ERROR")
-                yield warehouse
-        finally:
-            stop_session()
+        warehouse.spark.sparkContext.setLogLevel("ERROR")
+        yield warehouse
 
 
 def test_question_mark_parameters_are_bound_not_formatted(wh: Any) -> None:
