@@ -308,20 +308,29 @@ class SparkWarehouse(Warehouse):
             content = current.unionByName(aligned)
         else:
             content = self._incoming(arrow)
-        location = self._new_version(schema, table)
-        content.write.mode("errorifexists").parquet(location)
-        if exists:
-            self.spark.sql(f"alter table {full} set location '{_quote(location)}'")
-        else:
-            cols = ", ".join(
+        columns = None
+        if not exists:
+            columns = ", ".join(
                 f"{n} {spark_type(arrow.schema.field(n).type)}" for n in arrow.column_names
             )
+        self._publish(schema, table, content, columns)
+        return arrow.num_rows
+
+    def _publish(self, schema: str, table: str, content: Any, columns: str | None = None) -> None:
+        """Write `content` (a Spark DataFrame) as a new version folder of schema.table and switch
+        the table to it: one catalog update (`columns`: the DDL to create a table that does not
+        exist yet). The two newest versions are kept."""
+        full = f"{schema}.{table}"
+        location = self._new_version(schema, table)
+        content.write.mode("errorifexists").parquet(location)
+        if columns is None:
+            self.spark.sql(f"alter table {full} set location '{_quote(location)}'")
+        else:
             self.spark.sql(
-                f"create table {full} ({cols}) using parquet location '{_quote(location)}'"
+                f"create table {full} ({columns}) using parquet location '{_quote(location)}'"
             )
         self.spark.catalog.refreshTable(full)
         self._drop_old_versions(schema, table)
-        return arrow.num_rows
 
     # -- deleting by key (the domain extraction's replaced mentions) ----------------------------
     def delete_keys(
@@ -345,11 +354,7 @@ class SparkWarehouse(Warehouse):
             f"as _tc_keys(_tc_key) where _tc_keys._tc_key = t.{column})",
             params,
         )
-        location = self._new_version(schema, table)
-        kept.write.mode("errorifexists").parquet(location)
-        self.spark.sql(f"alter table {full} set location '{_quote(location)}'")
-        self.spark.catalog.refreshTable(full)
-        self._drop_old_versions(schema, table)
+        self._publish(schema, table, kept)
 
     def _incoming(self, arrow: pa.Table) -> Any:
         """The Arrow rows as a Spark DataFrame with an explicit schema (no inference)."""

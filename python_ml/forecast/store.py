@@ -156,10 +156,15 @@ def ensure_lookup_indexes(wh: Warehouse) -> None:
             )
 
 
-# the actual a forecast row gets from its bucket (b): NULL on gaps, never a zero
-_ACTUAL = "case when b.is_gap then null else cast(b.post_count as double precision) end"
-# the same on Spark, which has no `double precision`
-_ACTUAL_SPARK = "case when b.is_gap then null else cast(b.post_count as double) end"
+# the bucket table each forecast granularity's actuals come from
+_BUCKET_TABLES = (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily"))
+
+
+def _actual(wh: Warehouse) -> str:
+    """The actual a forecast row gets from its bucket (b): NULL on gaps, never a zero (a 64-bit
+    float in the target's spelling: Spark has no `double precision`)."""
+    double = "double" if wh.target in ("duckdb", "spark") else "double precision"
+    return f"case when b.is_gap then null else cast(b.post_count as {double}) end"
 
 
 def backfill_actuals(wh: Warehouse) -> int:
@@ -175,8 +180,9 @@ def backfill_actuals(wh: Warehouse) -> int:
         return 0
     if wh.target == "spark":
         return _backfill_actuals_by_rewrite(wh)
+    actual = _actual(wh)
     changed = 0
-    for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
+    for gran, table in _BUCKET_TABLES:
         if not wh.table_exists("forecasting", table):
             continue
         match = f"""
@@ -186,7 +192,7 @@ def backfill_actuals(wh: Warehouse) -> int:
                 and (b.account = f.account or b.account_id = f.account)
                 and b.bucket_start = f.target_time
                 and (
-                    f.actual_count is distinct from {_ACTUAL}
+                    f.actual_count is distinct from {actual}
                     or f.is_gap is distinct from b.is_gap
                 )
         """
@@ -199,7 +205,7 @@ def backfill_actuals(wh: Warehouse) -> int:
         wh.execute(
             f"""
             update {ML_SCHEMA}.{FORECASTS_TABLE} as f
-            set actual_count = {_ACTUAL}, is_gap = b.is_gap
+            set actual_count = {actual}, is_gap = b.is_gap
             {match}
             """
         )
@@ -213,15 +219,16 @@ def _backfill_actuals_by_rewrite(wh: Warehouse) -> int:
     columns = [
         c for c in wh.columns(ML_SCHEMA, FORECASTS_TABLE) if c not in ("actual_count", "is_gap")
     ]
+    actual = _actual(wh)
     frames = []
-    for gran, table in (("hourly", "fct_post_counts_hourly"), ("daily", "fct_post_counts_daily")):
+    for gran, table in _BUCKET_TABLES:
         if not wh.table_exists("forecasting", table):
             continue
         frames.append(
             wh.query_df(
                 f"""
                 select {", ".join(f"f.{c}" for c in columns)},
-                    {_ACTUAL_SPARK} as actual_count, b.is_gap
+                    {actual} as actual_count, b.is_gap
                 from {ML_SCHEMA}.{FORECASTS_TABLE} as f
                 inner join forecasting.{table} as b
                     on (b.account = f.account or b.account_id = f.account)
@@ -229,7 +236,7 @@ def _backfill_actuals_by_rewrite(wh: Warehouse) -> int:
                 where
                     f.granularity = '{gran}'
                     and (
-                        f.actual_count is distinct from {_ACTUAL_SPARK}
+                        f.actual_count is distinct from {actual}
                         or f.is_gap is distinct from b.is_gap
                     )
                 """
